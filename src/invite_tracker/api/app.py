@@ -1,0 +1,123 @@
+"""The application factory: everything is built in the lifespan, nothing at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from invite_tracker import __version__
+from invite_tracker.api.deps import ServiceState
+from invite_tracker.api.errors import MethodNotAllowed, error_response
+from invite_tracker.api.middleware import RequestContext
+from invite_tracker.api.routes import auth, events, general, invites, privacy, stats
+from invite_tracker.api.routes import settings as settings_routes
+from invite_tracker.api.routes import status as status_routes
+from invite_tracker.clock import utcnow
+from invite_tracker.db.session import Database
+from invite_tracker.domain.errors import BadRequest, NotFound
+from invite_tracker.logging import configure_logging
+from invite_tracker.services.retention import purge_expired
+from invite_tracker.settings import Settings
+
+log = structlog.get_logger(__name__)
+MODULE_PREFIX = "/modules/invite-tracker"
+DESCRIPTION = """\
+Husqy's invite tracker: which invite brought every member who joins a Discord server, who
+created it, per-inviter statistics, join and leave messages, invite links, privacy requests.
+
+Every answer is an envelope: `{"success": true, "data": ..., "error": {}}` or
+`{"success": false, "data": {}, "error": {"code", "name", "message"}}`. Send
+`Authorization: Bearer <key>` on every route but the home route. Discord ids may be sent as
+integers or decimal strings and always come back as strings.
+"""
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the API. `database` lets a caller (tests, the simulator) share an engine."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = database or Database.from_url(settings.database_url)
+        app.state.service = ServiceState(
+            settings=settings,
+            database=db,
+            internal_keys=tuple(key.get_secret_value() for key in settings.internal_api_keys),
+        )
+        purger = asyncio.create_task(_purge_periodically(db, settings), name="retention")
+        try:
+            yield
+        finally:
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+            if database is None:
+                await db.dispose()
+
+    app = FastAPI(
+        title="Husqy invite tracker",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=f"{settings.api_prefix}/docs",
+        openapi_url=f"{settings.api_prefix}/openapi.json",
+        redoc_url=None,
+    )
+    module_prefix = settings.api_prefix + MODULE_PREFIX
+    for router in (general, status_routes, settings_routes, invites, stats, events, privacy):
+        app.include_router(router.router, prefix=module_prefix)
+    app.include_router(auth.router, prefix=settings.api_prefix)
+    app.add_middleware(RequestContext)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    status = getattr(exc, "status_code", 500)
+    error: Exception
+    if status == 405:
+        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    elif status == 404:
+        error = NotFound(f"no route {request.method} {request.url.path}")
+    else:
+        error = exc
+    response = error_response(error, getattr(request.state, "request_id", None))
+    if status == 405 and isinstance(exc, StarletteHTTPException) and exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(BadRequest(str(exc)), getattr(request.state, "request_id", None))
+
+
+async def _purge_periodically(database: Database, settings: Settings) -> None:
+    """Purge expired joins and leaves now and then every `retention_interval_seconds`."""
+    while True:
+        try:
+            async with database.unit_of_work() as uow:
+                purged = await purge_expired(
+                    uow, retention_days=settings.retention_days, now=utcnow()
+                )
+                await uow.commit()
+            if purged.joins or purged.leaves:
+                log.info("retention_purge", joins=purged.joins, leaves=purged.leaves)
+        except Exception:
+            log.exception("retention_purge_failed")
+        await asyncio.sleep(settings.retention_interval_seconds)
+
+
+def create_app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory` (used by `invite-tracker serve --workers N`)."""
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    return create_app(settings)

@@ -1,0 +1,122 @@
+"""Field types for request input, with the contract's typing rules.
+
+JSON bodies are read strictly: ids as integers or decimal strings, booleans as JSON booleans,
+integers as JSON integers. Query strings carry only text, so when a field comes from the query
+(validation context `{"query": True}`) booleans and integers are read from their text forms.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from invite_tracker.domain.ids import SNOWFLAKE_MAX, parse_invite_code, parse_snowflake
+
+_QUERY_TRUE = frozenset({"true", "1", "yes"})
+_QUERY_FALSE = frozenset({"false", "0", "no"})
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,18}")
+
+
+def _from_query(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("query"))
+
+
+def _fail(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
+
+
+def _snowflake(value: Any) -> int:
+    try:
+        return parse_snowflake(value)
+    except ValueError as exc:
+        raise _fail("snowflake", str(exc)) from None
+
+
+def _invite_code(value: Any) -> str:
+    try:
+        return parse_invite_code(value)
+    except ValueError as exc:
+        raise _fail("invite_code", str(exc)) from None
+
+
+def _boolean(value: Any, info: ValidationInfo) -> bool:
+    if isinstance(value, bool):
+        return value
+    if _from_query(info) and isinstance(value, str):
+        text = value.strip().lower()
+        if text in _QUERY_TRUE | _QUERY_FALSE:
+            return text in _QUERY_TRUE
+    raise _fail("boolean", "must be a boolean (true or false)")
+
+
+def _embed_flag(value: Any, info: ValidationInfo) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    try:
+        return _boolean(value, info)
+    except PydanticCustomError:
+        raise _fail("boolean", "must be a boolean, 0 or 1") from None
+
+
+def _integer(value: Any, info: ValidationInfo) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if _from_query(info) and isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+        return int(value)
+    raise _fail("integer", "must be an integer")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise _fail("string", "must be a string")
+
+
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    raise _fail("timestamp", "must be an ISO 8601 timestamp with a UTC offset")
+
+
+Snowflake = Annotated[
+    int,
+    BeforeValidator(_snowflake),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": SNOWFLAKE_MAX},
+                {"type": "string", "pattern": "^[0-9]{1,20}$"},
+            ],
+            "description": "A Discord id: an integer or a decimal string.",
+        }
+    ),
+]
+Flag = Annotated[bool, BeforeValidator(_boolean), WithJsonSchema({"type": "boolean"})]
+EmbedFlag = Annotated[
+    bool,
+    BeforeValidator(_embed_flag),
+    WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}]}),
+]
+Integer = Annotated[int, BeforeValidator(_integer), WithJsonSchema({"type": "integer"})]
+Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string"})]
+InviteCode = Annotated[
+    str,
+    BeforeValidator(_invite_code),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[A-Za-z0-9-]{2,32}$", "description": "An invite code."}
+    ),
+]
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(_timestamp),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]

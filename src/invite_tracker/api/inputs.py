@@ -1,0 +1,138 @@
+"""Reading a request's fields: the JSON body, or the query string, into a typed model.
+
+GET endpoints read the query string. POST, PUT and DELETE read a JSON object body; when the
+body is empty they read the same fields from the query string (some clients cannot send a
+DELETE body), and query fields fill in what a body leaves out. Failures become BadRequest
+with the field named; values that are well-typed but unusable are left to the services (422).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import structlog
+from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
+
+from invite_tracker.domain.access import Principal, Scope
+from invite_tracker.domain.errors import BadRequest, PayloadTooLarge
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+INPUT_MODEL_ATTRIBUTE = "__input_model__"
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing more than `limit` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_fields(request: Request, limit: int) -> tuple[dict[str, Any], bool]:
+    """The request's fields and whether they all came from the query string."""
+    query = dict(request.query_params)
+    if request.method in ("GET", "HEAD"):
+        return query, True
+    body = await read_body(request, limit)
+    if not body.strip():
+        return query, True
+    try:
+        data = json.loads(body)
+    except UnicodeDecodeError:
+        raise BadRequest("the request body is not UTF-8 encoded JSON") from None
+    except ValueError as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest(f"the request body must be a JSON object, not {_json_kind(data)}")
+    return {**query, **data}, False
+
+
+def parse_fields(model: type[ModelT], fields: dict[str, Any], *, from_query: bool) -> ModelT:
+    """Validate fields into `model`, turning the first problem into a clear BadRequest."""
+    try:
+        return model.model_validate(fields, context={"query": from_query})
+    except ValidationError as exc:
+        raise BadRequest(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    field = ".".join(str(part) for part in first["loc"]) or "body"
+    message = "field required" if first["type"] == "missing" else first["msg"]
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return f"{field}: {message}{more}"
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "null"
+
+
+def input_dependency(
+    model: type[ModelT],
+    scope: Scope,
+    authenticate: Callable[..., Awaitable[Principal]],
+    body_limit: Callable[[Request], int],
+) -> Callable[..., Awaitable[ModelT]]:
+    """A FastAPI dependency: authenticate, read and validate the fields, check guild access.
+
+    The order is the contract's: 401 before 413 and 400, then 403 for a key of another guild.
+    """
+
+    async def dependency(request: Request, principal: Principal = Depends(authenticate)) -> ModelT:
+        fields, from_query = await read_fields(request, body_limit(request))
+        parsed = parse_fields(model, fields, from_query=from_query)
+        guild_id = getattr(parsed, "guild_id", None)
+        if guild_id is not None:
+            structlog.contextvars.bind_contextvars(guild_id=str(guild_id))
+        principal.check(scope, guild_id)
+        return parsed
+
+    setattr(dependency, INPUT_MODEL_ATTRIBUTE, model)
+    return dependency
+
+
+def openapi_for_input(model: type[BaseModel], method: str) -> dict[str, Any]:
+    """`openapi_extra` documenting a route's input: query parameters or a JSON body."""
+    schema = model.model_json_schema()
+    properties: dict[str, Any] = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    if method == "GET":
+        return {
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required,
+                    "schema": {key: value for key, value in prop.items() if key != "title"},
+                    **({"description": prop["description"]} if "description" in prop else {}),
+                }
+                for name, prop in properties.items()
+            ]
+        }
+    return {
+        "requestBody": {
+            "required": bool(required),
+            "description": "A JSON object. When the body is empty the same fields are read "
+            "from the query string.",
+            "content": {"application/json": {"schema": schema}},
+        }
+    }

@@ -1,0 +1,1 @@
+"""Routes, grouped like the sections of Husqy's documentation."""

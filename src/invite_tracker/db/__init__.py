@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 models, repositories, the unit of work and Alembic migrations."""

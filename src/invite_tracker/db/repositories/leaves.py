@@ -1,0 +1,91 @@
+"""Leave records: storage, per-invite counts, privacy and retention."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invite_tracker.db.models import LeaveRow
+from invite_tracker.db.repositories._dialect import affected, count_where
+from invite_tracker.domain.joins import NewLeave
+
+
+class LeaveRepository:
+    """Reads and writes `leaves`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, leave: NewLeave, *, now: datetime) -> int:
+        """Store a leave and return its id."""
+        row = LeaveRow(
+            guild_id=leave.guild_id,
+            member_id=leave.member_id,
+            join_id=leave.join_id,
+            inviter_id=leave.inviter_id,
+            invite_code=leave.invite_code,
+            counted=leave.counted,
+            left_at=leave.left_at,
+            recorded_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def counts_by_code(
+        self, guild_id: int, inviter_id: int, *, since: datetime | None
+    ) -> dict[str | None, int]:
+        """Counted leaves against an inviter per invite code."""
+        statement = (
+            select(LeaveRow.invite_code, func.count())
+            .where(
+                LeaveRow.guild_id == guild_id,
+                LeaveRow.inviter_id == inviter_id,
+                LeaveRow.counted.is_(True),
+            )
+            .group_by(LeaveRow.invite_code)
+        )
+        if since is not None:
+            statement = statement.where(LeaveRow.left_at >= since)
+        rows = await self._session.execute(statement)
+        return {code: int(count) for code, count in rows}
+
+    async def count_as_member(self, guild_id: int, member_id: int) -> int:
+        """Leaves of the member themself."""
+        return await count_where(
+            self._session, LeaveRow, LeaveRow.guild_id == guild_id, LeaveRow.member_id == member_id
+        )
+
+    async def count_as_inviter(self, guild_id: int, member_id: int) -> int:
+        """Leaves that name the member as the inviter of the one leaving."""
+        return await count_where(
+            self._session, LeaveRow, LeaveRow.guild_id == guild_id, LeaveRow.inviter_id == member_id
+        )
+
+    async def delete_as_member(self, guild_id: int, member_id: int) -> int:
+        """Delete the member's own leaves (privacy)."""
+        result = await self._session.execute(
+            delete(LeaveRow).where(LeaveRow.guild_id == guild_id, LeaveRow.member_id == member_id)
+        )
+        return affected(result)
+
+    async def forget_inviter(self, guild_id: int, member_id: int) -> int:
+        """Erase the member as inviter on other members' leaves (privacy)."""
+        result = await self._session.execute(
+            update(LeaveRow)
+            .where(LeaveRow.guild_id == guild_id, LeaveRow.inviter_id == member_id)
+            .values(inviter_id=None)
+        )
+        return affected(result)
+
+    async def purge_before(self, cutoff: datetime) -> int:
+        """Delete every leave older than the retention cutoff, in all guilds."""
+        result = await self._session.execute(delete(LeaveRow).where(LeaveRow.left_at < cutoff))
+        return affected(result)
+
+    async def delete_guild(self, guild_id: int) -> int:
+        """Delete every leave of the guild (offboarding)."""
+        result = await self._session.execute(delete(LeaveRow).where(LeaveRow.guild_id == guild_id))
+        return affected(result)

@@ -1,0 +1,105 @@
+"""Engines and the unit of work: one session per request or job, committed once by its owner."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from invite_tracker.db.repositories import (
+    ApiKeyRepository,
+    InviteRepository,
+    JoinRepository,
+    LeaveRepository,
+    SettingsRepository,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for a SQLite or PostgreSQL URL.
+
+    SQLite gets WAL, foreign keys, a busy timeout and `BEGIN IMMEDIATE` transactions, so that
+    concurrent writers queue instead of failing with "database is locked".
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return _create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+    engine = _create_async_engine(
+        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class UnitOfWork:
+    """The repositories of one transaction. Whoever opened it commits it, once, at the end."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.settings = SettingsRepository(session)
+        self.invites = InviteRepository(session)
+        self.joins = JoinRepository(session)
+        self.leaves = LeaveRepository(session)
+        self.api_keys = ApiKeyRepository(session)
+
+    async def commit(self) -> None:
+        """Make everything done in this unit of work durable."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Forget everything done in this unit of work."""
+        await self.session.rollback()
+
+
+class Database:
+    """An engine and the units of work it hands out."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """A database for a URL, with the engine settings each backend needs."""
+        return cls(create_engine(url))
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """A fresh unit of work; rolled back unless its owner committed it."""
+        async with self._sessions() as session:
+            uow = UnitOfWork(session)
+            try:
+                yield uow
+            finally:
+                if session.in_transaction():
+                    await session.rollback()
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

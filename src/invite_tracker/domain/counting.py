@@ -1,0 +1,106 @@
+"""The counting policy: which joins count for an inviter, which are fake, and the totals.
+
+- A join is *credited* (counted) to its inviter when the attribution names one and the member
+  is not a bot. Bots are kept apart and credit no one.
+- A credited join is *fake* when the member had already been credited to someone in this guild
+  (a rejoin), or joined through their own invite while `prevent_own_invite_code` is on.
+- A *leave* counts against the inviter of the member's latest credited, non-fake join (a fake
+  join is already subtracted once).
+- regular = credited joins; total = regular - leaves - fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class JoinCounting:
+    """How one join counts: credited to the inviter or not, fake or not, and why."""
+
+    counted: bool
+    fake: bool
+    reason: str
+
+
+def classify_join(
+    *,
+    inviter_id: int | None,
+    member_id: int | None,
+    is_bot: bool,
+    previously_credited: bool,
+    prevent_own_invite_code: bool,
+) -> JoinCounting:
+    """Apply the counting policy to one attributed join."""
+    if is_bot:
+        return JoinCounting(counted=False, fake=False, reason="bots do not count")
+    if inviter_id is None:
+        return JoinCounting(counted=False, fake=False, reason="no inviter is known")
+    if member_id is not None and member_id == inviter_id and prevent_own_invite_code:
+        return JoinCounting(counted=True, fake=True, reason="joined through their own invite")
+    if previously_credited:
+        return JoinCounting(counted=True, fake=True, reason="rejoin of a member already counted")
+    return JoinCounting(counted=True, fake=False, reason="regular join")
+
+
+def leave_counts(*, join_counted: bool, join_fake: bool) -> bool:
+    """A leave counts against the inviter only when the join it ends was credited and not fake."""
+    return join_counted and not join_fake
+
+
+@dataclass(frozen=True, slots=True)
+class UseCounts:
+    """The figures of one inviter, or of one of their invites."""
+
+    regular: int = 0
+    leaves: int = 0
+    fakes: int = 0
+
+    @property
+    def total(self) -> int:
+        """regular - leaves - fakes, as Husqy counts invites."""
+        return self.regular - self.leaves - self.fakes
+
+    def __add__(self, other: UseCounts) -> UseCounts:
+        return UseCounts(
+            regular=self.regular + other.regular,
+            leaves=self.leaves + other.leaves,
+            fakes=self.fakes + other.fakes,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InviteFigures:
+    """One invite code's figures for an inviter; `uses` is Discord's own counter when known."""
+
+    code: str
+    counts: UseCounts
+    uses: int | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InviterStats:
+    """An inviter's totals and the per-invite figures they add up from."""
+
+    inviter_id: int
+    counts: UseCounts
+    invites: tuple[InviteFigures, ...]
+
+
+def summarise_inviter(inviter_id: int, invites: Iterable[InviteFigures]) -> InviterStats:
+    """Add up per-invite figures into an inviter's totals, busiest invite first."""
+    ordered = tuple(sorted(invites, key=lambda item: (-item.counts.regular, item.code)))
+    total = UseCounts()
+    for item in ordered:
+        total += item.counts
+    return InviterStats(inviter_id=inviter_id, counts=total, invites=ordered)
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime | None:
+    """The oldest join or leave time still kept, or None when everything is kept (0 days)."""
+    if retention_days <= 0:
+        return None
+    return now - timedelta(days=retention_days)

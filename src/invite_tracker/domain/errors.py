@@ -1,0 +1,68 @@
+"""Domain errors. They carry no HTTP status: the API maps each class to a response in one table."""
+
+from __future__ import annotations
+
+
+class InviteTrackerError(Exception):
+    """Base of every error the service raises on purpose; the message is safe to show a caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(InviteTrackerError):
+    """The request is malformed: not JSON, not an object, a field missing or of the wrong type."""
+
+
+class Unauthorized(InviteTrackerError):
+    """No API key, or one the service does not know (or that was revoked)."""
+
+
+class Forbidden(InviteTrackerError):
+    """The key is valid but may not do this: another guild, or an internal-only endpoint."""
+
+
+class PayloadTooLarge(InviteTrackerError):
+    """The request body is larger than the configured limit."""
+
+
+class Unprocessable(InviteTrackerError):
+    """Well-typed values that cannot be used (out of range, inconsistent, refused by Discord)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Unprocessable Entity! {reason}")
+        self.reason = reason
+
+
+class ModuleDisabled(InviteTrackerError):
+    """The invite tracker module is disabled for the guild."""
+
+
+class ModuleEnabled(InviteTrackerError):
+    """Enable was called while the module is already enabled."""
+
+
+class SettingsMissing(InviteTrackerError):
+    """The guild has no invite tracker settings: never enabled, or offboarded."""
+
+
+class NotFound(InviteTrackerError):
+    """A resource the request names does not exist (an unknown route, an unknown API key)."""
+
+
+class StorageUnavailable(InviteTrackerError):
+    """The database cannot be reached or refused a write; the caller may retry later."""
+
+
+class DiscordUnavailable(InviteTrackerError):
+    """Discord could not be used: not configured, unreachable, failing, or the reply failed."""
+
+
+class InteractionReplyFailed(DiscordUnavailable):
+    """The Discord action succeeded and is stored, but the interaction reply failed.
+
+    `keep_changes` tells the unit of work to commit what was done before answering the error.
+    """
+
+    keep_changes = True

@@ -1,0 +1,1 @@
+"""Use cases. They take ports (Protocols) for storage and Discord, and never commit."""

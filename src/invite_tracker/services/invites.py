@@ -1,0 +1,129 @@
+"""Known invites: events from the bot, and the list the dashboard reads."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from invite_tracker.discord.port import DiscordPort, InteractionTarget, InviteOptions
+from invite_tracker.domain.errors import DiscordUnavailable, InteractionReplyFailed, Unprocessable
+from invite_tracker.domain.ids import invite_url
+from invite_tracker.domain.invites import (
+    InviteEnd,
+    InviteReport,
+    KnownInvite,
+    check_invite_options,
+    end_of,
+    expiry_of,
+)
+from invite_tracker.services.module import require_enabled
+from invite_tracker.services.ports import UnitOfWorkPort
+
+
+async def invite_created(
+    uow: UnitOfWorkPort, guild_id: int, report: InviteReport, *, now: datetime
+) -> KnownInvite:
+    """Store an invite reported by INVITE_CREATE (repeating the event is harmless)."""
+    await require_enabled(uow, guild_id)
+    if report.expires_at is None:
+        report = _with_expiry(report)
+    await uow.invites.record(guild_id, report, now=now)
+    return await _known(uow, guild_id, report.code)
+
+
+async def invite_deleted(
+    uow: UnitOfWorkPort, guild_id: int, code: str, *, now: datetime
+) -> KnownInvite:
+    """Tombstone an invite reported by INVITE_DELETE, telling used-up and expired apart."""
+    await require_enabled(uow, guild_id)
+    known = await uow.invites.get(guild_id, code)
+    if known is None:
+        await uow.invites.record_unknown_gone(guild_id, code, InviteEnd.DELETED, now=now)
+    elif known.active:
+        await uow.invites.tombstone(guild_id, code, end_of(known, now), now=now)
+    return await _known(uow, guild_id, code)
+
+
+async def known_invites(
+    uow: UnitOfWorkPort, guild_id: int, *, include_gone: bool = False
+) -> list[KnownInvite]:
+    """The invites the tracker knows for the guild."""
+    await require_enabled(uow, guild_id)
+    return await uow.invites.list_for_guild(guild_id, include_gone=include_gone)
+
+
+async def _known(uow: UnitOfWorkPort, guild_id: int, code: str) -> KnownInvite:
+    invite = await uow.invites.get(guild_id, code)
+    if invite is None:  # pragma: no cover - written in this same transaction
+        raise LookupError(code)
+    return invite
+
+
+def _with_expiry(report: InviteReport) -> InviteReport:
+    return replace(report, expires_at=expiry_of(report.created_at, report.max_age))
+
+
+def require_discord(discord: DiscordPort | None) -> DiscordPort:
+    """The Discord port; DiscordUnavailable when the service has no bot token."""
+    if discord is None:
+        raise DiscordUnavailable(
+            "Discord is not configured: set INVITE_TRACKER_DISCORD_TOKEN to the bot token"
+        )
+    return discord
+
+
+async def create_invite(
+    uow: UnitOfWorkPort,
+    discord: DiscordPort | None,
+    guild_id: int,
+    channel_id: int,
+    options: InviteOptions,
+    *,
+    interaction: InteractionTarget | None,
+    now: datetime,
+) -> KnownInvite:
+    """Create an invite through Discord, store it, and answer the interaction with its link."""
+    await require_enabled(uow, guild_id)
+    problems = check_invite_options(options.max_uses, options.max_age)
+    if problems:
+        raise Unprocessable("; ".join(problems))
+    port = require_discord(discord)
+    report = await port.create_invite(channel_id, options)
+    await uow.invites.record(guild_id, report, now=now)
+    invite = await _known(uow, guild_id, report.code)
+    await _reply(port, interaction, f"Created the invite {invite_url(report.code)}", report.code)
+    return invite
+
+
+async def delete_invite(
+    uow: UnitOfWorkPort,
+    discord: DiscordPort | None,
+    guild_id: int,
+    code: str,
+    *,
+    interaction: InteractionTarget | None,
+    now: datetime,
+) -> KnownInvite:
+    """Delete an invite through Discord and remember it as deleted by staff."""
+    await require_enabled(uow, guild_id)
+    port = require_discord(discord)
+    await port.delete_invite(code)
+    if not await uow.invites.tombstone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now):
+        await uow.invites.record_unknown_gone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now)
+    invite = await _known(uow, guild_id, code)
+    await _reply(port, interaction, f"Deleted the invite {code}", code)
+    return invite
+
+
+async def _reply(
+    port: DiscordPort, interaction: InteractionTarget | None, content: str, code: str
+) -> None:
+    if interaction is None:
+        return
+    try:
+        await port.edit_original_reply(interaction, content)
+    except (DiscordUnavailable, Unprocessable) as exc:
+        raise InteractionReplyFailed(
+            f"the invite {code} was handled and stored, but the interaction reply failed: "
+            f"{exc.message}"
+        ) from exc

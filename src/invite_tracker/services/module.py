@@ -1,0 +1,84 @@
+"""The module's lifecycle and settings: enable, disable, status, settings, offboarding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from invite_tracker.domain.errors import ModuleDisabled, ModuleEnabled, SettingsMissing
+from invite_tracker.domain.settings import (
+    DEFAULT_SETTINGS,
+    GuildSettings,
+    SettingsValues,
+    check_settings,
+)
+from invite_tracker.services.ports import UnitOfWorkPort
+
+NO_SETTINGS = "the invite tracker module has no settings for this guild; enable it first"
+DISABLED = "the invite tracker module is disabled for this guild"
+
+
+async def require_settings(uow: UnitOfWorkPort, guild_id: int) -> GuildSettings:
+    """The guild's settings; SettingsMissing when it has none."""
+    settings = await uow.settings.get(guild_id)
+    if settings is None:
+        raise SettingsMissing(NO_SETTINGS)
+    return settings
+
+
+async def require_enabled(uow: UnitOfWorkPort, guild_id: int) -> GuildSettings:
+    """The guild's settings; SettingsMissing or ModuleDisabled unless the module is on."""
+    settings = await require_settings(uow, guild_id)
+    if not settings.enabled:
+        raise ModuleDisabled(DISABLED)
+    return settings
+
+
+async def enable(uow: UnitOfWorkPort, guild_id: int, *, now: datetime) -> GuildSettings:
+    """Enable the module, creating default settings for a guild never seen before."""
+    created = await uow.settings.create_if_absent(guild_id, DEFAULT_SETTINGS, enabled=True, now=now)
+    if not created and not await uow.settings.switch_enabled(guild_id, enabled=True, now=now):
+        raise ModuleEnabled("the invite tracker module is already enabled for this guild")
+    return await require_settings(uow, guild_id)
+
+
+async def disable(uow: UnitOfWorkPort, guild_id: int, *, now: datetime) -> GuildSettings:
+    """Disable the module; all data is kept."""
+    if not await uow.settings.switch_enabled(guild_id, enabled=False, now=now):
+        await require_settings(uow, guild_id)
+        raise ModuleDisabled("the invite tracker module is already disabled for this guild")
+    return await require_settings(uow, guild_id)
+
+
+async def replace_settings(
+    uow: UnitOfWorkPort, guild_id: int, values: SettingsValues, *, now: datetime
+) -> GuildSettings:
+    """Check and store all settings at once (atomic against a concurrent disable)."""
+    checked = check_settings(values)
+    if not await uow.settings.replace_values_if_enabled(guild_id, checked, now=now):
+        await require_enabled(uow, guild_id)
+    return await require_settings(uow, guild_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Offboarded:
+    """What offboarding a guild removed."""
+
+    guild_id: int
+    invites: int
+    joins: int
+    leaves: int
+    api_keys: int
+
+
+async def delete_guild(uow: UnitOfWorkPort, guild_id: int) -> Offboarded:
+    """Remove the guild's settings and every piece of invite tracker data held for it."""
+    if not await uow.settings.delete(guild_id):
+        raise SettingsMissing(NO_SETTINGS)
+    leaves = await uow.leaves.delete_guild(guild_id)
+    joins = await uow.joins.delete_guild(guild_id)
+    invites = await uow.invites.delete_guild(guild_id)
+    api_keys = await uow.api_keys.delete_guild(guild_id)
+    return Offboarded(
+        guild_id=guild_id, invites=invites, joins=joins, leaves=leaves, api_keys=api_keys
+    )

@@ -1,0 +1,51 @@
+"""Per-inviter statistics, within the retention window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from invite_tracker.domain.counting import (
+    InviteFigures,
+    InviterStats,
+    UseCounts,
+    retention_cutoff,
+    summarise_inviter,
+)
+from invite_tracker.services.module import require_enabled
+from invite_tracker.services.ports import UnitOfWorkPort
+
+NO_CODE = "unknown"
+
+
+async def inviter_stats(
+    uow: UnitOfWorkPort,
+    guild_id: int,
+    inviter_id: int,
+    *,
+    retention_days: int,
+    now: datetime,
+) -> InviterStats:
+    """The inviter's regular joins, leaves, fakes and total, overall and per invite.
+
+    Every invite the inviter created appears, even without joins, with Discord's `uses`.
+    """
+    await require_enabled(uow, guild_id)
+    since = retention_cutoff(now, retention_days)
+    joins = await uow.joins.counts_by_code(guild_id, inviter_id, since=since)
+    leaves = await uow.leaves.counts_by_code(guild_id, inviter_id, since=since)
+    invites = {
+        invite.code: invite for invite in await uow.invites.list_for_inviter(guild_id, inviter_id)
+    }
+    figures = []
+    for code in {*joins, *leaves, *invites}:
+        regular, fakes = joins.get(code, (0, 0))
+        known = invites.get(code) if code is not None else None
+        figures.append(
+            InviteFigures(
+                code=code or NO_CODE,
+                counts=UseCounts(regular=regular, leaves=leaves.get(code, 0), fakes=fakes),
+                uses=None if known is None else known.uses,
+                deleted=known is not None and not known.active,
+            )
+        )
+    return summarise_inviter(inviter_id, figures)

@@ -1,0 +1,60 @@
+"""Configuration from the environment (prefix `INVITE_TRACKER_`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invite-tracker.db"
+DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment. Secrets are `SecretStr`."""
+
+    model_config = SettingsConfigDict(env_prefix="INVITE_TRACKER_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    host: str = Field("127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port `serve` listens on.")
+    internal_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated internal keys (the Husqy bot and platform); all endpoints.",
+    )
+    discord_token: SecretStr | None = Field(None, description="The bot token for Discord's API.")
+    discord_api_url: str = Field(DEFAULT_DISCORD_API_URL, description="Discord's REST base URL.")
+    retention_days: int = Field(
+        31, ge=0, description="Days of join and leave records kept; 0 keeps everything."
+    )
+    retention_interval_seconds: float = Field(
+        3600.0, gt=0, description="How often expired join and leave records are purged."
+    )
+    api_prefix: str = Field("", description="Path prefix for every route, e.g. /v1.")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted.")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(False, description="Log JSON lines instead of console text.")
+
+    @field_validator("internal_api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_prefix")
+    @classmethod
+    def _normalise_prefix(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith("/"):
+            value = "/" + value
+        return value
+
+    @property
+    def discord_configured(self) -> bool:
+        """True when a bot token is set, so Discord can be called."""
+        return self.discord_token is not None and bool(self.discord_token.get_secret_value())
