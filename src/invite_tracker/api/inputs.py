@@ -47,7 +47,7 @@ async def read_fields(request: Request, limit: int) -> tuple[dict[str, Any], boo
     if not body.strip():
         return query, True
     try:
-        data = json.loads(body)
+        data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise BadRequest("the request body is not UTF-8 encoded JSON") from None
     except ValueError as exc:

@@ -14,7 +14,6 @@ from invite_tracker.domain.invites import KnownInvite
 from invite_tracker.domain.joins import MemberReferences
 from invite_tracker.domain.settings import GuildSettings
 
-
 Timestamp = Annotated[
     datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")
 ]

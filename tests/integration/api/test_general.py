@@ -1,0 +1,79 @@
+"""General: the home route, unknown routes and methods, the OpenAPI document."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.integration.api.conftest import PREFIX, Api, data_of, error_of
+
+SEED_ENDPOINTS = [
+    ("get", "/"),
+    ("get", "/settings"),
+    ("put", "/settings"),
+    ("delete", "/settings/delete"),
+    ("get", "/status"),
+    ("post", "/enable"),
+    ("post", "/disable"),
+    ("get", "/invite-links"),
+    ("post", "/invite"),
+    ("delete", "/invite"),
+    ("post", "/stats/uses"),
+    ("post", "/events/invite/create"),
+    ("post", "/events/invite/delete"),
+    ("post", "/events/join/check-invite"),
+    ("post", "/events/leave/check-invite"),
+    ("get", "/privacy/get-user-entries"),
+    ("delete", "/privacy/delete-user-entries"),
+]
+
+
+@pytest.mark.parametrize("path", [f"{PREFIX}/", PREFIX])
+async def test_home_answers_without_a_key(client: httpx.AsyncClient, path: str) -> None:
+    data = data_of(await client.get(path))
+    assert "Invite Tracker API" in data["message"]
+
+
+async def test_unknown_route_is_not_found_in_the_envelope(api: Api) -> None:
+    error = error_of(await api.get("/nope"), 404, "NotFoundError")
+    assert error["code"] == 404
+
+
+async def test_other_method_on_a_known_route_is_405(api: Api) -> None:
+    response = await api.call("PATCH", "/settings")
+    error = error_of(response, 405, "MethodNotAllowedError")
+    assert error["code"] == 405
+    assert "GET" in response.headers["allow"]
+
+
+async def test_every_response_carries_a_request_id(api: Api) -> None:
+    params = {"guild_id": 1}
+    response = await api.call("GET", "/status", params=params, headers={"X-Request-ID": "abc-1"})
+    assert response.headers["x-request-id"] == "abc-1"
+    response = await api.call("GET", "/status", params=params, headers={"X-Request-ID": "a b"})
+    assert response.headers["x-request-id"] != "a b"
+
+
+async def test_openapi_describes_every_seed_endpoint_with_errors(client: httpx.AsyncClient) -> None:
+    spec = data = (await client.get("/openapi.json")).json()
+    assert data["info"]["title"] == "Husqy invite tracker"
+    for method, path in SEED_ENDPOINTS:
+        operation = spec["paths"][PREFIX + path][method]
+        assert operation["responses"]["200"]
+        if path != "/":
+            assert "401" in operation["responses"], (method, path)
+            assert "400" in operation["responses"], (method, path)
+            documented_input = operation.get("requestBody") or operation.get("parameters")
+            assert documented_input, (method, path)
+    settings_put = spec["paths"][PREFIX + "/settings"]["put"]
+    body_schema = settings_put["requestBody"]["content"]["application/json"]["schema"]
+    assert len(body_schema["required"]) == 11
+    assert spec["paths"]["/auth/api-key/"].keys() >= {"get", "post", "delete"}
+    error_ref = settings_put["responses"]["409"]["content"]["application/json"]["schema"]
+    assert error_ref["$ref"].endswith("/ErrorEnvelope")
+
+
+async def test_interactive_docs_are_served(client: httpx.AsyncClient) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert "swagger" in response.text.lower()

@@ -1,0 +1,126 @@
+"""Stats: an inviter's figures, following the counting policy and the retention period."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from invite_tracker.db.session import Database
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.joins import NewJoin, NewLeave
+from tests.integration.api.conftest import GUILD, Api, data_of, error_of
+
+INVITER = 900_000_000_000_000_001
+
+
+async def store(database: Database, *items: NewJoin | NewLeave) -> None:
+    now = datetime.now(UTC)
+    async with database.unit_of_work() as uow:
+        for item in items:
+            if isinstance(item, NewJoin):
+                await uow.joins.add(item, now=now)
+            else:
+                await uow.leaves.add(item, now=now)
+        await uow.commit()
+
+
+def join(
+    member: int,
+    code: str,
+    *,
+    fake: bool = False,
+    counted: bool = True,
+    days_ago: int = 0,
+    inviter: int | None = INVITER,
+) -> NewJoin:
+    return NewJoin(
+        guild_id=GUILD,
+        member_id=member,
+        joined_at=datetime.now(UTC) - timedelta(days=days_ago),
+        join_type=JoinType.INVITE,
+        invite_code=code,
+        inviter_id=inviter,
+        counted=counted,
+        fake=fake,
+    )
+
+
+def leave(member: int, code: str, *, counted: bool = True, days_ago: int = 0) -> NewLeave:
+    return NewLeave(
+        guild_id=GUILD,
+        member_id=member,
+        left_at=datetime.now(UTC) - timedelta(days=days_ago),
+        inviter_id=INVITER,
+        invite_code=code,
+        counted=counted,
+    )
+
+
+async def test_stats_follow_the_counting_policy(api: Api, database: Database) -> None:
+    await api.enable()
+    data_of(
+        await api.post(
+            "/events/invite/create",
+            {
+                "guild_id": GUILD,
+                "invite_code": "alpha",
+                "channel_id": 1,
+                "inviter_id": INVITER,
+                "uses": 4,
+            },
+        )
+    )
+    data_of(
+        await api.post(
+            "/events/invite/create",
+            {"guild_id": GUILD, "invite_code": "unused", "channel_id": 1, "inviter_id": INVITER},
+        )
+    )
+    await store(
+        database,
+        join(1, "alpha"),
+        join(2, "alpha"),
+        join(3, "alpha", fake=True),
+        join(4, "beta"),
+        join(5, "beta", counted=False, inviter=None),  # ambiguous: credits no one
+        join(6, "alpha", inviter=123),  # someone else's
+        leave(1, "alpha"),
+        leave(3, "alpha", counted=False),  # a fake's leave is not subtracted twice
+        join(7, "alpha", days_ago=40),  # beyond the 31-day retention
+        leave(8, "beta", days_ago=40),
+    )
+    data = data_of(await api.post(f"/stats/uses?guild_id={GUILD}&inviter_id={INVITER}"))
+    assert (data["total"], data["regular"], data["leaves"], data["fakes"]) == (2, 4, 1, 1)
+    assert data["inviter_id"] == str(INVITER)
+    assert data["retention_days"] == 31
+    per_code = {item["code"]: item for item in data["invites"]}
+    assert per_code.keys() == {"alpha", "beta", "unused"}
+    alpha = per_code["alpha"]
+    assert (alpha["total"], alpha["regular"], alpha["leaves"], alpha["fakes"]) == (1, 3, 1, 1)
+    assert alpha["uses"] == 4
+    assert per_code["beta"]["uses"] is None  # never reported as an invite
+    assert per_code["unused"]["regular"] == 0
+    assert data["invites"][0]["code"] == "alpha"
+
+
+async def test_stats_body_and_get_alias_agree(api: Api, database: Database) -> None:
+    await api.enable()
+    await store(database, join(1, "alpha"))
+    by_query = data_of(await api.post(f"/stats/uses?guild_id={GUILD}&inviter_id={INVITER}"))
+    by_body = data_of(
+        await api.post("/stats/uses", {"guild_id": GUILD, "inviter_id": str(INVITER)})
+    )
+    by_get = data_of(await api.get("/stats/uses", guild_id=GUILD, inviter_id=INVITER))
+    assert by_query == by_body == by_get
+    assert by_get["regular"] == 1
+
+
+async def test_stats_of_an_inviter_with_nothing(api: Api) -> None:
+    await api.enable()
+    data = data_of(await api.get("/stats/uses", guild_id=GUILD, inviter_id=5))
+    assert (data["total"], data["invites"]) == (0, [])
+
+
+async def test_stats_errors(api: Api) -> None:
+    error_of(await api.get("/stats/uses", guild_id=GUILD, inviter_id=5), 404, "SettingsError")
+    await api.enable()
+    error_of(await api.get("/stats/uses", guild_id=GUILD), 400, "BadRequestError")

@@ -1,0 +1,90 @@
+"""The counting policy: credited, fake, leaves, totals, retention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from invite_tracker.domain.counting import (
+    InviteFigures,
+    JoinCounting,
+    UseCounts,
+    classify_join,
+    leave_counts,
+    retention_cutoff,
+    summarise_inviter,
+)
+
+
+@pytest.mark.parametrize(
+    ("inviter", "member", "bot", "before", "prevent_own", "counted", "fake"),
+    [
+        (9, 1, False, False, False, True, False),  # a regular join
+        (9, 1, True, False, False, False, False),  # bots apart
+        (None, 1, False, False, False, False, False),  # nobody to credit
+        (9, 1, False, True, False, True, True),  # a rejoin is fake
+        (1, 1, False, False, True, True, True),  # own invite, prevented
+        (1, 1, False, False, False, True, False),  # own invite, allowed
+        (9, None, False, False, True, True, False),  # unknown member, not own
+    ],
+)
+def test_classify_join(
+    inviter: int | None,
+    member: int | None,
+    bot: bool,
+    before: bool,
+    prevent_own: bool,
+    counted: bool,
+    fake: bool,
+) -> None:
+    result = classify_join(
+        inviter_id=inviter,
+        member_id=member,
+        is_bot=bot,
+        previously_credited=before,
+        prevent_own_invite_code=prevent_own,
+    )
+    assert isinstance(result, JoinCounting)
+    assert (result.counted, result.fake) == (counted, fake)
+    assert result.reason
+
+
+@pytest.mark.parametrize(
+    ("counted", "fake", "expected"),
+    [(True, False, True), (True, True, False), (False, False, False)],
+)
+def test_leave_counts(counted: bool, fake: bool, expected: bool) -> None:
+    assert leave_counts(join_counted=counted, join_fake=fake) is expected
+
+
+@pytest.mark.parametrize(
+    ("regular", "leaves", "fakes", "total"), [(0, 0, 0, 0), (10, 2, 3, 5), (1, 1, 1, -1)]
+)
+def test_total_is_regular_minus_leaves_minus_fakes(
+    regular: int, leaves: int, fakes: int, total: int
+) -> None:
+    assert UseCounts(regular, leaves, fakes).total == total
+
+
+def test_summary_adds_up_and_orders_busiest_first() -> None:
+    stats = summarise_inviter(
+        5,
+        [
+            InviteFigures("b", UseCounts(1, 0, 0)),
+            InviteFigures("a", UseCounts(3, 1, 1), uses=4),
+            InviteFigures("c", UseCounts(1, 1, 0), deleted=True),
+        ],
+    )
+    assert stats.counts == UseCounts(5, 2, 1)
+    assert stats.counts.total == 2
+    assert [item.code for item in stats.invites] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"), [(0, None), (-1, None), (31, timedelta(days=31)), (1, timedelta(days=1))]
+)
+def test_retention_cutoff(days: int, expected: timedelta | None) -> None:
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    cutoff = retention_cutoff(now, days)
+    assert cutoff == (None if expected is None else now - expected)

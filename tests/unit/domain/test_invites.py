@@ -1,0 +1,82 @@
+"""How an invite ends, its expiry, and the options Discord accepts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from invite_tracker.domain.invites import (
+    InviteEnd,
+    KnownInvite,
+    check_invite_options,
+    end_of,
+    expiry_of,
+)
+
+NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
+
+
+def invite(**changes: object) -> KnownInvite:
+    values: dict[str, object] = {
+        "guild_id": 1,
+        "code": "abc",
+        "channel_id": 2,
+        "inviter_id": 3,
+        "uses": 0,
+        "max_uses": None,
+        "max_age": None,
+        "temporary": False,
+        "created_at": NOW - timedelta(hours=1),
+        "expires_at": None,
+        "first_seen_at": NOW,
+        "updated_at": NOW,
+        "deleted_at": None,
+        "deleted_reason": None,
+    }
+    values.update(changes)
+    return KnownInvite(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, InviteEnd.DELETED),
+        ({"max_uses": 3, "uses": 3}, InviteEnd.USED_UP),
+        ({"max_uses": 3, "uses": 2}, InviteEnd.DELETED),
+        ({"max_uses": 0, "uses": 50}, InviteEnd.DELETED),  # 0 = unlimited
+        ({"max_age": 1800}, InviteEnd.EXPIRED),
+        ({"max_age": 7200}, InviteEnd.DELETED),
+        ({"expires_at": NOW - timedelta(seconds=1)}, InviteEnd.EXPIRED),
+        ({"expires_at": NOW}, InviteEnd.EXPIRED),
+        ({"max_uses": 1, "uses": 1, "max_age": 60}, InviteEnd.USED_UP),
+    ],
+)
+def test_end_of(changes: dict[str, object], expected: InviteEnd) -> None:
+    assert end_of(invite(**changes), NOW) is expected
+
+
+@pytest.mark.parametrize(
+    ("created", "max_age", "expected"),
+    [(NOW, 0, None), (NOW, None, None), (None, 60, None), (NOW, 60, NOW + timedelta(seconds=60))],
+)
+def test_expiry_of(
+    created: datetime | None, max_age: int | None, expected: datetime | None
+) -> None:
+    assert expiry_of(created, max_age) == expected
+
+
+@pytest.mark.parametrize(
+    ("max_uses", "max_age", "problems"),
+    [
+        (0, 0, 0),
+        (100, 604800, 0),
+        (101, 0, 1),
+        (-1, 0, 1),
+        (0, 604801, 1),
+        (0, -1, 1),
+        (500, -5, 2),
+    ],
+)
+def test_invite_options(max_uses: int, max_age: int, problems: int) -> None:
+    assert len(check_invite_options(max_uses, max_age)) == problems

@@ -1,0 +1,214 @@
+"""In-memory stores and a fake Discord port, for service tests without I/O."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from invite_tracker.discord.port import InteractionTarget, InviteOptions, VanityUrl
+from invite_tracker.domain.api_keys import StoredApiKey
+from invite_tracker.domain.errors import DiscordUnavailable
+from invite_tracker.domain.invites import InviteEnd, InviteReport, KnownInvite
+from invite_tracker.domain.settings import GuildSettings, SettingsValues
+
+
+class MemorySettings:
+    def __init__(self) -> None:
+        self.rows: dict[int, GuildSettings] = {}
+
+    async def get(self, guild_id: int) -> GuildSettings | None:
+        return self.rows.get(guild_id)
+
+    async def exists(self, guild_id: int) -> bool:
+        return guild_id in self.rows
+
+    async def create_if_absent(
+        self, guild_id: int, values: SettingsValues, *, enabled: bool, now: datetime
+    ) -> bool:
+        if guild_id in self.rows:
+            return False
+        self.rows[guild_id] = GuildSettings(guild_id, enabled, values)
+        return True
+
+    async def switch_enabled(self, guild_id: int, *, enabled: bool, now: datetime) -> bool:
+        row = self.rows.get(guild_id)
+        if row is None or row.enabled is enabled:
+            return False
+        self.rows[guild_id] = dataclasses.replace(row, enabled=enabled)
+        return True
+
+    async def replace_values_if_enabled(
+        self, guild_id: int, values: SettingsValues, *, now: datetime
+    ) -> bool:
+        row = self.rows.get(guild_id)
+        if row is None or not row.enabled:
+            return False
+        self.rows[guild_id] = dataclasses.replace(row, values=values)
+        return True
+
+    async def delete(self, guild_id: int) -> bool:
+        return self.rows.pop(guild_id, None) is not None
+
+
+class MemoryInvites:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, str], KnownInvite] = {}
+
+    async def record(self, guild_id: int, report: InviteReport, *, now: datetime) -> None:
+        old = self.rows.get((guild_id, report.code))
+        fields = {f.name: getattr(report, f.name) for f in dataclasses.fields(report)}
+        if old is not None:
+            fields = {k: (v if v is not None else getattr(old, k)) for k, v in fields.items()}
+            fields["uses"] = max(old.uses, report.uses)
+        self.rows[(guild_id, report.code)] = KnownInvite(
+            guild_id=guild_id,
+            first_seen_at=old.first_seen_at if old else now,
+            updated_at=now,
+            deleted_at=old.deleted_at if old else None,
+            deleted_reason=old.deleted_reason if old else None,
+            **fields,
+        )
+
+    async def tombstone(
+        self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
+    ) -> bool:
+        row = self.rows.get((guild_id, code))
+        if row is None or not row.active:
+            return False
+        self.rows[(guild_id, code)] = dataclasses.replace(
+            row, deleted_at=now, deleted_reason=reason
+        )
+        return True
+
+    async def record_unknown_gone(
+        self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
+    ) -> None:
+        if (guild_id, code) not in self.rows:
+            await self.record(guild_id, InviteReport(code=code), now=now)
+            await self.tombstone(guild_id, code, reason, now=now)
+
+    async def get(self, guild_id: int, code: str) -> KnownInvite | None:
+        return self.rows.get((guild_id, code))
+
+    async def list_for_guild(
+        self, guild_id: int, *, include_gone: bool = False
+    ) -> list[KnownInvite]:
+        return [
+            i for (g, _), i in self.rows.items() if g == guild_id and (include_gone or i.active)
+        ]
+
+    async def list_for_inviter(self, guild_id: int, inviter_id: int) -> list[KnownInvite]:
+        return [
+            i
+            for i in await self.list_for_guild(guild_id, include_gone=True)
+            if i.inviter_id == inviter_id
+        ]
+
+    async def count_created_by(self, guild_id: int, member_id: int) -> int:
+        return len(await self.list_for_inviter(guild_id, member_id))
+
+    async def forget_creator(self, guild_id: int, member_id: int) -> int:
+        mine = await self.list_for_inviter(guild_id, member_id)
+        for invite in mine:
+            self.rows[(guild_id, invite.code)] = dataclasses.replace(invite, inviter_id=None)
+        return len(mine)
+
+    async def delete_guild(self, guild_id: int) -> int:
+        doomed = [key for key in self.rows if key[0] == guild_id]
+        for key in doomed:
+            del self.rows[key]
+        return len(doomed)
+
+
+class MemoryApiKeys:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[StoredApiKey, str]] = {}
+
+    async def add(
+        self, *, key_id: str, guild_id: int, key_hash: str, label: str | None, now: datetime
+    ) -> StoredApiKey:
+        key = StoredApiKey(key_id, guild_id, label, now, None)
+        self.rows[key_id] = (key, key_hash)
+        return key
+
+    async def find_by_hash(self, key_hash: str) -> StoredApiKey | None:
+        return next((key for key, digest in self.rows.values() if digest == key_hash), None)
+
+    async def get(self, key_id: str) -> StoredApiKey | None:
+        found = self.rows.get(key_id)
+        return None if found is None else found[0]
+
+    async def list_for_guild(self, guild_id: int | None) -> list[StoredApiKey]:
+        return [key for key, _ in self.rows.values() if guild_id in (None, key.guild_id)]
+
+    async def delete_guild(self, guild_id: int) -> int:
+        doomed = [key.key_id for key, _ in self.rows.values() if key.guild_id == guild_id]
+        for key_id in doomed:
+            del self.rows[key_id]
+        return len(doomed)
+
+    async def revoke(self, key_id: str, *, now: datetime) -> bool:
+        key, digest = self.rows[key_id]
+        if key.revoked_at is not None:
+            return False
+        self.rows[key_id] = (dataclasses.replace(key, revoked_at=now), digest)
+        return True
+
+
+class MemoryUnitOfWork:
+    """The stores the service tests need; the others are absent and fail loudly if used."""
+
+    def __init__(self) -> None:
+        self.settings = MemorySettings()
+        self.invites = MemoryInvites()
+        self.api_keys = MemoryApiKeys()
+        self.joins: Any = _Absent("joins")
+        self.leaves: Any = _Absent("leaves")
+
+
+class _Absent:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def delete_guild(self, guild_id: int) -> int:
+        return 0
+
+
+class FakeDiscordPort:
+    """Records calls; `fail_reply` makes the interaction reply fail like an expired token."""
+
+    def __init__(self, *, fail_reply: bool = False) -> None:
+        self.fail_reply = fail_reply
+        self.created: list[tuple[int, InviteOptions]] = []
+        self.deleted: list[str] = []
+        self.replies: list[tuple[InteractionTarget, str]] = []
+
+    async def guild_invites(self, guild_id: int) -> Sequence[InviteReport]:
+        return []
+
+    async def vanity_url(self, guild_id: int) -> VanityUrl:
+        return VanityUrl(code=None, uses=0)
+
+    async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:
+        self.created.append((channel_id, options))
+        return InviteReport(
+            code=f"new{len(self.created)}",
+            channel_id=channel_id,
+            inviter_id=1,
+            max_uses=options.max_uses,
+            max_age=options.max_age,
+            temporary=options.temporary,
+        )
+
+    async def delete_invite(self, code: str) -> None:
+        self.deleted.append(code)
+
+    async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
+        if self.fail_reply:
+            raise DiscordUnavailable("Discord answered 401: Invalid Webhook Token")
+        self.replies.append((target, content))
+
+    async def send_message(self, channel_id: int, payload: Mapping[str, Any]) -> None:
+        return None

@@ -1,0 +1,66 @@
+"""Creating and deleting invites through the Discord port, on in-memory stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from invite_tracker.discord.port import InteractionTarget, InviteOptions
+from invite_tracker.domain.errors import DiscordUnavailable, InteractionReplyFailed, Unprocessable
+from invite_tracker.domain.invites import InviteEnd
+from invite_tracker.services import invites, module
+from tests.unit.services.fakes import FakeDiscordPort, MemoryUnitOfWork
+
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
+TARGET = InteractionTarget(application_id=7, token="tok")
+OPTIONS = InviteOptions(max_uses=5, max_age=3600, temporary=False)
+
+
+async def enabled() -> MemoryUnitOfWork:
+    uow = MemoryUnitOfWork()
+    await module.enable(uow, 1, now=NOW)
+    return uow
+
+
+async def test_create_stores_and_replies() -> None:
+    uow, discord = await enabled(), FakeDiscordPort()
+    invite = await invites.create_invite(uow, discord, 1, 55, OPTIONS, interaction=TARGET, now=NOW)
+    assert invite.code == "new1"
+    assert discord.created == [(55, OPTIONS)]
+    assert discord.replies == [(TARGET, "Created the invite https://discord.gg/new1")]
+    assert (await uow.invites.get(1, "new1")) is not None
+
+
+async def test_reply_failure_keeps_the_invite_and_says_so() -> None:
+    uow, discord = await enabled(), FakeDiscordPort(fail_reply=True)
+    with pytest.raises(InteractionReplyFailed) as caught:
+        await invites.create_invite(uow, discord, 1, 55, OPTIONS, interaction=TARGET, now=NOW)
+    assert caught.value.keep_changes is True
+    assert "new1 was handled and stored" in caught.value.message
+    assert (await uow.invites.get(1, "new1")) is not None
+
+
+@pytest.mark.parametrize(("max_uses", "max_age"), [(101, 0), (0, 604801), (-1, -1)])
+async def test_ranges_are_checked_before_discord(max_uses: int, max_age: int) -> None:
+    uow, discord = await enabled(), FakeDiscordPort()
+    options = InviteOptions(max_uses=max_uses, max_age=max_age, temporary=False)
+    with pytest.raises(Unprocessable):
+        await invites.create_invite(uow, discord, 1, 55, options, interaction=None, now=NOW)
+    assert discord.created == []
+
+
+async def test_no_discord_is_an_honest_error() -> None:
+    uow = await enabled()
+    with pytest.raises(DiscordUnavailable, match="not configured"):
+        await invites.create_invite(uow, None, 1, 55, OPTIONS, interaction=None, now=NOW)
+
+
+async def test_delete_remembers_a_staff_deletion() -> None:
+    uow, discord = await enabled(), FakeDiscordPort()
+    await invites.create_invite(uow, discord, 1, 55, OPTIONS, interaction=None, now=NOW)
+    gone = await invites.delete_invite(uow, discord, 1, "new1", interaction=TARGET, now=NOW)
+    assert gone.deleted_reason is InviteEnd.DELETED_BY_STAFF
+    assert discord.deleted == ["new1"]
+    unknown = await invites.delete_invite(uow, discord, 1, "other", interaction=None, now=NOW)
+    assert unknown.deleted_reason is InviteEnd.DELETED_BY_STAFF
