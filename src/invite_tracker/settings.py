@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     )
     discord_token: SecretStr | None = Field(None, description="The bot token for Discord's API.")
     discord_api_url: str = Field(DEFAULT_DISCORD_API_URL, description="Discord's REST base URL.")
+    discord_timeout_seconds: float = Field(
+        5.0, gt=0, description="Timeout of one request to Discord (retried on timeouts and 5xx)."
+    )
+    discord_max_wait_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="Longest one Discord call may take, retries and rate limits included.",
+    )
+    discord_cache_seconds: float = Field(
+        60.0, ge=0, description="How long guild, member and channel data from Discord is reused."
+    )
     retention_days: int = Field(
         31, ge=0, description="Days of join and leave records kept; 0 keeps everything."
     )

@@ -17,13 +17,15 @@ from invite_tracker import __version__
 from invite_tracker.api.deps import ServiceState
 from invite_tracker.api.errors import MethodNotAllowed, error_response
 from invite_tracker.api.middleware import RequestContext
-from invite_tracker.api.routes import auth, events, general, invites, privacy, stats
+from invite_tracker.api.routes import auth, events, general, invites, messages, privacy, stats
 from invite_tracker.api.routes import settings as settings_routes
 from invite_tracker.api.routes import status as status_routes
 from invite_tracker.clock import utcnow
 from invite_tracker.db.session import Database
+from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
 from invite_tracker.domain.errors import BadRequest, NotFound
 from invite_tracker.logging import configure_logging
+from invite_tracker.services.discord_cache import CachedDiscord
 from invite_tracker.services.retention import purge_expired
 from invite_tracker.settings import Settings
 
@@ -47,10 +49,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = database or Database.from_url(settings.database_url)
+        discord = await _connect_discord(settings)
         app.state.service = ServiceState(
             settings=settings,
             database=db,
             internal_keys=tuple(key.get_secret_value() for key in settings.internal_api_keys),
+            discord=None
+            if discord is None
+            else CachedDiscord(discord, ttl=settings.discord_cache_seconds),
         )
         purger = asyncio.create_task(_purge_periodically(db, settings), name="retention")
         try:
@@ -59,6 +65,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
+            if discord is not None:
+                await discord.close()
             if database is None:
                 await db.dispose()
 
@@ -72,7 +80,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         redoc_url=None,
     )
     module_prefix = settings.api_prefix + MODULE_PREFIX
-    for router in (general, status_routes, settings_routes, invites, stats, events, privacy):
+    for router in (
+        general,
+        status_routes,
+        settings_routes,
+        invites,
+        stats,
+        events,
+        privacy,
+        messages,
+    ):
         app.include_router(router.router, prefix=module_prefix)
     app.include_router(auth.router, prefix=settings.api_prefix)
     app.add_middleware(RequestContext)
@@ -98,6 +115,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(BadRequest(str(exc)), getattr(request.state, "request_id", None))
+
+
+async def _connect_discord(settings: Settings) -> HikariDiscord | None:
+    """The Discord adapter when a bot token is configured."""
+    if settings.discord_token is None or not settings.discord_configured:
+        log.warning("discord_not_configured", hint="set INVITE_TRACKER_DISCORD_TOKEN")
+        return None
+    limits = DiscordLimits(
+        attempt_timeout=settings.discord_timeout_seconds,
+        total_timeout=settings.discord_max_wait_seconds,
+        max_rate_limit_wait=settings.discord_max_wait_seconds,
+    )
+    return await HikariDiscord.connect(
+        settings.discord_api_url, settings.discord_token.get_secret_value(), limits
+    )
 
 
 async def _purge_periodically(database: Database, settings: Settings) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, PlainSerializer
 
@@ -117,6 +117,7 @@ class InviteLinksRead(BaseModel):
         description="`stored`: what the tracker knows (Discord was not asked); "
         "`discord`: reconciled with Discord just now."
     )
+    note: str | None = Field(None, description="Why Discord was not asked, when it was not.")
     invites: list[InviteRead]
 
 
@@ -215,3 +216,11 @@ class CreatedApiKeyRead(ApiKeyRead):
 
 class ApiKeysRead(BaseModel):
     keys: list[ApiKeyRead]
+
+
+class PreviewRead(BaseModel):
+    kind: str
+    content: str | None
+    embeds: list[dict[str, Any]]
+    allowed_mentions: dict[str, Any] = Field(description="Pings go to the member and inviter only.")
+    discord_data: bool = Field(description="Whether Discord was asked for names, roles, etc.")

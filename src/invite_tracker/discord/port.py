@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
 from invite_tracker.domain.invites import InviteReport
+from invite_tracker.domain.messages import OutgoingMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,12 @@ class InteractionTarget:
 
 
 class DiscordPort(Protocol):
-    """Discord's REST API as the invite tracker uses it."""
+    """Discord's REST API as the invite tracker uses it.
+
+    Implementations raise `Unprocessable` when Discord refuses the request for its values
+    (carrying Discord's code and message) and `DiscordUnavailable` when Discord cannot be used
+    (unreachable, failing, timing out, rate limited for too long, or the token is refused).
+    """
 
     async def guild_invites(self, guild_id: int) -> Sequence[InviteReport]:
         """Every invite of the guild with its `uses` (needs MANAGE_GUILD)."""
@@ -58,6 +65,18 @@ class DiscordPort(Protocol):
         """Edit a slash-command interaction's original reply."""
         ...
 
-    async def send_message(self, channel_id: int, payload: Mapping[str, Any]) -> None:
-        """Send a message (content, embeds, allowed_mentions) to a channel."""
+    async def guild(self, guild_id: int) -> GuildInfo:
+        """The guild, for the server variables."""
+        ...
+
+    async def member(self, guild_id: int, user_id: int) -> MemberInfo:
+        """A member of the guild, with their user."""
+        ...
+
+    async def channel(self, channel_id: int) -> ChannelInfo:
+        """A channel, for the channel variables."""
+        ...
+
+    async def send_message(self, channel_id: int, message: OutgoingMessage) -> None:
+        """Send a rendered message to a channel."""
         ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from invite_tracker.discord.port import DiscordPort, InteractionTarget, InviteOptions
@@ -42,14 +42,6 @@ async def invite_deleted(
     elif known.active:
         await uow.invites.tombstone(guild_id, code, end_of(known, now), now=now)
     return await _known(uow, guild_id, code)
-
-
-async def known_invites(
-    uow: UnitOfWorkPort, guild_id: int, *, include_gone: bool = False
-) -> list[KnownInvite]:
-    """The invites the tracker knows for the guild."""
-    await require_enabled(uow, guild_id)
-    return await uow.invites.list_for_guild(guild_id, include_gone=include_gone)
 
 
 async def _known(uow: UnitOfWorkPort, guild_id: int, code: str) -> KnownInvite:
@@ -127,3 +119,41 @@ async def _reply(
             f"the invite {code} was handled and stored, but the interaction reply failed: "
             f"{exc.message}"
         ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class InviteLinks:
+    """The guild's live invites and where they come from."""
+
+    invites: list[KnownInvite]
+    source: str  # "discord" (reconciled just now) or "stored"
+    note: str | None = None
+
+
+async def invite_links(
+    uow: UnitOfWorkPort, discord: DiscordPort | None, guild_id: int, *, now: datetime
+) -> InviteLinks:
+    """The live invites, reconciled with Discord when it is configured and answers.
+
+    New invites are added, uses brought up to date, and invites Discord no longer lists are
+    tombstoned (used up, expired, or vanished). When Discord fails, the stored invites are
+    answered and the note says why.
+    """
+    await require_enabled(uow, guild_id)
+    if discord is None:
+        stored = await uow.invites.list_for_guild(guild_id)
+        return InviteLinks(stored, "stored", "Discord is not configured")
+    try:
+        current = await discord.guild_invites(guild_id)
+    except (DiscordUnavailable, Unprocessable) as exc:
+        stored = await uow.invites.list_for_guild(guild_id)
+        return InviteLinks(stored, "stored", exc.message)
+    listed = {report.code for report in current}
+    for report in current:
+        await uow.invites.record(guild_id, report, now=now)
+    for known in await uow.invites.list_for_guild(guild_id):
+        if known.code not in listed:
+            reason = end_of(known, now)
+            gone = InviteEnd.VANISHED if reason is InviteEnd.DELETED else reason
+            await uow.invites.tombstone(guild_id, known.code, gone, now=now)
+    return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord")

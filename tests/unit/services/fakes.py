@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from invite_tracker.discord.port import InteractionTarget, InviteOptions, VanityUrl
 from invite_tracker.domain.api_keys import StoredApiKey
-from invite_tracker.domain.errors import DiscordUnavailable
+from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
+from invite_tracker.domain.errors import DiscordUnavailable, Unprocessable
 from invite_tracker.domain.invites import InviteEnd, InviteReport, KnownInvite
+from invite_tracker.domain.messages import OutgoingMessage
 from invite_tracker.domain.settings import GuildSettings, SettingsValues
 
 
@@ -179,8 +182,14 @@ class _Absent:
 class FakeDiscordPort:
     """Records calls; `fail_reply` makes the interaction reply fail like an expired token."""
 
-    def __init__(self, *, fail_reply: bool = False) -> None:
+    def __init__(
+        self, *, fail_reply: bool = False, fail_reads: bool = False, fail_send: bool = False
+    ) -> None:
         self.fail_reply = fail_reply
+        self.fail_reads = fail_reads
+        self.fail_send = fail_send
+        self.reads: list[tuple[str, int]] = []
+        self.sent: list[tuple[int, OutgoingMessage]] = []
         self.created: list[tuple[int, InviteOptions]] = []
         self.deleted: list[str] = []
         self.replies: list[tuple[InteractionTarget, str]] = []
@@ -210,5 +219,25 @@ class FakeDiscordPort:
             raise DiscordUnavailable("Discord answered 401: Invalid Webhook Token")
         self.replies.append((target, content))
 
-    async def send_message(self, channel_id: int, payload: Mapping[str, Any]) -> None:
-        return None
+    async def guild(self, guild_id: int) -> GuildInfo:
+        self.reads.append(("guild", guild_id))
+        await asyncio.sleep(0)
+        if self.fail_reads:
+            raise DiscordUnavailable("Discord answered 503 after retries")
+        return GuildInfo(id=guild_id, name="Guild")
+
+    async def member(self, guild_id: int, user_id: int) -> MemberInfo:
+        self.reads.append(("member", user_id))
+        await asyncio.sleep(0)
+        if self.fail_reads:
+            raise DiscordUnavailable("Discord answered 503 after retries")
+        return MemberInfo(user=UserInfo(id=user_id, username=f"user{user_id}"))
+
+    async def channel(self, channel_id: int) -> ChannelInfo:
+        self.reads.append(("channel", channel_id))
+        return ChannelInfo(id=channel_id, name="welcome", type=0)
+
+    async def send_message(self, channel_id: int, message: OutgoingMessage) -> None:
+        if self.fail_send:
+            raise Unprocessable("Discord refused to send the message: code 50013")
+        self.sent.append((channel_id, message))

@@ -102,8 +102,8 @@ async def invite_deleted(
 
 
 NOT_YET = (
-    "join and leave checks need the Discord adapter (invite fetches, messages), "
-    "which this version of the service does not have yet; nothing was recorded"
+    "join and leave attribution is not part of this version of the service yet; "
+    "nothing was recorded"
 )
 
 

@@ -56,14 +56,17 @@ class DeleteInviteIn(InteractionIn):
 @router.get(
     "/invite-links", **documented(InviteLinksRead, BadRequest, SettingsMissing, ModuleDisabled)
 )
-async def invite_links(guild: Guild, uow: Uow) -> dict[str, Any]:
-    """The guild's live known invites."""
-    known = await invites.known_invites(uow, guild.guild_id)
+async def invite_links(guild: Guild, uow: Uow, state: State) -> dict[str, Any]:
+    """The guild's live invites, reconciled with Discord when it is configured: new invites
+    are added, uses updated, vanished ones tombstoned. Without Discord (or when it fails) the
+    stored invites are answered, and `source` and `note` say so."""
+    links = await invites.invite_links(uow, state.discord, guild.guild_id, now=utcnow())
     return ok(
         InviteLinksRead(
             guild_id=str(guild.guild_id),
-            source="stored",
-            invites=[InviteRead.of(invite) for invite in known],
+            source=links.source,
+            note=links.note,
+            invites=[InviteRead.of(invite) for invite in links.invites],
         )
     )
 

@@ -1,0 +1,130 @@
+"""Join and leave messages as Discord receives them: rendered, within limits, pinging safely."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from invite_tracker.domain.embeds import (
+    AUTHOR_NAME_MAX,
+    CONTENT_MAX,
+    DESCRIPTION_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    FOOTER_MAX,
+    TITLE_MAX,
+    check_embed_config,
+    parse_embed_config,
+)
+from invite_tracker.domain.templating import MessageContext, fill, variables
+
+ELLIPSIS = "…"
+_TEXT_LIMITS = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "content": CONTENT_MAX}
+_URL_KEYS = ("url", "icon_url")
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message body for `POST /channels/{id}/messages`."""
+
+    content: str | None
+    embeds: tuple[dict[str, Any], ...] = ()
+    allowed_mentions: dict[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body Discord expects."""
+        body: dict[str, Any] = {"allowed_mentions": self.allowed_mentions}
+        if self.content:
+            body["content"] = self.content
+        if self.embeds:
+            body["embeds"] = list(self.embeds)
+        return body
+
+
+def allowed_mentions(context: MessageContext) -> dict[str, Any]:
+    """Pings go to the member and the inviter only: never @everyone, @here or roles."""
+    users = [str(user) for user in dict.fromkeys((context.member_id, context.inviter_id)) if user]
+    return {"parse": [], "users": users, "roles": [], "replied_user": False}
+
+
+def render_message(template: str, *, is_embed: bool, context: MessageContext) -> OutgoingMessage:
+    """Fill a join or leave template for this context, clamped to Discord's limits.
+
+    Embed configs are parsed first and each string filled on its own, so no value can break
+    the JSON. Raises EmbedConfigError when the result cannot be sent (e.g. nothing to show).
+    """
+    values = variables(context)
+    mentions = allowed_mentions(context)
+    if not is_embed:
+        return OutgoingMessage(
+            content=_clamp(fill(template, values), CONTENT_MAX), allowed_mentions=mentions
+        )
+    config = _fill_strings(parse_embed_config(template), values)
+    content = config.pop("content", None)
+    embed = _fit_embed(config)
+    check_embed_config({**embed, **({"content": content} if content else {})})
+    return OutgoingMessage(content=content or None, embeds=(embed,), allowed_mentions=mentions)
+
+
+def _fill_strings(value: Any, values: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return fill(value, values)
+    if isinstance(value, list):
+        return [_fill_strings(item, values) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill_strings(item, values) for key, item in value.items()}
+    return value
+
+
+def _fit_embed(config: dict[str, Any]) -> dict[str, Any]:
+    """Clamp texts to their limits and drop links or a timestamp the filling made invalid."""
+    embed = dict(config)
+    for key, limit in _TEXT_LIMITS.items():
+        if isinstance(embed.get(key), str):
+            embed[key] = _clamp(embed[key], limit)
+    if not _is_url(embed.get("url")):
+        embed.pop("url", None)
+    if not _is_timestamp(embed.get("timestamp")):
+        embed.pop("timestamp", None)
+    for key in ("image", "thumbnail"):
+        if isinstance(embed.get(key), dict) and not _is_url(embed[key].get("url")):
+            embed.pop(key)
+    if isinstance(embed.get("footer"), dict):
+        embed["footer"] = _links_checked(embed["footer"], "text", FOOTER_MAX)
+    if isinstance(embed.get("author"), dict):
+        embed["author"] = _links_checked(embed["author"], "name", AUTHOR_NAME_MAX)
+    if isinstance(embed.get("fields"), list):
+        embed["fields"] = [
+            {
+                **item,
+                "name": _clamp(str(item.get("name", "")), FIELD_NAME_MAX),
+                "value": _clamp(str(item.get("value", "")), FIELD_VALUE_MAX),
+            }
+            for item in embed["fields"]
+        ]
+    return embed
+
+
+def _links_checked(part: dict[str, Any], text_key: str, limit: int) -> dict[str, Any]:
+    kept = {k: v for k, v in part.items() if k not in _URL_KEYS or _is_url(v)}
+    if isinstance(kept.get(text_key), str):
+        kept[text_key] = _clamp(kept[text_key], limit)
+    return kept
+
+
+def _clamp(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
+def _is_timestamp(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False

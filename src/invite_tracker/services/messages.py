@@ -1,0 +1,192 @@
+"""Join and leave messages: gather what the template mentions, render it, send it.
+
+A message never fails the join or leave it reports: what cannot be fetched renders its
+placeholder, and a failed send is logged and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TypeVar
+
+import structlog
+
+from invite_tracker.discord.port import DiscordPort
+from invite_tracker.domain.embeds import EmbedConfigError
+from invite_tracker.domain.errors import InviteTrackerError, Unprocessable
+from invite_tracker.domain.messages import OutgoingMessage, render_message
+from invite_tracker.domain.settings import GuildSettings
+from invite_tracker.domain.templating import MessageContext, MessageKind
+from invite_tracker.services.module import require_enabled
+from invite_tracker.services.ports import UnitOfWorkPort
+from invite_tracker.services.stats import inviter_stats
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True)
+class MessageCounters:
+    """How messages fared since the service started."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSubject:
+    """Who and what a join or leave message is about."""
+
+    kind: MessageKind
+    guild_id: int
+    member_id: int | None
+    inviter_id: int | None = None
+    invite_code: str | None = None
+    invite_count: int | None = None
+
+
+async def _optional(fetch: Awaitable[T], what: str) -> T | None:
+    try:
+        return await fetch
+    except InviteTrackerError as exc:
+        log.info("message_data_unavailable", what=what, reason=exc.message)
+        return None
+
+
+async def build_context(
+    discord: DiscordPort | None, subject: MessageSubject, channel_id: int | None, now: datetime
+) -> MessageContext:
+    """The message context, with Discord's data where it can be fetched (concurrently)."""
+    context = MessageContext(
+        kind=subject.kind,
+        guild_id=subject.guild_id,
+        now=now,
+        member_id=subject.member_id,
+        inviter_id=subject.inviter_id,
+        invite_code=subject.invite_code,
+        invite_count=subject.invite_count,
+        channel_id=channel_id,
+    )
+    if discord is None:
+        return context
+    guild_id = subject.guild_id
+    guild, member, inviter, channel = await asyncio.gather(
+        _optional(discord.guild(guild_id), "guild"),
+        _optional(discord.member(guild_id, subject.member_id), "member")
+        if subject.member_id
+        else _none(),
+        _optional(discord.member(guild_id, subject.inviter_id), "inviter")
+        if subject.inviter_id
+        else _none(),
+        _optional(discord.channel(channel_id), "channel")
+        if channel_id and subject.kind == "join"
+        else _none(),
+    )
+    return replace(context, guild=guild, member=member, inviter=inviter, channel=channel)
+
+
+async def _none() -> None:
+    return None
+
+
+def template_of(
+    settings: GuildSettings, kind: MessageKind
+) -> tuple[bool, int | None, str | None, bool]:
+    """(enabled, channel, content, is_embed) of one message kind in the settings."""
+    values = settings.values
+    if kind == "join":
+        return (
+            values.join_messages_enabled,
+            values.join_messages_channel,
+            values.join_message_content,
+            values.join_message_is_embed,
+        )
+    return (
+        values.leave_messages_enabled,
+        values.leave_messages_channel,
+        values.leave_message_content,
+        values.leave_message_is_embed,
+    )
+
+
+async def send_event_message(
+    discord: DiscordPort | None,
+    settings: GuildSettings,
+    subject: MessageSubject,
+    *,
+    counters: MessageCounters,
+    now: datetime,
+) -> OutgoingMessage | None:
+    """Send the guild's join or leave message for this subject; never raises.
+
+    Returns the message sent, or None when messages of that kind are off or sending failed.
+    """
+    enabled, channel_id, content, is_embed = template_of(settings, subject.kind)
+    if not enabled or channel_id is None or not content or discord is None:
+        counters.skipped += 1
+        return None
+    try:
+        context = await build_context(discord, subject, channel_id, now)
+        message = render_message(content, is_embed=is_embed, context=context)
+        await discord.send_message(channel_id, message)
+    except (InviteTrackerError, EmbedConfigError) as exc:
+        counters.failed += 1
+        reason = exc.message if isinstance(exc, InviteTrackerError) else str(exc)
+        log.warning(
+            "message_send_failed",
+            kind=subject.kind,
+            guild_id=str(subject.guild_id),
+            channel_id=str(channel_id),
+            reason=reason,
+        )
+        return None
+    counters.sent += 1
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRequest:
+    """What to preview: a stored template unless one is given, for a member and inviter."""
+
+    subject: MessageSubject
+    template: str | None = None
+    is_embed: bool | None = None
+    channel_id: int | None = None
+
+
+async def preview_message(
+    uow: UnitOfWorkPort,
+    discord: DiscordPort | None,
+    request: PreviewRequest,
+    *,
+    retention_days: int,
+    now: datetime,
+) -> OutgoingMessage:
+    """Render a join or leave message without sending it; unfillable variables show their
+    placeholders. Unprocessable when there is no template or it cannot be rendered."""
+    subject = request.subject
+    settings = await require_enabled(uow, subject.guild_id)
+    _, stored_channel, stored_content, stored_embed = template_of(settings, subject.kind)
+    content: str | None = stored_content
+    is_embed = stored_embed
+    if request.template is not None:
+        content, is_embed = request.template, bool(request.is_embed)
+    if not content:
+        raise Unprocessable(
+            f"there is no {subject.kind} message to preview: give `template` "
+            f"or set {subject.kind}_message_content"
+        )
+    if subject.inviter_id is not None and subject.invite_count is None:
+        figures = await inviter_stats(
+            uow, subject.guild_id, subject.inviter_id, retention_days=retention_days, now=now
+        )
+        subject = replace(subject, invite_count=figures.counts.total)
+    context = await build_context(discord, subject, request.channel_id or stored_channel, now)
+    try:
+        return render_message(content, is_embed=is_embed, context=context)
+    except EmbedConfigError as exc:
+        raise Unprocessable(str(exc)) from None

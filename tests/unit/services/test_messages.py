@@ -1,0 +1,60 @@
+"""Sending join and leave messages: placeholders on missing data, failures counted not raised."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from invite_tracker.domain.settings import DEFAULT_SETTINGS, GuildSettings
+from invite_tracker.services.messages import MessageCounters, MessageSubject, send_event_message
+from tests.unit.services.fakes import FakeDiscordPort
+
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
+SETTINGS = GuildSettings(
+    guild_id=1,
+    enabled=True,
+    values=dataclasses.replace(
+        DEFAULT_SETTINGS,
+        join_messages_enabled=True,
+        join_messages_channel=55,
+        join_message_content=(
+            "Welcome <user_display_name> (<user_mention>) by <inviter_mention> in <channel_name>"
+        ),
+        leave_messages_enabled=False,
+    ),
+)
+JOIN = MessageSubject(kind="join", guild_id=1, member_id=10, inviter_id=20, invite_code="abc")
+
+
+async def test_sends_the_rendered_join_message() -> None:
+    port, counters = FakeDiscordPort(), MessageCounters()
+    sent = await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW)
+    assert sent is not None
+    assert port.sent == [(55, sent)]
+    assert sent.content == "Welcome user10 (<@10>) by <@20> in welcome"
+    assert sent.allowed_mentions["users"] == ["10", "20"]
+    assert (counters.sent, counters.failed, counters.skipped) == (1, 0, 0)
+
+
+async def test_missing_data_renders_placeholders() -> None:
+    port, counters = FakeDiscordPort(fail_reads=True), MessageCounters()
+    sent = await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW)
+    assert sent is not None
+    assert sent.content == "Welcome Unknown (<@10>) by <@20> in welcome"
+
+
+async def test_a_failed_send_is_counted_not_raised() -> None:
+    port, counters = FakeDiscordPort(fail_send=True), MessageCounters()
+    assert await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW) is None
+    assert (counters.sent, counters.failed) == (0, 1)
+
+
+async def test_disabled_kind_or_no_discord_is_skipped() -> None:
+    counters = MessageCounters()
+    leave = dataclasses.replace(JOIN, kind="leave")
+    assert (
+        await send_event_message(FakeDiscordPort(), SETTINGS, leave, counters=counters, now=NOW)
+        is None
+    )
+    assert await send_event_message(None, SETTINGS, JOIN, counters=counters, now=NOW) is None
+    assert counters.skipped == 2
