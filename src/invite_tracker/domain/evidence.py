@@ -1,0 +1,110 @@
+"""Evidence from two invite snapshots: how many uses each code can have had in between.
+
+Discord's member-join event says nothing about the invite used, so a tracker compares the
+guild's invites (and the vanity URL's counter) before and after. Each code gets an interval of
+possible uses in the window between two snapshots:
+
+- a code in both snapshots: exactly the difference of its `uses`;
+- a code new in the later snapshot: exactly its `uses` (created, and maybe used, in between);
+- a code gone from the later snapshot with a use limit, not expired and not deleted through our
+  own API: used up, so exactly its remaining uses (Discord deletes an invite on its last use;
+  staff deleting it through Discord looks the same, which the ledger allows for when a window's
+  counts do not add up);
+- a code gone otherwise (expired, deleted by our staff, or unlimited): 0..remaining, since it
+  may have been used just before it went;
+- the vanity URL: exactly the difference of its counter.
+
+Invites reported by INVITE_CREATE after a snapshot join the earlier snapshot with 0 uses, so a
+single-use invite created and used up between two fetches is not lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+UNLIMITED = 10**9
+VANITY = "(vanity)"
+"""The pseudo-code under which vanity URL uses are counted."""
+
+
+@dataclass(frozen=True, slots=True)
+class InviteCount:
+    """One invite as a snapshot saw it."""
+
+    code: str
+    uses: int
+    max_uses: int = 0  # 0: unlimited
+    expires_at: datetime | None = None
+    inviter_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The guild's invites and vanity counter, read by one request.
+
+    Discord answered at some instant between `sent_at` and `received_at`; a join inside that
+    interval may or may not be counted by this snapshot.
+    """
+
+    sent_at: datetime
+    received_at: datetime
+    invites: Mapping[str, InviteCount] = field(default_factory=dict)
+    vanity_uses: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UseRange:
+    """How many joins a code can account for in a window: lo..hi."""
+
+    lo: int
+    hi: int
+
+    @property
+    def exact(self) -> bool:
+        """True when the count is known exactly."""
+        return self.lo == self.hi
+
+
+def uses_between(
+    before: Snapshot, after: Snapshot, *, deleted_by_staff: frozenset[str] = frozenset()
+) -> dict[str, UseRange]:
+    """The possible uses of every code that may have been used between two snapshots.
+
+    Codes that certainly saw no use are left out. `deleted_by_staff` names codes deleted
+    through our own API (a use right before the deletion stays possible).
+    """
+    ranges: dict[str, UseRange] = {}
+    for code, now in after.invites.items():
+        previous = before.invites.get(code)
+        gained = now.uses - (previous.uses if previous is not None else 0)
+        if gained > 0:
+            ranges[code] = UseRange(gained, gained)
+    for code, previous in before.invites.items():
+        if code in after.invites:
+            continue
+        remaining = previous.max_uses - previous.uses if previous.max_uses else UNLIMITED
+        if remaining <= 0:
+            continue
+        expired = previous.expires_at is not None and previous.expires_at <= after.sent_at
+        used_up = previous.max_uses > 0 and not expired and code not in deleted_by_staff
+        ranges[code] = UseRange(remaining, remaining) if used_up else UseRange(0, remaining)
+    if before.vanity_uses is not None and after.vanity_uses is not None:
+        gained = after.vanity_uses - before.vanity_uses
+        if gained > 0:
+            ranges[VANITY] = UseRange(gained, gained)
+    return ranges
+
+
+def with_created(snapshot: Snapshot, created: Mapping[str, InviteCount]) -> Snapshot:
+    """The snapshot, plus invites created since (as INVITE_CREATE reported them, unused)."""
+    added = {code: invite for code, invite in created.items() if code not in snapshot.invites}
+    if not added:
+        return snapshot
+    return Snapshot(
+        sent_at=snapshot.sent_at,
+        received_at=snapshot.received_at,
+        invites={**snapshot.invites, **added},
+        vanity_uses=snapshot.vanity_uses,
+    )

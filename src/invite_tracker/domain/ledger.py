@@ -1,0 +1,233 @@
+"""The attribution ledger of one guild: snapshots, joins, and when a join can be decided.
+
+Snapshots cut time into windows. A join belongs to the window its `joined_at` (Discord's own
+timestamp, so a late or reordered event still lands in the right place) falls in; a join made
+while a snapshot was being read may be on either side of it, which links the two windows into
+one segment solved together. A segment is decided once it is closed by a snapshot and either
+every observed use has its join, or the deadline for late events has passed. Decided windows
+are kept a while, so a join event arriving even later takes what its window left unexplained.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from invite_tracker.domain.evidence import (
+    VANITY,
+    InviteCount,
+    Snapshot,
+    UseRange,
+    uses_between,
+    with_created,
+)
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.matching import NO_INVITE, SegmentWindow, possible_codes, solve_segment
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The attribution of one join."""
+
+    key: Hashable
+    join_type: JoinType
+    code: str | None = None
+    inviter_id: int | None = None
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class _Window:
+    before: Snapshot
+    after: Snapshot
+    ranges: Mapping[str, UseRange]
+    inviters: Mapping[str, int | None]
+
+
+@dataclass(slots=True)
+class _Settled:
+    window: _Window
+    joins: int
+    settled_at: datetime
+
+
+@dataclass(slots=True)
+class Ledger:
+    """One guild's pending joins and the snapshots that will explain them."""
+
+    baseline: Snapshot
+    margin: timedelta = timedelta(seconds=1)
+    keep_settled: timedelta = timedelta(minutes=5)
+    _windows: list[_Window] = field(default_factory=list)
+    _joins: dict[Hashable, datetime] = field(default_factory=dict)
+    _created: dict[str, InviteCount] = field(default_factory=dict)
+    _staff_deleted: set[str] = field(default_factory=set)
+    _settled: list[_Settled] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Snapshot:
+        """The most recent snapshot."""
+        return self._windows[-1].after if self._windows else self.baseline
+
+    @property
+    def pending(self) -> int:
+        """Joins not decided yet."""
+        return len(self._joins)
+
+    def add_join(self, key: Hashable, joined_at: datetime) -> None:
+        """A non-bot join to attribute."""
+        self._joins[key] = joined_at
+
+    def invite_created(self, invite: InviteCount) -> None:
+        """INVITE_CREATE: the invite exists since the latest snapshot, unused."""
+        self._created[invite.code] = invite
+
+    def deleted_by_staff(self, code: str) -> None:
+        """Our own DELETE /invite removed this code."""
+        self._staff_deleted.add(code)
+
+    def needs_snapshot(self) -> bool:
+        """True while some join happened after the latest snapshot was requested."""
+        latest = self.latest.sent_at
+        return any(joined_at >= latest for joined_at in self._joins.values())
+
+    def observe(self, snapshot: Snapshot) -> None:
+        """Add a snapshot, closing the window since the previous one."""
+        before = with_created(self.latest, self._created)
+        ranges = uses_between(before, snapshot, deleted_by_staff=frozenset(self._staff_deleted))
+        inviters = {code: invite.inviter_id for code, invite in before.invites.items()}
+        inviters.update({code: invite.inviter_id for code, invite in snapshot.invites.items()})
+        self._windows.append(_Window(self.latest, snapshot, ranges, inviters))
+        self._created.clear()
+        self._staff_deleted.clear()
+
+    def settle(self, now: datetime) -> list[Decision]:
+        """Decide every join whose evidence is complete (or whose deadline has passed)."""
+        decisions = self._late_joins(now)
+        while self._windows:
+            decided = self._settle_first_segment(now)
+            if decided is None:
+                break
+            decisions.extend(decided)
+        cutoff = now - self.keep_settled
+        self._settled = [item for item in self._settled if item.settled_at >= cutoff]
+        return decisions
+
+    def _place(self, joined_at: datetime, count: int) -> tuple[int, bool] | None:
+        """(window index, on the boundary after it) for a join among the open windows."""
+        for index in range(count):
+            window = self._windows[index]
+            if joined_at < window.after.sent_at:
+                return index, False
+            if joined_at < window.after.received_at:
+                return index, True
+        return None
+
+    def _settle_first_segment(self, now: datetime) -> list[Decision] | None:
+        placed: dict[Hashable, tuple[int, bool]] = {}
+        for key, joined_at in self._joins.items():
+            spot = self._place(joined_at, len(self._windows))
+            if spot is not None:
+                placed[key] = spot
+        end = 0
+        while any(spot == (end, True) for spot in placed.values()):
+            end += 1  # a join on the boundary links the next window in
+            if end >= len(self._windows):
+                return None
+        segment = self._windows[: end + 1]
+        definite = [0] * len(segment)
+        boundaries = [0] * end
+        for index, on_boundary in placed.values():
+            if index > end:
+                continue
+            if on_boundary:
+                boundaries[index] += 1
+            else:
+                definite[index] += 1
+        joins = sum(definite) + sum(boundaries)
+        observed = sum(r.lo for window in segment for r in window.ranges.values())
+        closed_at = segment[-1].after.received_at
+        relaxed = joins < observed
+        if relaxed and now < closed_at + self.margin:
+            return None  # uses seen whose join events have not arrived yet
+        answer = solve_segment(
+            [SegmentWindow(w.ranges, count) for w, count in zip(segment, definite, strict=True)],
+            boundaries,
+            relaxed=relaxed,
+        )
+        decisions = []
+        for key, (index, on_boundary) in placed.items():
+            if index > end:
+                continue
+            found = answer.boundaries[index] if on_boundary else answer.windows[index]
+            decisions.append(_decide(key, found, segment[index], answer.consistent))
+            del self._joins[key]
+        for window, count in zip(segment, definite, strict=True):
+            self._settled.append(_Settled(window, count, now))
+        del self._windows[: end + 1]
+        self.baseline = segment[-1].after
+        return decisions
+
+    def _late_joins(self, now: datetime) -> list[Decision]:
+        """Joins that belong before the baseline: in a decided window, or before any."""
+        decisions = []
+        for key, joined_at in list(self._joins.items()):
+            if joined_at >= self.baseline.sent_at:
+                continue
+            del self._joins[key]
+            settled = _settled_window(self._settled, joined_at)
+            if settled is None:
+                decisions.append(
+                    Decision(key, JoinType.UNKNOWN, reason="joined before the snapshots kept")
+                )
+                continue
+            found = possible_codes(settled.window.ranges, settled.joins + 1)
+            if found is None:
+                found = possible_codes(settled.window.ranges, settled.joins + 1, relaxed=True)
+            settled.joins += 1
+            decisions.append(_decide(key, found or frozenset(), settled.window, found is not None))
+        return decisions
+
+
+def _settled_window(settled: Iterable[_Settled], joined_at: datetime) -> _Settled | None:
+    ordered = sorted(settled, key=lambda item: item.window.after.sent_at)
+    ends = [item.window.after.received_at for item in ordered]
+    index = bisect.bisect_right(ends, joined_at)
+    if index < len(ordered) and ordered[index].window.before.received_at <= joined_at:
+        return ordered[index]
+    return None
+
+
+def _decide(key: Hashable, found: frozenset[str], window: _Window, consistent: bool) -> Decision:
+    candidates = tuple(sorted(found))
+    if not consistent:
+        return Decision(
+            key,
+            JoinType.AMBIGUOUS,
+            candidates=candidates,
+            reason="the invite counts do not add up with the joins seen",
+        )
+    if len(found) != 1:
+        return Decision(
+            key,
+            JoinType.AMBIGUOUS if found else JoinType.UNKNOWN,
+            candidates=candidates,
+            reason=f"{len(found)} invites could explain this join" if found else "no evidence",
+        )
+    (code,) = candidates
+    if code == NO_INVITE:
+        return Decision(
+            key, JoinType.UNKNOWN, reason="no invite was used: discovery or an invite not visible"
+        )
+    if code == VANITY:
+        return Decision(key, JoinType.VANITY, reason="the vanity URL's uses went up")
+    return Decision(
+        key,
+        JoinType.INVITE,
+        code=code,
+        inviter_id=window.inviters.get(code),
+        reason="the only invite whose uses explain this join",
+    )

@@ -1,0 +1,162 @@
+"""The ledger: joins and snapshots over time, decided when the evidence allows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from invite_tracker.domain.evidence import InviteCount, Snapshot
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.ledger import Decision, Ledger
+
+T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
+FLIGHT = timedelta(milliseconds=80)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def snap(seconds: float, vanity: int | None = None, **uses: int) -> Snapshot:
+    invites = {
+        code: InviteCount(code, count, inviter_id=ord(code[0])) for code, count in uses.items()
+    }
+    return Snapshot(at(seconds), at(seconds) + FLIGHT, invites, vanity)
+
+
+def by_key(decisions: list[Decision]) -> dict[object, tuple[JoinType, str | None]]:
+    return {d.key: (d.join_type, d.code) for d in decisions}
+
+
+def test_one_join_one_use() -> None:
+    ledger = Ledger(snap(0, a=0, b=0))
+    ledger.add_join("m1", at(1))
+    assert ledger.needs_snapshot()
+    assert ledger.settle(at(1.1)) == []
+    ledger.observe(snap(1.2, a=1, b=0))
+    decisions = ledger.settle(at(1.3))
+    assert by_key(decisions) == {"m1": (JoinType.INVITE, "a")}
+    assert decisions[0].inviter_id == ord("a")
+    assert not ledger.needs_snapshot()
+    assert ledger.pending == 0
+
+
+def test_a_raid_through_one_invite_is_all_attributed() -> None:
+    ledger = Ledger(snap(0, a=0, b=3))
+    for n in range(20):
+        ledger.add_join(n, at(0.5 + n * 0.01))
+    ledger.observe(snap(1, a=20, b=3))
+    assert set(by_key(ledger.settle(at(1.1))).values()) == {(JoinType.INVITE, "a")}
+
+
+def test_two_codes_in_one_window_are_ambiguous() -> None:
+    ledger = Ledger(snap(0, a=0, b=0))
+    ledger.add_join("m1", at(0.3))
+    ledger.add_join("m2", at(0.4))
+    ledger.observe(snap(1, a=1, b=1))
+    decisions = ledger.settle(at(1.1))
+    assert {d.join_type for d in decisions} == {JoinType.AMBIGUOUS}
+    assert all(d.candidates == ("a", "b") for d in decisions)
+    assert all(d.inviter_id is None for d in decisions)
+
+
+def test_a_use_seen_before_its_join_event_waits_for_it() -> None:
+    ledger = Ledger(snap(0, a=0))
+    ledger.observe(snap(1, a=1))  # the join happened at 0.5; its event is late
+    assert ledger.settle(at(1.2)) == []
+    ledger.add_join("late", at(0.5))
+    assert by_key(ledger.settle(at(1.4))) == {"late": (JoinType.INVITE, "a")}
+
+
+def test_reordered_events_land_in_their_own_windows() -> None:
+    ledger = Ledger(snap(0, a=0, b=0))
+    ledger.add_join("second", at(1.5))  # arrives first
+    ledger.observe(snap(1, a=1, b=0))
+    ledger.observe(snap(2, a=1, b=1))
+    ledger.add_join("first", at(0.5))
+    assert by_key(ledger.settle(at(2.2))) == {
+        "first": (JoinType.INVITE, "a"),
+        "second": (JoinType.INVITE, "b"),
+    }
+
+
+def test_after_the_deadline_missing_joins_do_not_block() -> None:
+    ledger = Ledger(snap(0, a=0), margin=timedelta(seconds=1))
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(snap(1, a=2))  # two uses, one join event so far
+    assert ledger.settle(at(1.5)) == []
+    assert by_key(ledger.settle(at(2.2))) == {"m1": (JoinType.INVITE, "a")}
+    # the other join's event finally comes: it takes the use left unexplained
+    ledger.add_join("m2", at(0.6))
+    assert by_key(ledger.settle(at(3))) == {"m2": (JoinType.INVITE, "a")}
+
+
+def test_a_very_late_join_in_a_fully_explained_window_used_no_invite() -> None:
+    ledger = Ledger(snap(0, a=0))
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(snap(1, a=1))
+    ledger.settle(at(1.1))
+    ledger.add_join("m2", at(0.7))
+    decisions = ledger.settle(at(5))
+    assert decisions[0].join_type is JoinType.AMBIGUOUS
+    assert decisions[0].candidates == ("(none)", "a")
+
+
+def test_a_join_during_a_snapshot_read_is_placed_by_the_counts() -> None:
+    ledger = Ledger(snap(0, a=0, b=0))
+    ledger.add_join("m1", at(0.5))
+    ledger.add_join("edge", at(1.04))  # while the snapshot at 1.0 was in flight
+    ledger.observe(snap(1, a=1, b=0))  # it was not counted there...
+    assert ledger.settle(at(1.5)) == []  # m1 waits too: the edge join links both windows
+    ledger.observe(snap(2, a=1, b=1))  # ...but here
+    assert by_key(ledger.settle(at(2.2))) == {
+        "m1": (JoinType.INVITE, "a"),
+        "edge": (JoinType.INVITE, "b"),
+    }
+
+
+def test_a_single_use_invite_created_and_used_up_between_snapshots() -> None:
+    ledger = Ledger(snap(0, a=4))
+    ledger.invite_created(InviteCount("once", 0, max_uses=1, inviter_id=77))
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(snap(1, a=4))  # "once" is gone: Discord deleted it on its only use
+    decisions = ledger.settle(at(1.1))
+    assert by_key(decisions) == {"m1": (JoinType.INVITE, "once")}
+    assert decisions[0].inviter_id == 77
+
+
+def test_a_staff_deletion_is_not_taken_for_a_use() -> None:
+    ledger = Ledger(snap(0, a=0))
+    ledger.invite_created(InviteCount("once", 0, max_uses=1))
+    ledger.deleted_by_staff("once")
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(snap(1, a=1))
+    assert by_key(ledger.settle(at(1.1))) == {"m1": (JoinType.INVITE, "a")}
+
+
+def test_vanity_and_discovery_joins() -> None:
+    ledger = Ledger(snap(0, vanity=10, a=0))
+    ledger.add_join("vanity", at(0.5))
+    ledger.observe(snap(1, vanity=11, a=0))
+    ledger.add_join("discovery", at(1.5))
+    ledger.observe(snap(2, vanity=11, a=0))
+    assert by_key(ledger.settle(at(2.2))) == {
+        "vanity": (JoinType.VANITY, None),
+        "discovery": (JoinType.UNKNOWN, None),
+    }
+
+
+def test_a_join_before_the_first_snapshot_is_unknown() -> None:
+    ledger = Ledger(snap(10, a=0))
+    ledger.add_join("old", at(5))
+    decisions = ledger.settle(at(10.5))
+    assert by_key(decisions) == {"old": (JoinType.UNKNOWN, None)}
+    assert "before" in decisions[0].reason
+
+
+def test_needs_snapshot_only_for_joins_after_the_latest_request() -> None:
+    ledger = Ledger(snap(0, a=0))
+    assert not ledger.needs_snapshot()
+    ledger.add_join("m1", at(0.5))
+    assert ledger.needs_snapshot()
+    ledger.observe(snap(1, a=1))
+    assert not ledger.needs_snapshot()
