@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import sys
@@ -51,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate on start")
 
+    fake = commands.add_parser(
+        "fake-discord", help="serve the fake Discord (for trying the service without Discord)"
+    )
+    fake.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    fake.add_argument("--port", type=int, default=8090, help="port (default 8090)")
+    fake.add_argument("--token", default="fake-token", help="the bot token it accepts")
+    fake.add_argument("--empty", action="store_true", help="start with no demo guild")
+
     db = commands.add_parser("db", help="database maintenance").add_subparsers(
         dest="db_command", required=True
     )
@@ -78,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args, settings)
+        if args.command == "fake-discord":
+            return _fake_discord(args)
         if args.command == "db":
             return asyncio.run(_db(args.db_command, settings))
         return asyncio.run(_keys(args, settings))
@@ -110,6 +121,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level.lower(),
         access_log=False,
     )
+    return 0
+
+
+def _fake_discord(args: argparse.Namespace) -> int:
+    from invite_tracker.testing.fake_discord import serve_fake_discord
+
+    print(
+        f"Fake Discord on http://{args.host}:{args.port}/api/v10 (bot token {args.token!r}); "
+        "point the service at it with\n"
+        f"  INVITE_TRACKER_DISCORD_API_URL=http://{args.host}:{args.port}/api/v10 "
+        f"INVITE_TRACKER_DISCORD_TOKEN={args.token}",
+        file=sys.stderr,
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_fake_discord(args.host, args.port, args.token, seed_demo=not args.empty))
     return 0
 
 

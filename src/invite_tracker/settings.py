@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     discord_cache_seconds: float = Field(
         60.0, ge=0, description="How long guild, member and channel data from Discord is reused."
     )
+    attribution_wait_seconds: float = Field(
+        2.0, ge=0, description="How long a join check waits for its attribution before `pending`."
+    )
+    attribution_margin_seconds: float = Field(
+        1.0, gt=0, description="How late a join event may arrive after its invite use is seen."
+    )
+    invite_fetch_interval_seconds: float = Field(
+        0.2, gt=0, description="Shortest time between two invite fetches of one guild."
+    )
     retention_days: int = Field(
         31, ge=0, description="Days of join and leave records kept; 0 keeps everything."
     )

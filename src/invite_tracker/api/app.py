@@ -17,7 +17,16 @@ from invite_tracker import __version__
 from invite_tracker.api.deps import ServiceState
 from invite_tracker.api.errors import MethodNotAllowed, error_response
 from invite_tracker.api.middleware import RequestContext
-from invite_tracker.api.routes import auth, events, general, invites, messages, privacy, stats
+from invite_tracker.api.routes import (
+    auth,
+    events,
+    general,
+    invites,
+    joins,
+    messages,
+    privacy,
+    stats,
+)
 from invite_tracker.api.routes import settings as settings_routes
 from invite_tracker.api.routes import status as status_routes
 from invite_tracker.clock import utcnow
@@ -25,6 +34,8 @@ from invite_tracker.db.session import Database
 from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
 from invite_tracker.domain.errors import BadRequest, NotFound
 from invite_tracker.logging import configure_logging
+from invite_tracker.services.announcer import Announcer
+from invite_tracker.services.attribution import AttributionEngine, EngineConfig
 from invite_tracker.services.discord_cache import CachedDiscord
 from invite_tracker.services.retention import purge_expired
 from invite_tracker.settings import Settings
@@ -50,14 +61,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = database or Database.from_url(settings.database_url)
         discord = await _connect_discord(settings)
+        port = (
+            None if discord is None else CachedDiscord(discord, ttl=settings.discord_cache_seconds)
+        )
+        announcer = Announcer(db, port, retention_days=settings.retention_days, clock=utcnow)
+        engine = AttributionEngine(
+            db, port, _engine_config(settings), announcer=announcer, clock=utcnow
+        )
         app.state.service = ServiceState(
             settings=settings,
             database=db,
             internal_keys=tuple(key.get_secret_value() for key in settings.internal_api_keys),
-            discord=None
-            if discord is None
-            else CachedDiscord(discord, ttl=settings.discord_cache_seconds),
+            engine=engine,
+            discord=port,
         )
+        await engine.resume()
         purger = asyncio.create_task(_purge_periodically(db, settings), name="retention")
         try:
             yield
@@ -65,6 +83,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
+            await engine.close()
+            await announcer.close()
             if discord is not None:
                 await discord.close()
             if database is None:
@@ -89,6 +109,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         events,
         privacy,
         messages,
+        joins,
     ):
         app.include_router(router.router, prefix=module_prefix)
     app.include_router(auth.router, prefix=settings.api_prefix)
@@ -115,6 +136,15 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(BadRequest(str(exc)), getattr(request.state, "request_id", None))
+
+
+def _engine_config(settings: Settings) -> EngineConfig:
+    return EngineConfig(
+        answer_wait=settings.attribution_wait_seconds,
+        delivery_margin=settings.attribution_margin_seconds,
+        fetch_interval=settings.invite_fetch_interval_seconds,
+        calm_interval=max(1.0, settings.invite_fetch_interval_seconds),
+    )
 
 
 async def _connect_discord(settings: Settings) -> HikariDiscord | None:

@@ -14,6 +14,7 @@ from invite_tracker.db.session import Database, UnitOfWork
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.access import Principal, Scope
 from invite_tracker.services import api_keys
+from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -26,6 +27,7 @@ class ServiceState:
     settings: Settings
     database: Database
     internal_keys: tuple[str, ...]
+    engine: AttributionEngine
     discord: DiscordPort | None = None
 
 

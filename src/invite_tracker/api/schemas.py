@@ -11,7 +11,7 @@ from invite_tracker.domain.api_keys import StoredApiKey
 from invite_tracker.domain.counting import InviteFigures, InviterStats, UseCounts
 from invite_tracker.domain.ids import invite_url
 from invite_tracker.domain.invites import KnownInvite
-from invite_tracker.domain.joins import MemberReferences
+from invite_tracker.domain.joins import JoinRecord, MemberReferences
 from invite_tracker.domain.settings import GuildSettings
 
 Timestamp = Annotated[
@@ -224,3 +224,53 @@ class PreviewRead(BaseModel):
     embeds: list[dict[str, Any]]
     allowed_mentions: dict[str, Any] = Field(description="Pings go to the member and inviter only.")
     discord_data: bool = Field(description="Whether Discord was asked for names, roles, etc.")
+
+
+class JoinRead(BaseModel):
+    join_id: int
+    member_id: str | None
+    join_type: str = Field(description="invite, vanity, unknown, ambiguous, bot or pending")
+    invite_code: str | None
+    inviter_id: str | None
+    candidates: list[str] = Field(description="Codes that could explain an ambiguous join.")
+    counted: bool = Field(description="Credited to the inviter.")
+    fake: bool
+    reason: str | None
+    joined_at: Timestamp
+    attributed_at: Timestamp | None
+    left_at: Timestamp | None
+    repeated: bool = Field(False, description="This event repeated a join already stored.")
+
+    @classmethod
+    def of(cls, join: JoinRecord, *, repeated: bool = False) -> JoinRead:
+        return cls(
+            join_id=join.id,
+            member_id=_id(join.member_id),
+            join_type=join.join_type.value,
+            invite_code=join.invite_code,
+            inviter_id=_id(join.inviter_id),
+            candidates=list(join.candidates),
+            counted=join.counted,
+            fake=join.fake,
+            reason=join.reason,
+            joined_at=join.joined_at,
+            attributed_at=join.attributed_at,
+            left_at=join.left_at,
+            repeated=repeated,
+        )
+
+
+class LeaveRead(BaseModel):
+    member_id: str | None
+    join_id: int | None
+    inviter_id: str | None
+    invite_code: str | None
+    counted: bool = Field(description="Counts against the inviter as a leave.")
+    repeated: bool
+    reason: str
+
+
+class JoinLogRead(BaseModel):
+    guild_id: str
+    joins: list[JoinRead]
+    next_before: int | None = Field(description="Pass as `before` for the next page.")

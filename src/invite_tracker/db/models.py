@@ -107,6 +107,13 @@ class JoinRow(Base):
         Index("ix_joins_member", "member_id"),
         Index("ix_joins_inviter", "inviter_id"),
         Index("ix_joins_joined_at", "joined_at"),
+        Index(
+            "ix_joins_pending",
+            "guild_id",
+            "id",
+            sqlite_where=text("join_type = 'pending'"),
+            postgresql_where=text("join_type = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -161,3 +168,20 @@ class ApiKeyRow(Base):
     label: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class GuildSnapshotRow(Base):
+    """The attribution baseline of a guild: the last snapshot every decided join is before.
+
+    Saved in the transaction that stores the decisions it settles, so a restart resumes from
+    exactly the evidence already used.
+    """
+
+    __tablename__ = "guild_snapshots"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    vanity_code: Mapped[str | None] = mapped_column(String(32))
+    vanity_uses: Mapped[int | None] = mapped_column(Integer)
+    invites: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: code -> counts

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -17,6 +17,7 @@ from invite_tracker.db.repositories import (
     JoinRepository,
     LeaveRepository,
     SettingsRepository,
+    SnapshotRepository,
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -62,6 +63,7 @@ class UnitOfWork:
         self.joins = JoinRepository(session)
         self.leaves = LeaveRepository(session)
         self.api_keys = ApiKeyRepository(session)
+        self.snapshots = SnapshotRepository(session)
 
     async def commit(self) -> None:
         """Make everything done in this unit of work durable."""
@@ -99,6 +101,38 @@ class Database:
             finally:
                 if session.in_transaction():
                     await session.rollback()
+
+    @asynccontextmanager
+    async def guild_lock(self, guild_id: int) -> AsyncIterator[bool]:
+        """Try to own a guild's attribution across workers: yields whether it is ours.
+
+        On PostgreSQL a session advisory lock, held on its own connection for the whole block;
+        on SQLite (one worker) always granted, the in-process lock being enough.
+        """
+        if self.dialect != "postgresql":
+            yield True
+            return
+        key = guild_id - 2**64 if guild_id >= 2**63 else guild_id
+        async with self.engine.connect() as connection:
+            # A session lock outlives a transaction: if anything interrupts us (cancellation
+            # included), the connection is discarded rather than pooled, which releases it.
+            try:
+                owned = bool(
+                    await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+                )
+                await connection.commit()
+            except BaseException:
+                await connection.invalidate()
+                raise
+            try:
+                yield owned
+            except BaseException:
+                if owned:
+                    await connection.invalidate()
+                raise
+            if owned:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await connection.commit()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -24,7 +24,10 @@ def translate(exc: BaseException, action: str) -> InviteTrackerError:
     if isinstance(exc, hikari.InternalServerError):
         return DiscordUnavailable(f"{action}: Discord answered {exc.status} after retries")
     if isinstance(exc, TimeoutError):
-        return DiscordUnavailable(f"{action}: Discord did not answer in time")
+        return DiscordUnavailable(
+            f"{action}: Discord gave no successful answer in time "
+            "(5xx answers, timeouts and dropped connections are retried until then)"
+        )
     if isinstance(exc, hikari.HTTPError):
         return DiscordUnavailable(f"{action}: Discord could not be reached ({exc.message})")
     return DiscordUnavailable(f"{action}: unexpected failure talking to Discord")

@@ -21,7 +21,7 @@ from invite_tracker.discord import convert
 from invite_tracker.discord.errors import translate
 from invite_tracker.discord.port import InteractionTarget, InviteOptions, VanityUrl
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
-from invite_tracker.domain.errors import DiscordUnavailable, InviteTrackerError
+from invite_tracker.domain.errors import InviteTrackerError, Unprocessable
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
 
@@ -85,8 +85,9 @@ class HikariDiscord:
             "list the guild's invites", self._client.fetch_guild_invites(guild_id)
         )
         if invites and not isinstance(invites[0], hikari.InviteWithMetadata):
-            raise DiscordUnavailable(
-                "list the guild's invites: Discord gave no use counts (the bot lacks MANAGE_GUILD)"
+            raise Unprocessable(
+                "Discord lists the guild's invites without their use counts: "
+                "the bot needs the MANAGE_GUILD permission"
             )
         return [convert.invite(item) for item in invites]
 

@@ -15,6 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.joins import Attribution
+
 
 @dataclass(frozen=True, slots=True)
 class JoinCounting:
@@ -104,3 +107,34 @@ def retention_cutoff(now: datetime, retention_days: int) -> datetime | None:
     if retention_days <= 0:
         return None
     return now - timedelta(days=retention_days)
+
+
+def settle_join(
+    *,
+    join_type: JoinType,
+    invite_code: str | None,
+    inviter_id: int | None,
+    candidates: tuple[str, ...],
+    reason: str,
+    member_id: int | None,
+    previously_credited: bool,
+    prevent_own_invite_code: bool,
+) -> Attribution:
+    """The stored outcome of an attributed join: the engine's verdict plus the counting policy."""
+    counting = classify_join(
+        inviter_id=inviter_id,
+        member_id=member_id,
+        is_bot=join_type is JoinType.BOT,
+        previously_credited=previously_credited,
+        prevent_own_invite_code=prevent_own_invite_code,
+    )
+    detail = reason if not counting.counted else f"{reason}; {counting.reason}"
+    return Attribution(
+        join_type=join_type,
+        invite_code=invite_code,
+        inviter_id=inviter_id,
+        candidates=candidates,
+        counted=counting.counted,
+        fake=counting.fake,
+        reason=detail,
+    )

@@ -59,3 +59,37 @@ class MemberReferences:
             + self.leaves_as_inviter
             + self.invites_created
         )
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRecord:
+    """A stored join with its attribution, as the join log shows it."""
+
+    id: int
+    guild_id: int
+    member_id: int | None
+    is_bot: bool
+    joined_at: datetime
+    recorded_at: datetime
+    join_type: JoinType
+    invite_code: str | None
+    inviter_id: int | None
+    candidates: tuple[str, ...]
+    counted: bool
+    fake: bool
+    reason: str | None
+    attributed_at: datetime | None
+    left_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """What the engine decided for a join, with the counting policy applied."""
+
+    join_type: JoinType
+    invite_code: str | None
+    inviter_id: int | None
+    candidates: tuple[str, ...]
+    counted: bool
+    fake: bool
+    reason: str

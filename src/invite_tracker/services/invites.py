@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -148,12 +149,23 @@ async def invite_links(
     except (DiscordUnavailable, Unprocessable) as exc:
         stored = await uow.invites.list_for_guild(guild_id)
         return InviteLinks(stored, "stored", exc.message)
+    await apply_invite_list(uow, guild_id, current, now=now)
+    return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord")
+
+
+async def apply_invite_list(
+    uow: UnitOfWorkPort, guild_id: int, current: Sequence[InviteReport], *, now: datetime
+) -> None:
+    """Bring the known invites in line with Discord's full list: add and update what it
+    lists, tombstone what it no longer does (used up, expired, or vanished)."""
     listed = {report.code for report in current}
+    known_live = {invite.code: invite for invite in await uow.invites.list_for_guild(guild_id)}
     for report in current:
-        await uow.invites.record(guild_id, report, now=now)
-    for known in await uow.invites.list_for_guild(guild_id):
+        known = known_live.get(report.code)
+        if known is None or known.uses != report.uses or known.inviter_id != report.inviter_id:
+            await uow.invites.record(guild_id, report, now=now)
+    for known in known_live.values():
         if known.code not in listed:
             reason = end_of(known, now)
             gone = InviteEnd.VANISHED if reason is InviteEnd.DELETED else reason
             await uow.invites.tombstone(guild_id, known.code, gone, now=now)
-    return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord")

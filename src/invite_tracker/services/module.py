@@ -79,6 +79,7 @@ async def delete_guild(uow: UnitOfWorkPort, guild_id: int) -> Offboarded:
     joins = await uow.joins.delete_guild(guild_id)
     invites = await uow.invites.delete_guild(guild_id)
     api_keys = await uow.api_keys.delete_guild(guild_id)
+    await uow.snapshots.delete_guild(guild_id)
     return Offboarded(
         guild_id=guild_id, invites=invites, joins=joins, leaves=leaves, api_keys=api_keys
     )

@@ -109,6 +109,13 @@ class MemoryInvites:
             if i.inviter_id == inviter_id
         ]
 
+    async def changed_since(self, guild_id: int, since: datetime) -> list[KnownInvite]:
+        return [
+            i
+            for i in await self.list_for_guild(guild_id, include_gone=True)
+            if i.first_seen_at >= since or (i.deleted_at is not None and i.deleted_at >= since)
+        ]
+
     async def count_created_by(self, guild_id: int, member_id: int) -> int:
         return len(await self.list_for_inviter(guild_id, member_id))
 
@@ -169,6 +176,11 @@ class MemoryUnitOfWork:
         self.api_keys = MemoryApiKeys()
         self.joins: Any = _Absent("joins")
         self.leaves: Any = _Absent("leaves")
+        self.snapshots: Any = _Absent("snapshots")
+        self.commits = 0
+
+    async def commit(self) -> None:
+        self.commits += 1
 
 
 class _Absent:

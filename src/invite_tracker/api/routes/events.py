@@ -7,16 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from invite_tracker.api.deps import Uow, fields
+from invite_tracker.api.deps import State, Uow, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import Flag, Integer, InviteCode, Snowflake, Timestamp
 from invite_tracker.api.routing import EnvelopeRoute, documented
-from invite_tracker.api.schemas import InviteRead
+from invite_tracker.api.schemas import InviteRead, JoinRead, LeaveRead
 from invite_tracker.clock import utcnow
 from invite_tracker.domain.access import Scope
 from invite_tracker.domain.errors import (
     BadRequest,
-    DiscordUnavailable,
     Forbidden,
     ModuleDisabled,
     SettingsMissing,
@@ -24,7 +23,7 @@ from invite_tracker.domain.errors import (
     Unprocessable,
 )
 from invite_tracker.domain.invites import InviteReport
-from invite_tracker.services import invites, module
+from invite_tracker.services import invites, joins
 
 router = APIRouter(route_class=EnvelopeRoute, tags=["Checks"])
 EVENT_ERRORS = (BadRequest, Forbidden, SettingsMissing, ModuleDisabled)
@@ -83,11 +82,14 @@ def _check_counts(body: InviteCreatedIn) -> None:
     **documented(InviteRead, *EVENT_ERRORS, Unprocessable, StorageUnavailable),
 )
 async def invite_created(
-    body: Annotated[InviteCreatedIn, fields(InviteCreatedIn, Scope.INTERNAL)], uow: Uow
+    body: Annotated[InviteCreatedIn, fields(InviteCreatedIn, Scope.INTERNAL)],
+    uow: Uow,
+    state: State,
 ) -> dict[str, Any]:
     """Save an invite (from INVITE_CREATE). Repeating the event is harmless."""
     _check_counts(body)
     invite = await invites.invite_created(uow, body.guild_id, body.report(), now=utcnow())
+    state.engine.notify(body.guild_id)
     return ok(InviteRead.of(invite))
 
 
@@ -101,31 +103,66 @@ async def invite_deleted(
     return ok(InviteRead.of(invite))
 
 
-NOT_YET = (
-    "join and leave attribution is not part of this version of the service yet; "
-    "nothing was recorded"
-)
+class JoinEventIn(MemberEventIn):
+    joined_at: Timestamp | None = None
+    is_bot: Flag = False
+
+
+class LeaveEventIn(MemberEventIn):
+    left_at: Timestamp | None = None
 
 
 @router.post(
     "/events/join/check-invite",
-    **documented(dict, *EVENT_ERRORS, Unprocessable, DiscordUnavailable, StorageUnavailable),
+    **documented(JoinRead, *EVENT_ERRORS, StorageUnavailable),
 )
 async def join_check(
-    body: Annotated[MemberEventIn, fields(MemberEventIn, Scope.INTERNAL)], uow: Uow
+    body: Annotated[JoinEventIn, fields(JoinEventIn, Scope.INTERNAL)], state: State
 ) -> dict[str, Any]:
-    """Register a join and attribute it to an invite."""
-    await module.require_enabled(uow, body.guild_id)
-    raise DiscordUnavailable(NOT_YET)
+    """Register a join and attribute it. The join is stored first, then attributed from the
+    guild's invite counts; if that takes longer than a short wait the answer is `pending` and
+    the decision appears in the join log. A repeated member-add counts once (`repeated`)."""
+    now = utcnow()
+    outcome = await joins.record_join(
+        state.database,
+        state.engine,
+        guild_id=body.guild_id,
+        member_id=body.member_id,
+        joined_at=body.joined_at or now,
+        is_bot=body.is_bot,
+        wait_seconds=state.settings.attribution_wait_seconds,
+        now=now,
+    )
+    return ok(JoinRead.of(outcome.join, repeated=outcome.repeated))
 
 
 @router.post(
     "/events/leave/check-invite",
-    **documented(dict, *EVENT_ERRORS, DiscordUnavailable, StorageUnavailable),
+    **documented(LeaveRead, *EVENT_ERRORS, StorageUnavailable),
 )
 async def leave_check(
-    body: Annotated[MemberEventIn, fields(MemberEventIn, Scope.INTERNAL)], uow: Uow
+    body: Annotated[LeaveEventIn, fields(LeaveEventIn, Scope.INTERNAL)], state: State
 ) -> dict[str, Any]:
-    """Register a leave against the member's latest join."""
-    await module.require_enabled(uow, body.guild_id)
-    raise DiscordUnavailable(NOT_YET)
+    """Register a leave: tied to the member's latest join, it counts against that join's
+    inviter. Without `member_id` the leave is accepted and attributes nothing."""
+    now = utcnow()
+    outcome = await joins.record_leave(
+        state.database,
+        state.engine,
+        guild_id=body.guild_id,
+        member_id=body.member_id,
+        left_at=body.left_at or now,
+        now=now,
+    )
+    join = outcome.join
+    return ok(
+        LeaveRead(
+            member_id=None if outcome.member_id is None else str(outcome.member_id),
+            join_id=None if join is None else join.id,
+            inviter_id=None if join is None or join.inviter_id is None else str(join.inviter_id),
+            invite_code=None if join is None else join.invite_code,
+            counted=outcome.counted,
+            repeated=outcome.repeated,
+            reason=outcome.reason,
+        )
+    )

@@ -61,6 +61,7 @@ async def invite_links(guild: Guild, uow: Uow, state: State) -> dict[str, Any]:
     are added, uses updated, vanished ones tombstoned. Without Discord (or when it fails) the
     stored invites are answered, and `source` and `note` say so."""
     links = await invites.invite_links(uow, state.discord, guild.guild_id, now=utcnow())
+    state.engine.notify(guild.guild_id)
     return ok(
         InviteLinksRead(
             guild_id=str(guild.guild_id),

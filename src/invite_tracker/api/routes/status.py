@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from invite_tracker.api.deps import Uow, fields
+from invite_tracker.api.deps import State, Uow, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import Snowflake
 from invite_tracker.api.routing import EnvelopeRoute, documented
@@ -44,9 +44,12 @@ async def get_status(guild: Guild, uow: Uow) -> dict[str, Any]:
 
 
 @router.post("/enable", **documented(StatusRead, BadRequest, ModuleEnabled, StorageUnavailable))
-async def enable(guild: Guild, uow: Uow) -> dict[str, Any]:
-    """Enable the module; a guild never seen before gets default settings."""
-    return _status(await module.enable(uow, guild.guild_id, now=utcnow()))
+async def enable(guild: Guild, uow: Uow, state: State) -> dict[str, Any]:
+    """Enable the module; a guild never seen before gets default settings. With Discord
+    configured, the guild's invites are read at once as the baseline for attribution."""
+    enabled = await module.enable(uow, guild.guild_id, now=utcnow())
+    state.engine.notify(guild.guild_id)
+    return _status(enabled)
 
 
 @router.post(

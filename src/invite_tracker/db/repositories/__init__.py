@@ -5,6 +5,7 @@ from invite_tracker.db.repositories.invites import InviteRepository
 from invite_tracker.db.repositories.joins import JoinRepository
 from invite_tracker.db.repositories.leaves import LeaveRepository
 from invite_tracker.db.repositories.settings import SettingsRepository
+from invite_tracker.db.repositories.snapshots import SnapshotRepository
 
 __all__ = [
     "ApiKeyRepository",
@@ -12,4 +13,5 @@ __all__ = [
     "JoinRepository",
     "LeaveRepository",
     "SettingsRepository",
+    "SnapshotRepository",
 ]

@@ -113,6 +113,14 @@ class InviteRepository:
         statement = statement.order_by(InviteRow.first_seen_at.desc(), InviteRow.code)
         return _all(await self._session.scalars(statement))
 
+    async def changed_since(self, guild_id: int, since: datetime) -> list[KnownInvite]:
+        """Invites first seen, or gone, at or after `since` (news for the attribution ledger)."""
+        statement = select(InviteRow).where(
+            InviteRow.guild_id == guild_id,
+            (InviteRow.first_seen_at >= since) | (InviteRow.deleted_at >= since),
+        )
+        return _all(await self._session.scalars(statement))
+
     async def list_for_inviter(self, guild_id: int, inviter_id: int) -> list[KnownInvite]:
         """Every invite the member created in the guild, live or gone."""
         statement = select(InviteRow).where(

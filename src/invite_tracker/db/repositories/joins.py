@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invite_tracker.db.models import JoinRow
-from invite_tracker.db.repositories._dialect import affected, count_where
-from invite_tracker.domain.joins import NewJoin
+from invite_tracker.db.repositories._dialect import affected, count_where, insert_for
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.joins import Attribution, JoinRecord, NewJoin
 
 
 class JoinRepository:
@@ -21,24 +23,149 @@ class JoinRepository:
 
     async def add(self, join: NewJoin, *, now: datetime) -> int:
         """Store a join and return its id."""
-        row = JoinRow(
-            guild_id=join.guild_id,
-            member_id=join.member_id,
-            is_bot=join.is_bot,
-            joined_at=join.joined_at,
-            recorded_at=now,
-            join_type=join.join_type.value,
-            invite_code=join.invite_code,
-            inviter_id=join.inviter_id,
-            candidates=json.dumps(list(join.candidates)) if join.candidates else None,
-            counted=join.counted,
-            fake=join.fake,
-            reason=join.reason,
-            attributed_at=join.attributed_at,
-        )
+        row = JoinRow(**_values(join, now))
         self._session.add(row)
         await self._session.flush()
         return row.id
+
+    async def add_if_absent(self, join: NewJoin, *, now: datetime) -> tuple[JoinRecord, bool]:
+        """Store a join unless the member is already present; (the join, whether it is new).
+
+        A repeated member-add for a member still present returns the stored join: it counts
+        once. The partial unique index makes this hold under concurrent requests too.
+        """
+        values = _values(join, now)
+        statement = insert_for(self._session, JoinRow).values(**values)
+        if join.member_id is not None:
+            statement = statement.on_conflict_do_nothing(
+                index_elements=["guild_id", "member_id"], index_where=_PRESENT
+            )
+        result = await self._session.execute(statement.returning(JoinRow.id))
+        new_id = result.scalar_one_or_none()
+        if new_id is not None:
+            return await self._get(new_id), True
+        assert join.member_id is not None  # only a present member's join can conflict
+        present = await self.present(join.guild_id, join.member_id)
+        assert present is not None
+        return present, False
+
+    async def _get(self, join_id: int) -> JoinRecord:
+        row = await self._session.get(JoinRow, join_id, populate_existing=True)
+        assert row is not None
+        return _to_domain(row)
+
+    async def get(self, join_id: int) -> JoinRecord | None:
+        """One join by id."""
+        row = await self._session.get(JoinRow, join_id, populate_existing=True)
+        return None if row is None else _to_domain(row)
+
+    async def present(self, guild_id: int, member_id: int) -> JoinRecord | None:
+        """The member's join while they are still in the guild."""
+        row = await self._session.scalar(
+            select(JoinRow)
+            .where(
+                JoinRow.guild_id == guild_id,
+                JoinRow.member_id == member_id,
+                JoinRow.left_at.is_(None),
+            )
+            .order_by(JoinRow.id.desc())
+            .limit(1)
+            .execution_options(populate_existing=True)
+        )
+        return None if row is None else _to_domain(row)
+
+    async def latest_for_member(self, guild_id: int, member_id: int) -> JoinRecord | None:
+        """The member's most recent join, present or not."""
+        row = await self._session.scalar(
+            select(JoinRow)
+            .where(JoinRow.guild_id == guild_id, JoinRow.member_id == member_id)
+            .order_by(JoinRow.joined_at.desc(), JoinRow.id.desc())
+            .limit(1)
+            .execution_options(populate_existing=True)
+        )
+        return None if row is None else _to_domain(row)
+
+    async def pending(self, guild_id: int, *, after_id: int = 0) -> list[JoinRecord]:
+        """Joins of the guild still waiting for attribution, oldest first."""
+        rows = await self._session.scalars(
+            select(JoinRow)
+            .where(
+                JoinRow.guild_id == guild_id,
+                JoinRow.join_type == JoinType.PENDING.value,
+                JoinRow.id > after_id,
+            )
+            .order_by(JoinRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_to_domain(row) for row in rows]
+
+    async def guilds_with_pending(self) -> list[int]:
+        """Guilds that have joins waiting for attribution."""
+        rows = await self._session.scalars(
+            select(JoinRow.guild_id).where(JoinRow.join_type == JoinType.PENDING.value).distinct()
+        )
+        return list(rows)
+
+    async def decide(self, join_id: int, attribution: Attribution, *, now: datetime) -> bool:
+        """Store a pending join's attribution; False when it was already decided."""
+        result = await self._session.execute(
+            update(JoinRow)
+            .where(JoinRow.id == join_id, JoinRow.join_type == JoinType.PENDING.value)
+            .values(
+                join_type=attribution.join_type.value,
+                invite_code=attribution.invite_code,
+                inviter_id=attribution.inviter_id,
+                candidates=json.dumps(list(attribution.candidates))
+                if attribution.candidates
+                else None,
+                counted=attribution.counted,
+                fake=attribution.fake,
+                reason=attribution.reason,
+                attributed_at=now,
+            )
+        )
+        return bool(affected(result))
+
+    async def credited_before(self, guild_id: int, member_id: int, *, exclude_id: int) -> bool:
+        """Whether another join of the member in the guild was credited to an inviter."""
+        count = await count_where(
+            self._session,
+            JoinRow,
+            JoinRow.guild_id == guild_id,
+            JoinRow.member_id == member_id,
+            JoinRow.counted.is_(True),
+            JoinRow.id != exclude_id,
+        )
+        return count > 0
+
+    async def mark_left(self, join_id: int, left_at: datetime) -> None:
+        """The member of this join left."""
+        await self._session.execute(
+            update(JoinRow).where(JoinRow.id == join_id).values(left_at=left_at)
+        )
+
+    async def log(
+        self,
+        guild_id: int,
+        *,
+        member_id: int | None = None,
+        inviter_id: int | None = None,
+        invite_code: str | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[JoinRecord]:
+        """The guild's joins, newest first, filtered; `before_id` pages back."""
+        statement = select(JoinRow).where(JoinRow.guild_id == guild_id)
+        if member_id is not None:
+            statement = statement.where(JoinRow.member_id == member_id)
+        if inviter_id is not None:
+            statement = statement.where(JoinRow.inviter_id == inviter_id)
+        if invite_code is not None:
+            statement = statement.where(JoinRow.invite_code == invite_code)
+        if before_id is not None:
+            statement = statement.where(JoinRow.id < before_id)
+        rows = await self._session.scalars(statement.order_by(JoinRow.id.desc()).limit(limit))
+        return [_to_domain(row) for row in rows]
 
     async def counts_by_code(
         self, guild_id: int, inviter_id: int, *, since: datetime | None
@@ -99,3 +226,44 @@ class JoinRepository:
         """Delete every join of the guild (offboarding)."""
         result = await self._session.execute(delete(JoinRow).where(JoinRow.guild_id == guild_id))
         return affected(result)
+
+
+_PRESENT = text("left_at IS NULL AND member_id IS NOT NULL")
+
+
+def _values(join: NewJoin, now: datetime) -> dict[str, Any]:
+    return {
+        "guild_id": join.guild_id,
+        "member_id": join.member_id,
+        "is_bot": join.is_bot,
+        "joined_at": join.joined_at,
+        "recorded_at": now,
+        "join_type": join.join_type.value,
+        "invite_code": join.invite_code,
+        "inviter_id": join.inviter_id,
+        "candidates": json.dumps(list(join.candidates)) if join.candidates else None,
+        "counted": join.counted,
+        "fake": join.fake,
+        "reason": join.reason,
+        "attributed_at": join.attributed_at,
+    }
+
+
+def _to_domain(row: JoinRow) -> JoinRecord:
+    return JoinRecord(
+        id=row.id,
+        guild_id=row.guild_id,
+        member_id=row.member_id,
+        is_bot=row.is_bot,
+        joined_at=row.joined_at,
+        recorded_at=row.recorded_at,
+        join_type=JoinType(row.join_type),
+        invite_code=row.invite_code,
+        inviter_id=row.inviter_id,
+        candidates=tuple(json.loads(row.candidates)) if row.candidates else (),
+        counted=row.counted,
+        fake=row.fake,
+        reason=row.reason,
+        attributed_at=row.attributed_at,
+        left_at=row.left_at,
+    )

@@ -34,6 +34,16 @@ class LeaveRepository:
         await self._session.flush()
         return row.id
 
+    async def follow_join(
+        self, join_id: int, *, counted: bool, inviter_id: int | None, invite_code: str | None
+    ) -> None:
+        """Bring a leave recorded while its join was pending in line with the join's decision."""
+        await self._session.execute(
+            update(LeaveRow)
+            .where(LeaveRow.join_id == join_id)
+            .values(counted=counted, inviter_id=inviter_id, invite_code=invite_code)
+        )
+
     async def counts_by_code(
         self, guild_id: int, inviter_id: int, *, since: datetime | None
     ) -> dict[str | None, int]:

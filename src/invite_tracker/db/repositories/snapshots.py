@@ -1,0 +1,73 @@
+"""The attribution baseline of each guild."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invite_tracker.db.models import GuildSnapshotRow
+from invite_tracker.db.repositories._dialect import affected, insert_for
+from invite_tracker.domain.evidence import InviteCount, Snapshot
+
+
+class SnapshotRepository:
+    """Reads and writes `guild_snapshots` (one row per guild, replaced as the baseline moves)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def load(self, guild_id: int) -> tuple[Snapshot, str | None] | None:
+        """The guild's baseline and its vanity code, or None before the first snapshot."""
+        row = await self._session.get(GuildSnapshotRow, guild_id, populate_existing=True)
+        if row is None:
+            return None
+        invites = {
+            code: InviteCount(
+                code=code,
+                uses=item["uses"],
+                max_uses=item["max_uses"],
+                expires_at=None
+                if item["expires_at"] is None
+                else datetime.fromisoformat(item["expires_at"]),
+                inviter_id=item["inviter_id"],
+            )
+            for code, item in json.loads(row.invites).items()
+        }
+        snapshot = Snapshot(row.sent_at, row.received_at, invites, row.vanity_uses)
+        return snapshot, row.vanity_code
+
+    async def save(self, guild_id: int, snapshot: Snapshot, vanity_code: str | None) -> None:
+        """Replace the guild's baseline."""
+        invites = json.dumps(
+            {
+                code: {
+                    "uses": item.uses,
+                    "max_uses": item.max_uses,
+                    "expires_at": None if item.expires_at is None else item.expires_at.isoformat(),
+                    "inviter_id": item.inviter_id,
+                }
+                for code, item in snapshot.invites.items()
+            },
+            separators=(",", ":"),
+        )
+        values = {
+            "sent_at": snapshot.sent_at,
+            "received_at": snapshot.received_at,
+            "vanity_code": vanity_code,
+            "vanity_uses": snapshot.vanity_uses,
+            "invites": invites,
+        }
+        statement = insert_for(self._session, GuildSnapshotRow).values(guild_id=guild_id, **values)
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=["guild_id"], set_=values)
+        )
+
+    async def delete_guild(self, guild_id: int) -> int:
+        """Forget the guild's baseline (offboarding)."""
+        result = await self._session.execute(
+            delete(GuildSnapshotRow).where(GuildSnapshotRow.guild_id == guild_id)
+        )
+        return affected(result)

@@ -1,0 +1,97 @@
+"""Sending join and leave messages once an event is final, off the attribution path."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from invite_tracker.discord.port import DiscordPort
+from invite_tracker.domain.joins import JoinRecord
+from invite_tracker.domain.templating import MessageKind
+from invite_tracker.services.messages import MessageCounters, MessageSubject, send_event_message
+from invite_tracker.services.ports import Storage
+from invite_tracker.services.stats import inviter_stats
+
+log = structlog.get_logger(__name__)
+_Person = tuple[int | None, int | None, str | None]  # member, inviter, invite code
+
+
+class Announcer:
+    """Sends each final join's join message and each leave's leave message, in the background.
+
+    A message never holds up or fails the event: errors are logged and counted.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        discord: DiscordPort | None,
+        *,
+        retention_days: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._storage = storage
+        self._discord = discord
+        self._retention_days = retention_days
+        self._clock = clock
+        self.counters = MessageCounters()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def joins_decided(self, guild_id: int, joins: Sequence[JoinRecord]) -> None:
+        """These joins are final: send their join messages."""
+        people = [(join.member_id, join.inviter_id, join.invite_code) for join in joins]
+        self._spawn(self._announce("join", guild_id, people))
+
+    def member_left(self, guild_id: int, member_id: int, join: JoinRecord | None) -> None:
+        """The member left (their join, when known, names the inviter): send the leave message."""
+        inviter, code = (join.inviter_id, join.invite_code) if join else (None, None)
+        self._spawn(self._announce("leave", guild_id, [(member_id, inviter, code)]))
+
+    async def close(self) -> None:
+        """Let messages being sent finish (briefly), then stop."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _announce(self, kind: MessageKind, guild_id: int, people: Sequence[_Person]) -> None:
+        try:
+            now = self._clock()
+            async with self._storage.unit_of_work() as uow:
+                settings = await uow.settings.get(guild_id)
+                if settings is None or not settings.enabled:
+                    return
+                counts: dict[int, int] = {}
+                for _, inviter, _ in people:
+                    if inviter is not None and inviter not in counts:
+                        stats = await inviter_stats(
+                            uow, guild_id, inviter, retention_days=self._retention_days, now=now
+                        )
+                        counts[inviter] = stats.counts.total
+            for member, inviter, code in people:
+                subject = MessageSubject(
+                    kind=kind,
+                    guild_id=guild_id,
+                    member_id=member,
+                    inviter_id=inviter,
+                    invite_code=code,
+                    invite_count=None if inviter is None else counts[inviter],
+                )
+                await send_event_message(
+                    self._discord, settings, subject, counters=self.counters, now=now
+                )
+        except Exception:
+            self.counters.failed += len(people)
+            log.exception("announce_failed", kind=kind, guild_id=str(guild_id))

@@ -1,0 +1,357 @@
+"""The attribution engine: one attributor per guild turns snapshots and joins into decisions.
+
+A join is stored durably first (as `pending`), then handed to its guild's attributor, which
+owns the guild's ledger: it fetches the invites (one request serves every join waiting, and
+never more than one is in flight), lets the ledger decide what the evidence allows, and stores
+the decisions together with the new baseline in one transaction. On PostgreSQL an advisory
+lock makes one worker the guild's attributor; the others store their joins and read the
+decisions back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+
+from invite_tracker.discord.port import DiscordPort
+from invite_tracker.domain.errors import DiscordUnavailable, Unprocessable
+from invite_tracker.domain.evidence import VANITY, InviteCount, Snapshot
+from invite_tracker.domain.invites import InviteEnd, InviteReport, JoinType
+from invite_tracker.domain.joins import JoinRecord
+from invite_tracker.domain.ledger import Decision, Ledger
+from invite_tracker.services.announcer import Announcer
+from invite_tracker.services.attribution_store import store_decisions
+from invite_tracker.services.ports import Storage
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """How the engine paces itself and how long it waits."""
+
+    answer_wait: float = 2.0  # an HTTP answer waits this long before saying `pending`
+    delivery_margin: float = 1.0  # how late a join event may arrive after its use is seen
+    fetch_interval: float = 0.2  # shortest time between two invite fetches of a guild
+    calm_interval: float = 1.0  # between fetches while only one invite is being used
+    retry_backoff: float = 1.0  # first wait after Discord failed, doubling up to 30 s
+    owner_poll: float = 0.1  # how often a worker that is not the owner looks again
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """Counters the simulator and benchmarks read."""
+
+    fetches: int = 0
+    fetch_failures: int = 0
+    decisions: int = 0
+
+
+@dataclass(slots=True)
+class _Attributor:
+    guild_id: int
+    ledger: Ledger | None = None
+    vanity_code: str | None = None
+    last_fetch: float = -1e9
+    calm: int = 0
+    calm_code: str | None = None
+    seen_id: int = 0
+    reports: list[InviteReport] | None = None
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+class AttributionEngine:
+    """Runs the guilds' attributors in this process."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        discord: DiscordPort | None,
+        config: EngineConfig,
+        *,
+        announcer: Announcer,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._storage = storage
+        self._discord = discord
+        self._config = config
+        self._clock = clock
+        self.announcer = announcer
+        self._guilds: dict[int, _Attributor] = {}
+        self.stats = EngineStats()
+
+    def announce(self, guild_id: int, joins: list[JoinRecord]) -> None:
+        """Joins final on arrival (bots): their messages go out like any other."""
+        self.announcer.joins_decided(guild_id, joins)
+
+    def notify(self, guild_id: int) -> None:
+        """A join of the guild is stored and waits: make sure its attributor runs."""
+        attributor = self._guilds.setdefault(guild_id, _Attributor(guild_id))
+        attributor.wake.set()
+        if attributor.task is None or attributor.task.done():
+            attributor.task = asyncio.create_task(
+                self._run(attributor), name=f"attribution-{guild_id}"
+            )
+
+    async def wait_for(self, join_id: int, wait_seconds: float) -> JoinRecord | None:
+        """The join once decided, or None if it is still pending after `wait_seconds`."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            async with self._storage.unit_of_work() as uow:
+                join = await uow.joins.get(join_id)
+            if join is None or join.join_type is not JoinType.PENDING:
+                return join
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    async def resume(self) -> None:
+        """After a restart: attribute the joins stored but not decided before it."""
+        try:
+            async with self._storage.unit_of_work() as uow:
+                guilds = await uow.joins.guilds_with_pending()
+        except Exception:
+            log.exception("attribution_resume_failed")  # the service still starts; joins wait
+            return
+        for guild_id in guilds:
+            self.notify(guild_id)
+
+    async def close(self) -> None:
+        """Stop every attributor (pending joins stay stored for the next start)."""
+        tasks = [a.task for a in self._guilds.values() if a.task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def forget(self, guild_id: int) -> None:
+        """Drop a guild's in-memory state (after offboarding)."""
+        attributor = self._guilds.pop(guild_id, None)
+        if attributor is not None and attributor.task is not None:
+            attributor.task.cancel()
+
+    async def _run(self, attributor: _Attributor) -> None:
+        try:
+            while True:
+                async with self._storage.guild_lock(attributor.guild_id) as owned:
+                    if owned:
+                        attributor.wake.clear()
+                        await self._own(attributor)
+                        if not attributor.wake.is_set():
+                            return
+                        continue  # a join came in while we were finishing: look again
+                # Another worker owns the guild; it will decide our joins. Look again soon,
+                # in case it stops before it does.
+                if not await self._has_pending(attributor.guild_id):
+                    return
+                await asyncio.sleep(self._config.owner_poll)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("attribution_failed", guild_id=str(attributor.guild_id))
+
+    async def _has_pending(self, guild_id: int) -> bool:
+        async with self._storage.unit_of_work() as uow:
+            return bool(await uow.joins.pending(guild_id))
+
+    async def _own(self, attributor: _Attributor) -> None:
+        if self._discord is None:
+            await self._decide_all(attributor, "Discord is not configured")
+            return
+        backoff = self._config.retry_backoff
+        while True:
+            attributor.wake.clear()
+            try:
+                ledger = attributor.ledger or await self._start_ledger(attributor)
+                await self._load_joins(attributor, ledger)
+                if ledger.needs_snapshot():
+                    await self._pace(attributor)
+                    await self._load_invite_news(attributor, ledger)
+                    ledger.observe(await self._snapshot(attributor, ledger))
+            except DiscordUnavailable as exc:
+                self.stats.fetch_failures += 1
+                if not await self._has_pending(attributor.guild_id):
+                    return  # nothing waits on this fetch; the next join tries again
+                log.warning("attribution_fetch_failed", reason=exc.message, retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            except Unprocessable as exc:
+                await self._decide_all(
+                    attributor, f"the guild's invites cannot be read: {exc.reason}"
+                )
+                return
+            backoff = self._config.retry_backoff
+            decisions = ledger.settle(self._clock())
+            if decisions:
+                await self._store(attributor, ledger, decisions)
+                continue
+            if ledger.pending == 0:
+                return
+            # Waiting for late join events or new joins: until woken, or a while.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(attributor.wake.wait(), self._config.delivery_margin / 4)
+
+    async def _start_ledger(self, attributor: _Attributor) -> Ledger:
+        """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
+        async with self._storage.unit_of_work() as uow:
+            loaded = await uow.snapshots.load(attributor.guild_id)
+        margin = timedelta(seconds=self._config.delivery_margin)
+        if loaded is not None:
+            baseline, attributor.vanity_code = loaded
+        else:
+            assert self._discord is not None
+            try:
+                vanity = await self._discord.vanity_url(attributor.guild_id)
+                attributor.vanity_code = vanity.code
+            except Unprocessable:
+                attributor.vanity_code = None  # no vanity URL, or not allowed to read it
+            baseline = await self._snapshot(attributor, None)
+            async with self._storage.unit_of_work() as uow:
+                await uow.snapshots.save(attributor.guild_id, baseline, attributor.vanity_code)
+                await uow.commit()
+        attributor.ledger = Ledger(baseline, margin=margin)
+        return attributor.ledger
+
+    async def _load_joins(self, attributor: _Attributor, ledger: Ledger) -> None:
+        """Bring in joins stored since the last look (by this worker or another)."""
+        async with self._storage.unit_of_work() as uow:
+            joins = await uow.joins.pending(attributor.guild_id, after_id=attributor.seen_id)
+        for join in joins:
+            attributor.seen_id = max(attributor.seen_id, join.id)
+            ledger.add_join(join.id, join.joined_at)
+
+    async def _load_invite_news(self, attributor: _Attributor, ledger: Ledger) -> None:
+        """Tell the ledger of invites created, or deleted by our staff, since its last snapshot
+        (reported by events, possibly to another worker): a single-use invite created and
+        used up between two fetches is then not lost."""
+        latest = ledger.latest
+        async with self._storage.unit_of_work() as uow:
+            news = await uow.invites.changed_since(attributor.guild_id, latest.sent_at)
+        for invite in news:
+            if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
+                ledger.deleted_by_staff(invite.code)
+            if invite.code not in latest.invites and invite.first_seen_at >= latest.sent_at:
+                ledger.invite_created(
+                    InviteCount(
+                        code=invite.code,
+                        uses=0,
+                        max_uses=invite.max_uses or 0,
+                        expires_at=invite.expires_at,
+                        inviter_id=invite.inviter_id,
+                    )
+                )
+
+    async def _pace(self, attributor: _Attributor) -> None:
+        calm = attributor.calm >= CALM_AFTER
+        interval = self._config.calm_interval if calm else self._config.fetch_interval
+        wait = attributor.last_fetch + interval - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _snapshot(self, attributor: _Attributor, ledger: Ledger | None) -> Snapshot:
+        """Read the guild's invites (and vanity counter, in the same cycle)."""
+        assert self._discord is not None
+        attributor.last_fetch = time.monotonic()
+        self.stats.fetches += 1
+        sent_at = self._clock()
+        guild_id = attributor.guild_id
+        vanity_uses: int | None = None
+        if attributor.vanity_code:
+            reports, vanity = await asyncio.gather(
+                self._discord.guild_invites(guild_id), self._discord.vanity_url(guild_id)
+            )
+            vanity_uses = vanity.uses
+        else:
+            reports = await self._discord.guild_invites(guild_id)
+        attributor.reports = list(reports)
+        snapshot = Snapshot(sent_at, self._clock(), _counts(reports), vanity_uses)
+        if ledger is not None:
+            _track_calm(attributor, ledger.latest, snapshot)
+        return snapshot
+
+    async def _store(
+        self, attributor: _Attributor, ledger: Ledger, decisions: list[Decision]
+    ) -> None:
+        records = await store_decisions(
+            self._storage,
+            attributor.guild_id,
+            decisions,
+            baseline=ledger.baseline,
+            vanity_code=attributor.vanity_code,
+            invites=attributor.reports,
+            now=self._clock(),
+        )
+        attributor.reports = None
+        self.stats.decisions += len(records)
+        if records:
+            self.announcer.joins_decided(attributor.guild_id, records)
+
+    async def _decide_all(self, attributor: _Attributor, reason: str) -> None:
+        """Decide every pending join of the guild as unknown, saying why."""
+        async with self._storage.unit_of_work() as uow:
+            joins = await uow.joins.pending(attributor.guild_id)
+        decisions = [Decision(join.id, JoinType.UNKNOWN, reason=reason) for join in joins]
+        if not decisions:
+            return
+        async with self._storage.unit_of_work() as uow:
+            loaded = await uow.snapshots.load(attributor.guild_id)
+        baseline = loaded[0] if loaded else Snapshot(self._clock(), self._clock())
+        records = await store_decisions(
+            self._storage,
+            attributor.guild_id,
+            decisions,
+            baseline=baseline,
+            vanity_code=loaded[1] if loaded else None,
+            invites=None,
+            now=self._clock(),
+        )
+        if records:
+            self.announcer.joins_decided(attributor.guild_id, records)
+
+
+CALM_AFTER = 5
+"""Windows in a row that saw several joins through one and the same invite (a raid)."""
+
+
+def _track_calm(attributor: _Attributor, before: Snapshot, after: Snapshot) -> None:
+    """Count windows in a row where several joins used one and the same code."""
+    gained = {
+        code: invite.uses - (before.invites[code].uses if code in before.invites else 0)
+        for code, invite in after.invites.items()
+    }
+    if before.vanity_uses is not None and after.vanity_uses is not None:
+        gained[VANITY] = after.vanity_uses - before.vanity_uses
+    used = {code: count for code, count in gained.items() if count > 0}
+    gone = set(before.invites) - set(after.invites)
+    if len(used) == 1 and not gone:
+        ((code, count),) = used.items()
+        if count >= 2 and code == attributor.calm_code:
+            attributor.calm += 1
+            return
+        attributor.calm_code = code if count >= 2 else None
+        attributor.calm = 1 if count >= 2 else 0
+        return
+    if used or gone:
+        attributor.calm, attributor.calm_code = 0, None
+
+
+def _counts(reports: Sequence[InviteReport]) -> dict[str, InviteCount]:
+    return {
+        report.code: InviteCount(
+            code=report.code,
+            uses=report.uses,
+            max_uses=report.max_uses or 0,
+            expires_at=report.expires_at,
+            inviter_id=report.inviter_id,
+        )
+        for report in reports
+    }

@@ -1,0 +1,156 @@
+"""Join and leave checks: store the event durably, then attribute it (or tie it to its join)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from invite_tracker.domain.counting import leave_counts
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.joins import JoinRecord, NewJoin, NewLeave
+from invite_tracker.services.attribution import AttributionEngine
+from invite_tracker.services.module import require_enabled
+from invite_tracker.services.ports import Storage, UnitOfWorkPort
+
+
+@dataclass(frozen=True, slots=True)
+class JoinOutcome:
+    """A join as stored (final, or still pending), and whether this event repeated one."""
+
+    join: JoinRecord
+    repeated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveOutcome:
+    """What a leave was tied to, and whether it counts against the inviter."""
+
+    member_id: int | None
+    join: JoinRecord | None
+    counted: bool
+    repeated: bool
+    reason: str
+
+
+async def record_join(
+    storage: Storage,
+    engine: AttributionEngine,
+    *,
+    guild_id: int,
+    member_id: int | None,
+    joined_at: datetime,
+    is_bot: bool,
+    wait_seconds: float,
+    now: datetime,
+) -> JoinOutcome:
+    """Store the join, then wait up to `wait_seconds` for its attribution.
+
+    A member-add repeated for a member still present returns the stored join: it counts once.
+    Bots join through OAuth, not invites: they are settled at once and credit no one.
+    """
+    if is_bot:
+        join = NewJoin(
+            guild_id=guild_id,
+            member_id=member_id,
+            joined_at=joined_at,
+            join_type=JoinType.BOT,
+            is_bot=True,
+            reason="bots are added through OAuth, not invites; they credit no one",
+            attributed_at=now,
+        )
+    else:
+        join = NewJoin(
+            guild_id=guild_id, member_id=member_id, joined_at=joined_at, join_type=JoinType.PENDING
+        )
+    async with storage.unit_of_work() as uow:
+        await require_enabled(uow, guild_id)
+        record, created = await uow.joins.add_if_absent(join, now=now)
+        await uow.commit()
+    if created and record.join_type is JoinType.BOT:
+        engine.announce(guild_id, [record])
+    if record.join_type is JoinType.PENDING:
+        engine.notify(guild_id)
+        decided = await engine.wait_for(record.id, wait_seconds)
+        record = decided or record
+    return JoinOutcome(join=record, repeated=not created)
+
+
+async def record_leave(
+    storage: Storage,
+    engine: AttributionEngine,
+    *,
+    guild_id: int,
+    member_id: int | None,
+    left_at: datetime,
+    now: datetime,
+) -> LeaveOutcome:
+    """Tie the leave to the member's present join; the inviter's stats follow."""
+    async with storage.unit_of_work() as uow:
+        await require_enabled(uow, guild_id)
+        if member_id is None:
+            return LeaveOutcome(None, None, False, False, "no member_id: nothing to attribute")
+        outcome = await _leave(uow, guild_id, member_id, left_at, now)
+        await uow.commit()
+    if not outcome.repeated and outcome.member_id is not None:
+        engine.announcer.member_left(guild_id, outcome.member_id, outcome.join)
+    return outcome
+
+
+async def _leave(
+    uow: UnitOfWorkPort, guild_id: int, member_id: int, left_at: datetime, now: datetime
+) -> LeaveOutcome:
+    join = await uow.joins.present(guild_id, member_id)
+    if join is None:
+        latest = await uow.joins.latest_for_member(guild_id, member_id)
+        if latest is not None and latest.left_at is not None:
+            return LeaveOutcome(member_id, latest, False, True, "this member already left")
+        await uow.leaves.add(
+            NewLeave(guild_id=guild_id, member_id=member_id, left_at=left_at), now=now
+        )
+        return LeaveOutcome(member_id, None, False, False, "no join of this member is known")
+    pending = join.join_type is JoinType.PENDING
+    counted = not pending and leave_counts(join_counted=join.counted, join_fake=join.fake)
+    await uow.joins.mark_left(join.id, left_at)
+    await uow.leaves.add(
+        NewLeave(
+            guild_id=guild_id,
+            member_id=member_id,
+            left_at=left_at,
+            join_id=join.id,
+            inviter_id=join.inviter_id,
+            invite_code=join.invite_code,
+            counted=counted,
+        ),
+        now=now,
+    )
+    if pending:
+        reason = "tied to a join still being attributed; counts once it is decided"
+    elif counted:
+        reason = "counts against the inviter of the member's join"
+    else:
+        reason = "the member's join credited no one (or was fake): nothing to subtract"
+    left = await uow.joins.get(join.id)
+    return LeaveOutcome(member_id, left, counted, False, reason)
+
+
+async def join_log(
+    storage: Storage,
+    guild_id: int,
+    *,
+    member_id: int | None,
+    inviter_id: int | None,
+    invite_code: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[JoinRecord]:
+    """The guild's joins with their attribution, newest first."""
+    async with storage.unit_of_work() as uow:
+        await require_enabled(uow, guild_id)
+        return await uow.joins.log(
+            guild_id,
+            member_id=member_id,
+            inviter_id=inviter_id,
+            invite_code=invite_code,
+            before_id=before_id,
+            limit=limit,
+        )

@@ -1,0 +1,113 @@
+"""Join and leave checks and the join log, without Discord (the fake Discord tests attribute)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.integration.api.conftest import GUILD, Api, data_of, error_of
+
+
+async def join(api: Api, member: int | None, **extra: object) -> dict[str, object]:
+    body: dict[str, object] = {"guild_id": GUILD, **extra}
+    if member is not None:
+        body["member_id"] = member
+    result: dict[str, object] = data_of(await api.post("/events/join/check-invite", body))
+    return result
+
+
+async def test_without_discord_a_join_is_stored_and_honestly_unknown(api: Api) -> None:
+    await api.enable()
+    data = await join(api, 42, joined_at="2026-11-29T10:00:00+00:00")
+    assert data["join_type"] == "unknown"
+    assert data["member_id"] == "42"
+    assert data["counted"] is False
+    assert "Discord is not configured" in str(data["reason"])
+    assert data["joined_at"] == "2026-11-29T10:00:00+00:00"
+    assert data["repeated"] is False
+
+
+async def test_a_bot_is_settled_at_once_and_credits_no_one(api: Api) -> None:
+    await api.enable()
+    data = await join(api, 7, is_bot=True)
+    assert (data["join_type"], data["counted"]) == ("bot", False)
+
+
+async def test_a_repeated_member_add_counts_once(api: Api) -> None:
+    await api.enable()
+    first = await join(api, 42)
+    again = await join(api, 42)
+    assert again["join_id"] == first["join_id"]
+    assert again["repeated"] is True
+    log = data_of(await api.get("/joins", guild_id=GUILD))["joins"]
+    assert len(log) == 1
+
+
+async def test_concurrent_repeats_of_one_member_add_store_one_join(api: Api) -> None:
+    await api.enable()
+    results = await asyncio.gather(*(join(api, 42) for _ in range(20)))
+    assert len({r["join_id"] for r in results}) == 1
+    assert sum(1 for r in results if not r["repeated"]) == 1
+
+
+async def test_leave_is_tied_to_the_members_join(api: Api) -> None:
+    await api.enable()
+    joined = await join(api, 42)
+    left = data_of(
+        await api.post("/events/leave/check-invite", {"guild_id": GUILD, "member_id": 42})
+    )
+    assert left["join_id"] == joined["join_id"]
+    assert left["counted"] is False  # the join credited no one
+    assert left["repeated"] is False
+    again = data_of(
+        await api.post("/events/leave/check-invite", {"guild_id": GUILD, "member_id": 42})
+    )
+    assert again["repeated"] is True
+    log = data_of(await api.get("/joins", guild_id=GUILD, member_id=42))["joins"]
+    assert log[0]["left_at"] is not None
+    # the member can join again: a new join, not a repeat
+    rejoined = await join(api, 42)
+    assert rejoined["join_id"] != joined["join_id"]
+    assert rejoined["repeated"] is False
+
+
+async def test_leave_without_member_or_of_an_unknown_member(api: Api) -> None:
+    await api.enable()
+    anonymous = data_of(await api.post("/events/leave/check-invite", {"guild_id": GUILD}))
+    assert anonymous["member_id"] is None
+    assert "nothing to attribute" in anonymous["reason"]
+    stranger = data_of(
+        await api.post("/events/leave/check-invite", {"guild_id": GUILD, "member_id": 5})
+    )
+    assert stranger["join_id"] is None
+    assert "no join" in stranger["reason"]
+
+
+async def test_join_log_filters_and_pages(api: Api) -> None:
+    await api.enable()
+    for member in range(1, 6):
+        await join(api, member)
+    page = data_of(await api.get("/joins", guild_id=GUILD, limit=2))
+    assert [j["member_id"] for j in page["joins"]] == ["5", "4"]
+    rest = data_of(await api.get("/joins", guild_id=GUILD, limit=2, before=page["next_before"]))
+    assert [j["member_id"] for j in rest["joins"]] == ["3", "2"]
+    only = data_of(await api.get("/joins", guild_id=GUILD, member_id=3))
+    assert [j["member_id"] for j in only["joins"]] == ["3"]
+    assert only["next_before"] is None
+
+
+@pytest.mark.parametrize("limit", [0, 201, -1])
+async def test_join_log_limits(api: Api, limit: int) -> None:
+    await api.enable()
+    error_of(await api.get("/joins", guild_id=GUILD, limit=limit), 422, "UnprocessableEntityError")
+
+
+@pytest.mark.parametrize("path", ["/events/join/check-invite", "/events/leave/check-invite"])
+async def test_checks_need_a_known_enabled_guild_and_a_guild_id(api: Api, path: str) -> None:
+    error_of(await api.post(path, {"guild_id": GUILD}), 404, "SettingsError")
+    await api.enable()
+    data_of(await api.post("/disable", {"guild_id": GUILD}))
+    error_of(await api.post(path, {"guild_id": GUILD}), 409, "ModuleDisabledError")
+    error = error_of(await api.post(path, {"member_id": 1}), 400, "BadRequestError")
+    assert "guild_id" in error["message"]

@@ -1,0 +1,196 @@
+"""Creating, deleting and listing invites through the fake Discord, over HTTP."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from invite_tracker.api.app import create_app
+from invite_tracker.db.session import Database
+from invite_tracker.testing.fake_discord import FakeDiscord, Permission
+from tests.integration.api.conftest import Api, data_of, error_of, running_app
+from tests.integration.service.conftest import World, discord_settings
+
+
+def new_invite(world: World, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "guild_id": world.guild.id,
+        "channel_id": world.channel.id,
+        "max_uses": 5,
+        "max_age": 3600,
+        "is_temporary": False,
+        "application_id": None,
+        "token": None,
+    }
+    body.update(changes)
+    return body
+
+
+async def test_create_invite_makes_a_real_invite_and_stores_it(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    created = data_of(await tracker.post("/invite", new_invite(world, max_uses=3, max_age=600)))
+    live = {invite.code: invite for invite in await world.fake.invites(world.guild.id)}
+    assert created["code"] in live
+    invite = live[created["code"]]
+    assert (invite.max_uses, invite.max_age, invite.channel_id) == (3, 600, world.channel.id)
+    assert created["inviter_id"] == str(world.fake.bot_user.id)
+    assert (created["max_uses"], created["max_age"], created["active"]) == (3, 600, True)
+    listed = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
+    assert created["code"] in [i["code"] for i in listed["invites"]]
+
+
+async def test_create_invite_edits_the_interaction_reply(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    interaction = await world.fake.register_interaction(guild_id=world.guild.id)
+    body = new_invite(
+        world, application_id=str(interaction.application_id), token=interaction.token
+    )
+    created = data_of(await tracker.post("/invite", body))
+    edits = world.fake.interaction(interaction.id).edits
+    assert len(edits) == 1
+    assert f"https://discord.gg/{created['code']}" in edits[0].payload["content"]
+
+
+async def test_an_expired_interaction_token_keeps_the_invite_and_says_so(
+    tracker: Api, world: World
+) -> None:
+    await tracker.enable(world.guild.id)
+    old = world.fake.now() - timedelta(minutes=20)
+    interaction = await world.fake.register_interaction(guild_id=world.guild.id, created_at=old)
+    body = new_invite(world, application_id=interaction.application_id, token=interaction.token)
+    error = error_of(await tracker.post("/invite", body), 502, "DiscordApiInteractionError")
+    assert "was handled and stored" in error["message"]
+    live = await world.fake.invites(world.guild.id)
+    assert len(live) == 1
+    listed = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))["invites"]
+    assert [i["code"] for i in listed] == [live[0].code]
+
+
+async def test_delete_invite_deletes_it_and_remembers_staff(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    created = data_of(await tracker.post("/invite", new_invite(world)))
+    interaction = await world.fake.register_interaction(guild_id=world.guild.id)
+    body = {
+        "guild_id": world.guild.id,
+        "invite_code": created["code"],
+        "application_id": interaction.application_id,
+        "token": interaction.token,
+    }
+    gone = data_of(await tracker.delete("/invite", body))
+    assert (gone["active"], gone["deleted_reason"]) == (False, "deleted_by_staff")
+    assert await world.fake.invites(world.guild.id) == []
+    assert (
+        "Deleted the invite" in world.fake.interaction(interaction.id).edits[0].payload["content"]
+    )
+
+
+async def test_discord_refusals_are_422_with_discords_code(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    unknown_channel = new_invite(world, channel_id=123456789)
+    error = error_of(
+        await tracker.post("/invite", unknown_channel), 422, "UnprocessableEntityError"
+    )
+    assert "10003" in error["message"]
+    unknown_invite = {
+        "guild_id": world.guild.id,
+        "invite_code": "nope123",
+        "application_id": None,
+        "token": None,
+    }
+    error = error_of(
+        await tracker.delete("/invite", unknown_invite), 422, "UnprocessableEntityError"
+    )
+    assert "10006" in error["message"]
+    await world.fake.set_bot_permissions(world.guild.id, int(Permission.VIEW_CHANNEL))
+    error = error_of(
+        await tracker.post("/invite", new_invite(world)), 422, "UnprocessableEntityError"
+    )
+    assert "50013" in error["message"]
+
+
+async def test_transient_5xx_and_dropped_connections_are_retried(
+    tracker: Api, world: World
+) -> None:
+    await tracker.enable(world.guild.id)
+    world.fake.add_server_errors(503, route="POST /channels/*/invites", count=1)
+    data_of(await tracker.post("/invite", new_invite(world)))
+    world.fake.drop_connections(route="POST /channels/*/invites", count=1)
+    data_of(await tracker.post("/invite", new_invite(world)))
+    assert world.fake.stats.faults["error"] == 1
+
+
+async def test_persistent_5xx_becomes_discord_error(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    world.fake.add_server_errors(502, route="POST /channels/*/invites", count=None)
+    error = error_of(
+        await tracker.post("/invite", new_invite(world)), 502, "DiscordApiInteractionError"
+    )
+    assert error["code"] == 804
+    assert "5xx" in error["message"]
+    assert world.fake.stats.statuses["POST /channels/{channel_id}/invites -> 502"] >= 2
+
+
+async def test_a_hanging_discord_is_given_up_on_in_bounded_time(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    settings = discord_settings(
+        database_url, fake, discord_timeout_seconds=0.3, discord_max_wait_seconds=1.0
+    )
+    app = create_app(settings, database=database)
+    async for client in running_app(app):
+        api = Api(client)
+        await api.enable(world.guild.id)
+        fake.add_timeouts(route="POST /channels/*/invites", count=None, hold=30)
+        started = time.monotonic()
+        error_of(await api.post("/invite", new_invite(world)), 502, "DiscordApiInteractionError")
+        assert time.monotonic() - started < 5
+
+
+async def test_a_429_storm_is_waited_out(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    world.fake.add_rate_limit_storm(route="POST /channels/*/invites", count=2, retry_after=0.2)
+    started = time.monotonic()
+    data_of(await tracker.post("/invite", new_invite(world)))
+    assert time.monotonic() - started >= 0.2  # retry_after was honoured
+    assert world.fake.stats.rate_limited["POST /channels/{channel_id}/invites"] == 2
+
+
+async def test_the_service_stays_within_a_bucket(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    world.fake.set_route_limit("POST /channels/{channel_id}/invites", 2, per=0.5)
+    for _ in range(5):
+        data_of(await tracker.post("/invite", new_invite(world)))
+    assert world.fake.stats.rate_limited["POST /channels/{channel_id}/invites"] == 0
+
+
+async def test_invite_links_reconcile_with_discord(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    fake = world.fake
+    kept = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    staff_gone = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    single = await fake.create_invite(world.channel.id, inviter_id=world.bob.id, max_uses=1)
+    first = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
+    assert first["source"] == "discord"
+    assert {i["code"] for i in first["invites"]} == {kept.code, staff_gone.code, single.code}
+    by_code = {i["code"]: i for i in first["invites"]}
+    assert by_code[kept.code]["inviter_id"] == str(world.alice.id)
+
+    newcomer = await world.user("carol")
+    await fake.join_via_invite(world.guild.id, newcomer.id, kept.code)
+    await fake.delete_invite(staff_gone.code)
+    other = await world.user("dave")
+    await fake.join_via_invite(world.guild.id, other.id, single.code)  # used up: deleted
+    second = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
+    assert [i["code"] for i in second["invites"]] == [kept.code]
+    assert second["invites"][0]["uses"] == 1
+
+
+async def test_invite_links_fall_back_to_storage_when_discord_fails(
+    tracker: Api, world: World
+) -> None:
+    await tracker.enable(world.guild.id)
+    world.fake.add_server_errors(500, route="GET /guilds/*/invites", count=None)
+    data = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
+    assert data["source"] == "stored"
+    assert "5xx" in data["note"]

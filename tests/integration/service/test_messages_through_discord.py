@@ -1,0 +1,151 @@
+"""Join and leave messages and the preview, rendered from the fake Discord's data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from invite_tracker.testing.fake_discord import Message
+from tests.integration.api.conftest import Api, data_of, error_of
+from tests.integration.service.conftest import World
+
+HOSTILE = '"}]\\ <@&1> @everyone **bold** ${x} {{y}} <user_mention> `code`'
+
+
+def settings_body(world: World, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "guild_id": world.guild.id,
+        "join_messages_enabled": True,
+        "join_messages_channel": world.channel.id,
+        "join_message_content": json.dumps(
+            {
+                "content": "<user_mention>",
+                "title": "Welcome <user_display_name>!",
+                "description": "Invited by <inviter_display_name> (<inviter_mention>), "
+                "now at <current_invite_count> invites, via <invite_code> in <channel_mention>",
+                "footer": {"text": "<server_name>"},
+            }
+        ),
+        "join_message_is_embed": True,
+        "leave_messages_enabled": True,
+        "leave_messages_channel": world.channel.id,
+        "leave_message_content": "<user_display_name> left; <inviter_mention> invited them",
+        "leave_message_is_embed": False,
+        "prevent_own_invite_code": False,
+        "server_shared_invite_link": None,
+    }
+    body.update(changes)
+    return body
+
+
+async def sent(world: World, count: int) -> list[Message]:
+    for _ in range(100):
+        messages = world.fake.messages(world.channel.id)
+        if len(messages) >= count:
+            return messages
+        await asyncio.sleep(0.05)
+    return world.fake.messages(world.channel.id)
+
+
+async def test_join_and_leave_messages_are_sent_with_safe_names(tracker: Api, world: World) -> None:
+    fake = world.fake
+    await tracker.enable(world.guild.id)
+    data_of(await tracker.put("/settings", settings_body(world)))
+    inviter = await world.user("host", global_name=HOSTILE)
+    await fake.add_member(world.guild.id, inviter.id)
+    invite = await fake.create_invite(world.channel.id, inviter_id=inviter.id)
+    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))  # baseline includes it
+    newcomer = await world.user("newbie", global_name="New <@&1> @here")
+    member = await fake.join_via_invite(world.guild.id, newcomer.id, invite.code)
+    joined = data_of(
+        await tracker.post(
+            "/events/join/check-invite",
+            {
+                "guild_id": world.guild.id,
+                "member_id": newcomer.id,
+                "joined_at": member.joined_at.isoformat(),
+            },
+        )
+    )
+    assert (joined["join_type"], joined["invite_code"]) == ("invite", invite.code)
+
+    (message,) = await sent(world, 1)
+    embed = message.embeds[0]
+    assert message.content == f"<@{newcomer.id}>"
+    assert embed["title"] == "Welcome New \\<@&1\\> @\u200bhere!"
+    assert f"(<@{inviter.id}>)" in embed["description"]
+    assert "now at 1 invites" in embed["description"]
+    assert f"via {invite.code} in <#{world.channel.id}>" in embed["description"]
+    assert "@everyone" not in json.dumps(message.embeds).replace("@\\u200beveryone", "")
+    mentions = message.allowed_mentions or {}
+    assert mentions["parse"] == []  # no @everyone, @here or role pings
+    assert set(mentions["users"]) == {str(newcomer.id), str(inviter.id)}
+    assert not mentions.get("roles")
+    assert message.mention_everyone is False
+    assert message.mention_role_ids == []
+
+    await fake.leave(world.guild.id, newcomer.id)
+    left = data_of(
+        await tracker.post(
+            "/events/leave/check-invite", {"guild_id": world.guild.id, "member_id": newcomer.id}
+        )
+    )
+    assert left["counted"] is True
+    messages = await sent(world, 2)
+    assert messages[1].content.endswith(f"<@{inviter.id}> invited them")
+
+
+async def test_a_failed_send_does_not_fail_the_join(tracker: Api, world: World) -> None:
+    fake = world.fake
+    await tracker.enable(world.guild.id)
+    data_of(await tracker.put("/settings", settings_body(world)))
+    fake.add_server_errors(500, route="POST /channels/*/messages", count=None)
+    newcomer = await world.user("newbie")
+    await fake.join_without_invite(world.guild.id, newcomer.id)
+    joined = data_of(
+        await tracker.post(
+            "/events/join/check-invite", {"guild_id": world.guild.id, "member_id": newcomer.id}
+        )
+    )
+    assert joined["join_type"] in {"unknown", "pending"}
+    assert fake.messages(world.channel.id) == []
+
+
+async def test_preview_renders_without_sending(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    data_of(await tracker.put("/settings", settings_body(world)))
+    body = {
+        "guild_id": world.guild.id,
+        "kind": "join",
+        "member_id": world.alice.id,
+        "inviter_id": world.bob.id,
+        "invite_code": "abc",
+    }
+    preview = data_of(await tracker.post("/messages/preview", body))
+    assert preview["discord_data"] is True
+    assert preview["embeds"][0]["title"] == "Welcome Alice!"
+    assert "Invited by Bob" in preview["embeds"][0]["description"]
+    assert preview["embeds"][0]["footer"]["text"] == "Husqy Test"
+    assert world.fake.messages() == []
+    plain = data_of(
+        await tracker.post(
+            "/messages/preview",
+            {
+                **body,
+                "kind": "leave",
+                "member_id": 999,
+                "template": "<user_display_name> / <channel_name>",
+            },
+        )
+    )
+    assert plain["content"] == "Unknown / <channel_name>"  # unknown member; no channel family
+
+
+async def test_preview_needs_a_template(tracker: Api, world: World) -> None:
+    await tracker.enable(world.guild.id)
+    body = {"guild_id": world.guild.id, "kind": "join"}
+    error = error_of(await tracker.post("/messages/preview", body), 422, "UnprocessableEntityError")
+    assert "template" in error["message"]
+    bad = {**body, "template": "{", "is_embed": True}
+    error_of(await tracker.post("/messages/preview", bad), 422, "UnprocessableEntityError")
