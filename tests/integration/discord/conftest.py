@@ -130,6 +130,23 @@ class Spec:
             kind = str(header["schema"]["type"])
             {"integer": int, "number": float, "string": str}[kind](response.headers[name])
 
+    def check_request(self, path: str, method: str, body: Any) -> None:
+        """Validate a request body a client sent against the operation's `requestBody`."""
+        operation = self.document["paths"][path][method.lower()]
+        definition = operation.get("requestBody")
+        if definition is None:
+            assert body is None, f"{method} {path} takes no body, got {body!r}"
+            return
+        if body is None:
+            assert not definition.get("required", False), f"{method} {path} needs a body"
+            return
+        schema = _rebase(definition["content"]["application/json"]["schema"])
+        validator = jsonschema.Draft202012Validator(
+            schema, registry=self._registries[True], format_checker=FORMATS
+        )
+        error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+        assert error is None, f"request {method} {path}: {error}\n{body}"
+
     def _resolve_header(self, header: dict[str, Any]) -> dict[str, Any]:
         if "$ref" in header:
             found = self.document["components"]["headers"][header["$ref"].rsplit("/", 1)[1]]

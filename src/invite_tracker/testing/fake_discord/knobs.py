@@ -10,7 +10,7 @@ from invite_tracker.testing.fake_discord.context import FakeContext
 from invite_tracker.testing.fake_discord.faults import Fault, FaultKind
 from invite_tracker.testing.fake_discord.ratelimit import RateLimitProfile, RouteLimit
 from invite_tracker.testing.fake_discord.routing import ROUTES_BY_KEY
-from invite_tracker.testing.fake_discord.stats import RequestStats
+from invite_tracker.testing.fake_discord.stats import RecordedRequest, RequestStats
 
 
 class Knobs:
@@ -111,6 +111,10 @@ class Knobs:
     def stats(self) -> RequestStats:
         """Requests per route, answers per status, 429s served, faults injected."""
         return self.context.stats
+
+    def requests(self, route: str | None = None) -> list[RecordedRequest]:
+        """Requests received (the last 10,000), oldest first; only `route`'s when given."""
+        return [r for r in self.context.stats.log if route is None or r.route == route]
 
     def reset_stats(self) -> None:
         """Zero the statistics."""

@@ -24,7 +24,7 @@ def error_response(error: DiscordError) -> web.Response:
 
 async def read_json(request: web.Request) -> Any:
     """The request's JSON body, None when it has none; Discord's 50109 when it is not JSON."""
-    if not request.can_read_body:
+    if not request.body_exists:
         return None
     raw = await request.read()
     if not raw.strip():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from invite_tracker.testing.fake_discord.faults import Fault, FaultKind
 from invite_tracker.testing.fake_discord.ratelimit import retry_after_header
 from invite_tracker.testing.fake_discord.responses import error_response, json_response
 from invite_tracker.testing.fake_discord.routing import API_PREFIX, ROUTES, Auth, RouteSpec
+from invite_tracker.testing.fake_discord.stats import RecordedRequest
 
 if TYPE_CHECKING:
     from invite_tracker.testing.fake_discord.fake import FakeDiscord
@@ -129,6 +131,7 @@ async def discord_pipeline(request: web.Request, handler: handlers.Handler) -> w
         error = errors.method_not_allowed() if is_405 else errors.not_found_route()
         ctx.stats.answered(route_key, error.status)
         return error_response(error)
+    await _record(request, ctx, route_key)
     concrete = f"{request.method} {request.path.removeprefix(API_PREFIX)}"
     plan = ctx.faults.plan(route_key, concrete)
     if plan.latency > 0:
@@ -152,6 +155,27 @@ async def discord_pipeline(request: web.Request, handler: handlers.Handler) -> w
     if drop_after:
         return _drop(request)
     return response
+
+
+async def _record(request: web.Request, ctx: FakeContext, route_key: str) -> None:
+    """Keep what the client sent (the body is cached, so handlers can still read it)."""
+    raw = await request.read() if request.body_exists else b""
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw.decode("utf-8", "replace")
+    auth = request.headers.get("Authorization")
+    ctx.stats.log.append(
+        RecordedRequest(
+            route=route_key,
+            path=request.path.removeprefix(API_PREFIX),
+            query=dict(request.query),
+            authorization_scheme=auth.split(" ", 1)[0] if auth else None,
+            user_agent=request.headers.get("User-Agent"),
+            content_type=request.headers.get("Content-Type"),
+            body=body,
+        )
+    )
 
 
 _HANDLERS: dict[str, handlers.Handler] = {**handlers.HANDLERS, **webhooks.HANDLERS}

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+REQUEST_LOG_SIZE = 10_000
+
 INVALID_STATUSES = (401, 403, 429)
 """The statuses Discord counts towards its 10,000-per-10-minutes invalid-request ban."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request a client sent to a Discord route, as received (for checking clients)."""
+
+    route: str  # the route template, e.g. "POST /channels/{channel_id}/invites"
+    path: str
+    query: dict[str, str]
+    authorization_scheme: str | None  # "Bot", "Bearer" or None; never the token
+    user_agent: str | None
+    content_type: str | None
+    body: Any  # the parsed JSON body, or None without one
 
 
 @dataclass(slots=True)
@@ -20,6 +35,7 @@ class RequestStats:
     faults: Counter[str] = field(default_factory=Counter)
     global_rate_limited: int = 0
     invalid_requests: int = 0
+    log: deque[RecordedRequest] = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_SIZE))
 
     def request(self, route_key: str) -> None:
         """Count one request to a route."""
@@ -57,6 +73,7 @@ class RequestStats:
         self.faults.clear()
         self.global_rate_limited = 0
         self.invalid_requests = 0
+        self.log.clear()
 
     def as_json(self) -> dict[str, Any]:
         """A snapshot for the control API and benchmark reports."""

@@ -1,0 +1,224 @@
+"""Attribution through HTTP against the fake Discord: the evidence rules end to end."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from invite_tracker.api.app import create_app
+from invite_tracker.db.session import Database
+from invite_tracker.testing.fake_discord import FakeDiscord, Member
+from tests.integration.api.conftest import Api, data_of, running_app
+from tests.integration.service.conftest import World, discord_settings
+
+
+async def report(api: Api, world: World, member: Member, **extra: Any) -> dict[str, Any]:
+    body = {
+        "guild_id": world.guild.id,
+        "member_id": member.user_id,
+        "joined_at": member.joined_at.isoformat(),
+        **extra,
+    }
+    result: dict[str, Any] = data_of(await api.post("/events/join/check-invite", body))
+    return result
+
+
+async def final(api: Api, world: World, join_id: int) -> dict[str, Any]:
+    for _ in range(200):
+        joins = data_of(await api.get("/joins", guild_id=world.guild.id, limit=200))["joins"]
+        found: dict[str, Any] = next(j for j in joins if j["join_id"] == join_id)
+        if found["join_type"] != "pending":
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"join {join_id} still pending")
+
+
+async def ready(api: Api, world: World) -> None:
+    """Enable the module and let it take its first snapshot (the attribution baseline)."""
+    await api.enable(world.guild.id)
+    data_of(await api.get("/invite-links", guild_id=world.guild.id))
+    await asyncio.sleep(0.2)
+
+
+async def test_each_join_is_credited_to_the_invite_it_used(tracker: Api, world: World) -> None:
+    fake = world.fake
+    alices = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    bobs = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    await ready(tracker, world)
+    results = []
+    for code in (alices.code, bobs.code, alices.code):
+        user = await world.user(f"u-{code}-{len(results)}")
+        member = await fake.join_via_invite(world.guild.id, user.id, code)
+        results.append(await report(tracker, world, member))
+        await asyncio.sleep(0.1)
+    assert [(r["join_type"], r["invite_code"]) for r in results] == [
+        ("invite", alices.code),
+        ("invite", bobs.code),
+        ("invite", alices.code),
+    ]
+    assert [r["inviter_id"] for r in results] == [
+        str(world.alice.id),
+        str(world.bob.id),
+        str(world.alice.id),
+    ]
+    stats = data_of(
+        await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.alice.id)
+    )
+    assert (stats["total"], stats["regular"]) == (2, 2)
+
+
+async def test_a_burst_through_one_invite_is_all_credited(tracker: Api, world: World) -> None:
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    await ready(tracker, world)
+    members = []
+    for n in range(12):
+        user = await world.user(f"raider{n}")
+        members.append(await fake.join_via_invite(world.guild.id, user.id, invite.code))
+    results = await asyncio.gather(*(report(tracker, world, m) for m in reversed(members)))
+    decided = [await final(tracker, world, r["join_id"]) for r in results]
+    assert {(d["join_type"], d["invite_code"]) for d in decided} == {("invite", invite.code)}
+    assert fake.stats.requests["GET /guilds/{guild_id}/invites"] <= 1 + len(members)
+
+
+async def test_two_invites_used_at_once_credit_no_one(tracker: Api, world: World) -> None:
+    fake = world.fake
+    a = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    b = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    await ready(tracker, world)
+    first = await fake.join_via_invite(world.guild.id, (await world.user("x")).id, a.code)
+    second = await fake.join_via_invite(world.guild.id, (await world.user("y")).id, b.code)
+    results = await asyncio.gather(report(tracker, world, first), report(tracker, world, second))
+    decided = [await final(tracker, world, r["join_id"]) for r in results]
+    for join in decided:
+        assert join["join_type"] == "ambiguous"
+        assert sorted(join["candidates"]) == sorted([a.code, b.code])
+        assert join["inviter_id"] is None
+        assert join["counted"] is False
+
+
+async def test_vanity_discovery_and_bot_joins(tracker: Api, world: World) -> None:
+    fake = world.fake
+    await fake.set_vanity(world.guild.id, "husqy", uses=10)
+    await ready(tracker, world)
+    vanity = await fake.join_via_vanity(world.guild.id, (await world.user("v")).id)
+    assert (await report(tracker, world, vanity))["join_type"] == "vanity"
+    await asyncio.sleep(0.1)
+    found = await fake.join_without_invite(world.guild.id, (await world.user("d")).id)
+    discovery = await report(tracker, world, found)
+    assert discovery["join_type"] == "unknown"
+    assert "no invite" in discovery["reason"]
+    bot = await world.user("robot", bot=True)
+    added = await fake.join_without_invite(world.guild.id, bot.id)
+    assert (await report(tracker, world, added, is_bot=True))["join_type"] == "bot"
+    log = data_of(await tracker.get("/joins", guild_id=world.guild.id))["joins"]
+    assert log[-1]["invite_code"] == "husqy"
+
+
+async def test_a_single_use_invite_created_and_used_between_fetches(
+    tracker: Api, world: World
+) -> None:
+    fake = world.fake
+    await ready(tracker, world)
+    once = await fake.create_invite(world.channel.id, inviter_id=world.bob.id, max_uses=1)
+    created = {
+        "guild_id": world.guild.id,
+        "invite_code": once.code,
+        "channel_id": world.channel.id,
+        "inviter_id": world.bob.id,
+        "max_uses": 1,
+        "max_age": once.max_age,
+        "uses": 0,
+    }
+    data_of(await tracker.post("/events/invite/create", created))
+    member = await fake.join_via_invite(world.guild.id, (await world.user("lucky")).id, once.code)
+    assert await fake.invites(world.guild.id) == []  # Discord deleted it on its only use
+    result = await report(tracker, world, member)
+    assert (result["join_type"], result["invite_code"], result["inviter_id"]) == (
+        "invite",
+        once.code,
+        str(world.bob.id),
+    )
+
+
+async def test_rejoins_and_own_invites_are_fake_and_leaves_count(
+    tracker: Api, world: World
+) -> None:
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    await ready(tracker, world)
+    settings = data_of(await tracker.get("/settings", guild_id=world.guild.id))
+    settings.pop("enabled")
+    settings["prevent_own_invite_code"] = True
+    data_of(await tracker.put("/settings", settings))
+    user = await world.user("comer")
+    first = await report(
+        tracker, world, await fake.join_via_invite(world.guild.id, user.id, invite.code)
+    )
+    assert (first["counted"], first["fake"]) == (True, False)
+    await fake.leave(world.guild.id, user.id)
+    left = data_of(
+        await tracker.post(
+            "/events/leave/check-invite", {"guild_id": world.guild.id, "member_id": user.id}
+        )
+    )
+    assert left["counted"] is True
+    await asyncio.sleep(0.1)
+    again = await report(
+        tracker, world, await fake.join_via_invite(world.guild.id, user.id, invite.code)
+    )
+    assert (again["counted"], again["fake"]) == (True, True)
+    await asyncio.sleep(0.1)
+    await fake.leave(world.guild.id, world.alice.id)
+    data_of(
+        await tracker.post(
+            "/events/leave/check-invite", {"guild_id": world.guild.id, "member_id": world.alice.id}
+        )
+    )
+    own = await report(
+        tracker, world, await fake.join_via_invite(world.guild.id, world.alice.id, invite.code)
+    )
+    assert (own["inviter_id"], own["counted"], own["fake"]) == (str(world.alice.id), True, True)
+    stats = data_of(
+        await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.alice.id)
+    )
+    assert (stats["regular"], stats["leaves"], stats["fakes"], stats["total"]) == (3, 1, 2, 0)
+
+
+async def test_a_join_event_arriving_late_is_placed_in_its_own_window(
+    tracker: Api, world: World
+) -> None:
+    fake = world.fake
+    a = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    b = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    await ready(tracker, world)
+    early = await fake.join_via_invite(world.guild.id, (await world.user("early")).id, a.code)
+    await asyncio.sleep(0.3)
+    later = await fake.join_via_invite(world.guild.id, (await world.user("later")).id, b.code)
+    second = await report(tracker, world, later)  # its event comes first; a's use is seen too
+    first = await report(tracker, world, early)
+    decided = [await final(tracker, world, r["join_id"]) for r in (first, second)]
+    assert [(d["join_type"], d["invite_code"]) for d in decided] in (
+        [("invite", a.code), ("invite", b.code)],
+        [("ambiguous", None), ("ambiguous", None)],  # the same window: honest, never wrong
+    )
+
+
+async def test_joins_stored_while_discord_is_down_are_attributed_after_a_restart(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    settings = discord_settings(database_url, fake, attribution_wait_seconds=0.3)
+    async for client in running_app(create_app(settings, database=database)):
+        api = Api(client)
+        await ready(api, world)
+        fake.add_server_errors(503, route="GET /guilds/*/invites", count=None)
+        member = await fake.join_via_invite(
+            world.guild.id, (await world.user("patient")).id, invite.code
+        )
+        pending = await report(api, world, member)
+        assert pending["join_type"] == "pending"
+    fake.clear_faults()
+    async for client in running_app(create_app(settings, database=database)):
+        decided = await final(Api(client), world, pending["join_id"])
+        assert (decided["join_type"], decided["invite_code"]) == ("invite", invite.code)
