@@ -45,7 +45,7 @@ async def test_each_join_is_credited_to_the_invite_it_used(tracker: Api, world: 
     alices = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
     bobs = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
     await ready(tracker, world)
-    results = []
+    results: list[dict[str, Any]] = []
     for code in (alices.code, bobs.code, alices.code):
         user = await world.user(f"u-{code}-{len(results)}")
         member = await fake.join_via_invite(world.guild.id, user.id, code)
