@@ -166,6 +166,7 @@ class AttributionEngine:
         if self._discord is None:
             await self._decide_all(attributor, "Discord is not configured")
             return
+        await self._drop_stale_ledger(attributor)
         backoff = self._config.retry_backoff
         while True:
             attributor.wake.clear()
@@ -199,6 +200,17 @@ class AttributionEngine:
             # Waiting for late join events or new joins: until woken, or a while.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(attributor.wake.wait(), self._config.delivery_margin / 4)
+
+    async def _drop_stale_ledger(self, attributor: _Attributor) -> None:
+        """Forget the in-memory ledger if another worker moved the stored baseline on since
+        (it owned the guild meanwhile); the stored baseline is then the one to resume from."""
+        if attributor.ledger is None:
+            return
+        async with self._storage.unit_of_work() as uow:
+            loaded = await uow.snapshots.load(attributor.guild_id)
+        if loaded is None or loaded[0].sent_at != attributor.ledger.baseline.sent_at:
+            attributor.ledger = None
+            attributor.seen_id = 0
 
     async def _start_ledger(self, attributor: _Attributor) -> Ledger:
         """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""

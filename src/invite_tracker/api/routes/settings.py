@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from invite_tracker.api.deps import Uow, fields
+from invite_tracker.api.deps import State, Uow, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import EmbedFlag, Flag, Snowflake, Text
 from invite_tracker.api.routes.status import Guild
@@ -68,10 +68,11 @@ async def put_settings(body: Annotated[SettingsIn, fields(SettingsIn)], uow: Uow
 @router.delete(
     "/settings/delete", **documented(OffboardRead, BadRequest, SettingsMissing, StorageUnavailable)
 )
-async def delete_settings(guild: Guild, uow: Uow) -> dict[str, Any]:
+async def delete_settings(guild: Guild, uow: Uow, state: State) -> dict[str, Any]:
     """Offboard the guild: its settings and every piece of invite tracker data held for it
     (known invites, joins, leaves, stats, its API keys). Works while the module is disabled."""
     removed = await module.delete_guild(uow, guild.guild_id)
+    state.engine.forget(guild.guild_id)
     return ok(
         OffboardRead(
             guild_id=str(removed.guild_id),
