@@ -85,14 +85,22 @@ class AttributionEngine:
         self._clock = clock
         self.announcer = announcer
         self._guilds: dict[int, _Attributor] = {}
+        self._waiters: dict[int, list[asyncio.Future[JoinRecord]]] = {}
+        self._stopping = asyncio.Event()
         self.stats = EngineStats()
 
     def announce(self, guild_id: int, joins: list[JoinRecord]) -> None:
-        """Joins final on arrival (bots): their messages go out like any other."""
+        """Joins now final: wake whoever waits for them and send their messages."""
+        for join in joins:
+            for waiter in self._waiters.get(join.id, []):
+                if not waiter.done():
+                    waiter.set_result(join)
         self.announcer.joins_decided(guild_id, joins)
 
     def notify(self, guild_id: int) -> None:
         """A join of the guild is stored and waits: make sure its attributor runs."""
+        if self._stopping.is_set():
+            return  # the join stays stored; the next start resumes it
         attributor = self._guilds.setdefault(guild_id, _Attributor(guild_id))
         attributor.wake.set()
         if attributor.task is None or attributor.task.done():
@@ -101,16 +109,33 @@ class AttributionEngine:
             )
 
     async def wait_for(self, join_id: int, wait_seconds: float) -> JoinRecord | None:
-        """The join once decided, or None if it is still pending after `wait_seconds`."""
+        """The join once decided, or None if it is still pending after `wait_seconds`.
+
+        Decisions made in this process arrive at once; the database is looked at now and
+        then too, for decisions made by another worker that owns the guild.
+        """
         deadline = time.monotonic() + wait_seconds
-        while True:
-            async with self._storage.unit_of_work() as uow:
-                join = await uow.joins.get(join_id)
-            if join is None or join.join_type is not JoinType.PENDING:
-                return join
-            if time.monotonic() >= deadline:
-                return None
-            await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        decided: asyncio.Future[JoinRecord] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(join_id, []).append(decided)
+        try:
+            while True:
+                async with self._storage.unit_of_work() as uow:
+                    join = await uow.joins.get(join_id)
+                if join is None or join.join_type is not JoinType.PENDING:
+                    return join
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                with contextlib.suppress(TimeoutError):
+                    return await asyncio.wait_for(
+                        asyncio.shield(decided), min(left, self._config.owner_poll * 3)
+                    )
+        finally:
+            waiting = self._waiters.get(join_id, [])
+            if decided in waiting:
+                waiting.remove(decided)
+            if not waiting:
+                self._waiters.pop(join_id, None)
 
     async def resume(self) -> None:
         """After a restart: attribute the joins stored but not decided before it."""
@@ -123,14 +148,29 @@ class AttributionEngine:
         for guild_id in guilds:
             self.notify(guild_id)
 
-    async def close(self) -> None:
-        """Stop every attributor (pending joins stay stored for the next start)."""
-        tasks = [a.task for a in self._guilds.values() if a.task is not None]
+    async def close(self, grace: float = 2.0) -> None:
+        """Stop every attributor (pending joins stay stored for the next start).
+
+        They are asked to stop between two steps first, so no transaction is cut in the
+        middle; whatever has not stopped after `grace` seconds is cancelled.
+        """
+        self._stopping.set()
+        tasks = [a.task for a in self._guilds.values() if a.task is not None and not a.task.done()]
+        for attributor in self._guilds.values():
+            attributor.wake.set()
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep, unless the engine is stopping; True when it is."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        return self._stopping.is_set()
 
     def forget(self, guild_id: int) -> None:
         """Drop a guild's in-memory state (after offboarding)."""
@@ -140,19 +180,23 @@ class AttributionEngine:
 
     async def _run(self, attributor: _Attributor) -> None:
         try:
-            while True:
+            while not self._stopping.is_set():
+                attributor.wake.clear()
                 async with self._storage.guild_lock(attributor.guild_id) as owned:
                     if owned:
-                        attributor.wake.clear()
                         await self._own(attributor)
-                        if not attributor.wake.is_set():
-                            return
-                        continue  # a join came in while we were finishing: look again
+                if owned:
+                    # No await between this check and the task ending: a join notified
+                    # later finds the task done and starts a new one.
+                    if not attributor.wake.is_set():
+                        return
+                    continue  # a join came in while we were finishing: look again
                 # Another worker owns the guild; it will decide our joins. Look again soon,
                 # in case it stops before it does.
                 if not await self._has_pending(attributor.guild_id):
                     return
-                await asyncio.sleep(self._config.owner_poll)
+                if await self._pause(self._config.owner_poll):
+                    return
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -168,7 +212,7 @@ class AttributionEngine:
             return
         await self._drop_stale_ledger(attributor)
         backoff = self._config.retry_backoff
-        while True:
+        while not self._stopping.is_set():
             attributor.wake.clear()
             try:
                 ledger = attributor.ledger or await self._start_ledger(attributor)
@@ -182,7 +226,8 @@ class AttributionEngine:
                 if not await self._has_pending(attributor.guild_id):
                     return  # nothing waits on this fetch; the next join tries again
                 log.warning("attribution_fetch_failed", reason=exc.message, retry_in=backoff)
-                await asyncio.sleep(backoff)
+                if await self._pause(backoff):
+                    return
                 backoff = min(backoff * 2, 30.0)
                 continue
             except Unprocessable as exc:
@@ -267,7 +312,7 @@ class AttributionEngine:
         interval = self._config.calm_interval if calm else self._config.fetch_interval
         wait = attributor.last_fetch + interval - time.monotonic()
         if wait > 0:
-            await asyncio.sleep(wait)
+            await self._pause(wait)
 
     async def _snapshot(self, attributor: _Attributor, ledger: Ledger | None) -> Snapshot:
         """Read the guild's invites (and vanity counter, in the same cycle)."""
@@ -305,7 +350,7 @@ class AttributionEngine:
         attributor.reports = None
         self.stats.decisions += len(records)
         if records:
-            self.announcer.joins_decided(attributor.guild_id, records)
+            self.announce(attributor.guild_id, records)
 
     async def _decide_all(self, attributor: _Attributor, reason: str) -> None:
         """Decide every pending join of the guild as unknown, saying why."""
@@ -327,7 +372,7 @@ class AttributionEngine:
             now=self._clock(),
         )
         if records:
-            self.announcer.joins_decided(attributor.guild_id, records)
+            self.announce(attributor.guild_id, records)
 
 
 CALM_AFTER = 5
