@@ -23,11 +23,13 @@ from invite_tracker.db.repositories import (
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, reads_only: bool = False) -> AsyncEngine:
     """An async engine for a SQLite or PostgreSQL URL.
 
     SQLite gets WAL, foreign keys, a busy timeout and `BEGIN IMMEDIATE` transactions, so that
-    concurrent writers queue instead of failing with "database is locked".
+    concurrent writers queue instead of failing with "database is locked". An engine for
+    `reads_only` begins deferred transactions instead: in WAL mode they neither wait for nor
+    hold up the writer.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -48,7 +50,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -77,14 +79,20 @@ class UnitOfWork:
 class Database:
     """An engine and the units of work it hands out."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, reader: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self._reader = reader
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._read_sessions = async_sessionmaker(
+            reader or engine, expire_on_commit=False, autoflush=False
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Database:
-        """A database for a URL, with the engine settings each backend needs."""
-        return cls(create_engine(url))
+        """A database for a URL, with the engine settings each backend needs (on SQLite a
+        second engine for reads, so frequent lookups do not queue behind writes)."""
+        reader = create_engine(url, reads_only=True) if url.startswith("sqlite") else None
+        return cls(create_engine(url), reader)
 
     @property
     def dialect(self) -> str:
@@ -134,6 +142,18 @@ class Database:
                 await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 await connection.commit()
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work for lookups only: never committed, always rolled back."""
+        async with self._read_sessions() as session:
+            try:
+                yield UnitOfWork(session)
+            finally:
+                if session.in_transaction():
+                    await session.rollback()
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._reader is not None:
+            await self._reader.dispose()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,6 +43,7 @@ class EngineConfig:
     fetch_interval: float = 0.2  # shortest time between two invite fetches of a guild
     calm_interval: float = 1.0  # between fetches while only one invite is being used
     retry_backoff: float = 1.0  # first wait after Discord failed, doubling up to 30 s
+    active_seconds: float = 1.0  # keep reading this long after the last join event
     owner_poll: float = 0.1  # how often a worker that is not the owner looks again
 
 
@@ -53,6 +56,11 @@ class EngineStats:
     decisions: int = 0
 
 
+BURST = 5
+"""Reads allowed back to back: Discord's invite-list bucket is 5 per window."""
+BUCKET_SLACK = 0.02
+
+
 @dataclass(slots=True)
 class _Attributor:
     guild_id: int
@@ -62,6 +70,10 @@ class _Attributor:
     calm: int = 0
     calm_code: str | None = None
     seen_id: int = 0
+    credit: int = 0  # reads earned by joins: never more reads than joins
+    last_join: float = -1e9
+    recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
+    flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
     reports: list[InviteReport] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
@@ -119,7 +131,7 @@ class AttributionEngine:
         self._waiters.setdefault(join_id, []).append(decided)
         try:
             while True:
-                async with self._storage.unit_of_work() as uow:
+                async with self._storage.reading() as uow:
                     join = await uow.joins.get(join_id)
                 if join is None or join.join_type is not JoinType.PENDING:
                     return join
@@ -140,7 +152,7 @@ class AttributionEngine:
     async def resume(self) -> None:
         """After a restart: attribute the joins stored but not decided before it."""
         try:
-            async with self._storage.unit_of_work() as uow:
+            async with self._storage.reading() as uow:
                 guilds = await uow.joins.guilds_with_pending()
         except Exception:
             log.exception("attribution_resume_failed")  # the service still starts; joins wait
@@ -203,7 +215,7 @@ class AttributionEngine:
             log.exception("attribution_failed", guild_id=str(attributor.guild_id))
 
     async def _has_pending(self, guild_id: int) -> bool:
-        async with self._storage.unit_of_work() as uow:
+        async with self._storage.reading() as uow:
             return bool(await uow.joins.pending(guild_id))
 
     async def _own(self, attributor: _Attributor) -> None:
@@ -217,7 +229,7 @@ class AttributionEngine:
             try:
                 ledger = attributor.ledger or await self._start_ledger(attributor)
                 await self._load_joins(attributor, ledger)
-                if ledger.needs_snapshot():
+                if self._should_read(attributor, ledger):
                     await self._pace(attributor)
                     await self._load_invite_news(attributor, ledger)
                     ledger.observe(await self._snapshot(attributor, ledger))
@@ -239,19 +251,32 @@ class AttributionEngine:
             decisions = ledger.settle(self._clock())
             if decisions:
                 await self._store(attributor, ledger, decisions)
-                continue
-            if ledger.pending == 0:
+            if ledger.pending == 0 and not self._active(attributor):
                 return
+            if decisions or self._should_read(attributor, ledger):
+                continue
             # Waiting for late join events or new joins: until woken, or a while.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(attributor.wake.wait(), self._config.delivery_margin / 4)
+
+    def _active(self, attributor: _Attributor) -> bool:
+        """Joins are coming in: a join may have happened whose event is still on its way."""
+        return time.monotonic() - attributor.last_join < self._config.active_seconds
+
+    def _should_read(self, attributor: _Attributor, ledger: Ledger) -> bool:
+        """Read when a join waits for a read, or, while joins keep coming, as often as the
+        pacing allows and the joins have paid for: short windows are what tell two invites'
+        joins apart, and there are never more reads than joins."""
+        if ledger.needs_snapshot():
+            return True
+        return attributor.credit > 0 and self._active(attributor)
 
     async def _drop_stale_ledger(self, attributor: _Attributor) -> None:
         """Forget the in-memory ledger if another worker moved the stored baseline on since
         (it owned the guild meanwhile); the stored baseline is then the one to resume from."""
         if attributor.ledger is None:
             return
-        async with self._storage.unit_of_work() as uow:
+        async with self._storage.reading() as uow:
             loaded = await uow.snapshots.load(attributor.guild_id)
         if loaded is None or loaded[0].sent_at != attributor.ledger.baseline.sent_at:
             attributor.ledger = None
@@ -259,7 +284,7 @@ class AttributionEngine:
 
     async def _start_ledger(self, attributor: _Attributor) -> Ledger:
         """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
-        async with self._storage.unit_of_work() as uow:
+        async with self._storage.reading() as uow:
             loaded = await uow.snapshots.load(attributor.guild_id)
         margin = timedelta(seconds=self._config.delivery_margin)
         if loaded is not None:
@@ -280,18 +305,21 @@ class AttributionEngine:
 
     async def _load_joins(self, attributor: _Attributor, ledger: Ledger) -> None:
         """Bring in joins stored since the last look (by this worker or another)."""
-        async with self._storage.unit_of_work() as uow:
+        async with self._storage.reading() as uow:
             joins = await uow.joins.pending(attributor.guild_id, after_id=attributor.seen_id)
         for join in joins:
             attributor.seen_id = max(attributor.seen_id, join.id)
             ledger.add_join(join.id, join.joined_at)
+        if joins:
+            attributor.credit += len(joins)
+            attributor.last_join = time.monotonic()
 
     async def _load_invite_news(self, attributor: _Attributor, ledger: Ledger) -> None:
         """Tell the ledger of invites created, or deleted by our staff, since its last snapshot
         (reported by events, possibly to another worker): a single-use invite created and
         used up between two fetches is then not lost."""
         latest = ledger.latest
-        async with self._storage.unit_of_work() as uow:
+        async with self._storage.reading() as uow:
             news = await uow.invites.changed_since(attributor.guild_id, latest.sent_at)
         for invite in news:
             if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
@@ -308,9 +336,19 @@ class AttributionEngine:
                 )
 
     async def _pace(self, attributor: _Attributor) -> None:
+        """Wait for the next read's turn: `fetch_interval` after the last one, and never more
+        than BURST reads within BURST intervals, so the invite-list bucket is never exhausted
+        (when it is, hikari holds the request, and a read in flight that long says less about
+        which joins it counted)."""
         calm = attributor.calm >= CALM_AFTER
         interval = self._config.calm_interval if calm else self._config.fetch_interval
-        wait = attributor.last_fetch + interval - time.monotonic()
+        turn = attributor.last_fetch + interval
+        starts = attributor.recent_reads
+        if len(starts) == starts.maxlen:
+            # The bucket counts a read when it reaches Discord, about a flight after it leaves.
+            slack = statistics.median(attributor.flights) + BUCKET_SLACK
+            turn = max(turn, starts[0] + BURST * self._config.fetch_interval + slack)
+        wait = turn - time.monotonic()
         if wait > 0:
             await self._pause(wait)
 
@@ -318,6 +356,8 @@ class AttributionEngine:
         """Read the guild's invites (and vanity counter, in the same cycle)."""
         assert self._discord is not None
         attributor.last_fetch = time.monotonic()
+        attributor.recent_reads.append(attributor.last_fetch)
+        attributor.credit -= 1
         self.stats.fetches += 1
         sent_at = self._clock()
         guild_id = attributor.guild_id
@@ -331,6 +371,7 @@ class AttributionEngine:
             reports = await self._discord.guild_invites(guild_id)
         attributor.reports = list(reports)
         snapshot = Snapshot(sent_at, self._clock(), _counts(reports), vanity_uses)
+        attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
         if ledger is not None:
             _track_calm(attributor, ledger.latest, snapshot)
         return snapshot
