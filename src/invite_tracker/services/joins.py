@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from invite_tracker.domain.counting import leave_counts
+from invite_tracker.domain.errors import Unprocessable
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord, NewJoin, NewLeave
 from invite_tracker.services.attribution import AttributionEngine
@@ -48,6 +49,7 @@ async def record_join(
     A member-add repeated for a member still present returns the stored join: it counts once.
     Bots join through OAuth, not invites: they are settled at once and credit no one.
     """
+    _not_in_future("joined_at", joined_at, now)
     if is_bot:
         join = NewJoin(
             guild_id=guild_id,
@@ -85,6 +87,7 @@ async def record_leave(
     now: datetime,
 ) -> LeaveOutcome:
     """Tie the leave to the member's present join; the inviter's stats follow."""
+    _not_in_future("left_at", left_at, now)
     async with storage.unit_of_work() as uow:
         await require_enabled(uow, guild_id)
         if member_id is None:
@@ -94,6 +97,15 @@ async def record_leave(
     if not outcome.repeated and outcome.member_id is not None:
         engine.announcer.member_left(guild_id, outcome.member_id, outcome.join)
     return outcome
+
+
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def _not_in_future(name: str, when: datetime, now: datetime) -> None:
+    """An event time more than a minute ahead of ours cannot be placed among the reads."""
+    if when > now + CLOCK_SKEW:
+        raise Unprocessable(f"{name} is in the future")
 
 
 async def _leave(

@@ -111,3 +111,15 @@ async def test_checks_need_a_known_enabled_guild_and_a_guild_id(api: Api, path: 
     error_of(await api.post(path, {"guild_id": GUILD}), 409, "ModuleDisabledError")
     error = error_of(await api.post(path, {"member_id": 1}), 400, "BadRequestError")
     assert "guild_id" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/events/join/check-invite", "joined_at"), ("/events/leave/check-invite", "left_at")],
+)
+async def test_event_times_in_the_future_are_refused(api: Api, path: str, field: str) -> None:
+    await api.enable()
+    body = {"guild_id": GUILD, "member_id": 3, field: "2999-01-01T00:00:00+00:00"}
+    error = error_of(await api.post(path, body), 422, "UnprocessableEntityError")
+    assert field in error["message"]
+    assert data_of(await api.get("/joins", guild_id=GUILD))["joins"] == []

@@ -114,7 +114,7 @@ class LeaveEventIn(MemberEventIn):
 
 @router.post(
     "/events/join/check-invite",
-    **documented(JoinRead, *EVENT_ERRORS, StorageUnavailable),
+    **documented(JoinRead, *EVENT_ERRORS, Unprocessable, StorageUnavailable),
 )
 async def join_check(
     body: Annotated[JoinEventIn, fields(JoinEventIn, Scope.INTERNAL)], state: State
@@ -138,7 +138,7 @@ async def join_check(
 
 @router.post(
     "/events/leave/check-invite",
-    **documented(LeaveRead, *EVENT_ERRORS, StorageUnavailable),
+    **documented(LeaveRead, *EVENT_ERRORS, Unprocessable, StorageUnavailable),
 )
 async def leave_check(
     body: Annotated[LeaveEventIn, fields(LeaveEventIn, Scope.INTERNAL)], state: State
