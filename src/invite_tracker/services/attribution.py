@@ -12,22 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import statistics
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
 
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.errors import DiscordUnavailable, Unprocessable
-from invite_tracker.domain.evidence import VANITY, InviteCount, Snapshot
-from invite_tracker.domain.invites import InviteEnd, InviteReport, JoinType
+from invite_tracker.domain.evidence import InviteCount, Snapshot
+from invite_tracker.domain.invites import InviteEnd, JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
+from invite_tracker.services.attribution_pacing import (
+    GuildAttribution,
+    invite_counts,
+    next_read_at,
+    track_calm,
+)
 from invite_tracker.services.attribution_store import store_decisions
 from invite_tracker.services.ports import Storage
 
@@ -56,29 +60,6 @@ class EngineStats:
     decisions: int = 0
 
 
-BURST = 5
-"""Reads allowed back to back: Discord's invite-list bucket is 5 per window."""
-BUCKET_SLACK = 0.02
-
-
-@dataclass(slots=True)
-class _Attributor:
-    guild_id: int
-    ledger: Ledger | None = None
-    vanity_code: str | None = None
-    last_fetch: float = -1e9
-    calm: int = 0
-    calm_code: str | None = None
-    seen_id: int = 0
-    credit: int = 0  # reads earned by joins: never more reads than joins
-    last_join: float = -1e9
-    recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
-    flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
-    reports: list[InviteReport] | None = None
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-
 class AttributionEngine:
     """Runs the guilds' attributors in this process."""
 
@@ -96,7 +77,7 @@ class AttributionEngine:
         self._config = config
         self._clock = clock
         self.announcer = announcer
-        self._guilds: dict[int, _Attributor] = {}
+        self._guilds: dict[int, GuildAttribution] = {}
         self._waiters: dict[int, list[asyncio.Future[JoinRecord]]] = {}
         self._stopping = asyncio.Event()
         self.stats = EngineStats()
@@ -113,7 +94,7 @@ class AttributionEngine:
         """A join of the guild is stored and waits: make sure its attributor runs."""
         if self._stopping.is_set():
             return  # the join stays stored; the next start resumes it
-        attributor = self._guilds.setdefault(guild_id, _Attributor(guild_id))
+        attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
         attributor.wake.set()
         if attributor.task is None or attributor.task.done():
             attributor.task = asyncio.create_task(
@@ -190,7 +171,7 @@ class AttributionEngine:
         if attributor is not None and attributor.task is not None:
             attributor.task.cancel()
 
-    async def _run(self, attributor: _Attributor) -> None:
+    async def _run(self, attributor: GuildAttribution) -> None:
         try:
             while not self._stopping.is_set():
                 attributor.wake.clear()
@@ -218,7 +199,7 @@ class AttributionEngine:
         async with self._storage.reading() as uow:
             return bool(await uow.joins.pending(guild_id))
 
-    async def _own(self, attributor: _Attributor) -> None:
+    async def _own(self, attributor: GuildAttribution) -> None:
         if self._discord is None:
             await self._decide_all(attributor, "Discord is not configured")
             return
@@ -259,11 +240,11 @@ class AttributionEngine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(attributor.wake.wait(), self._config.delivery_margin / 4)
 
-    def _active(self, attributor: _Attributor) -> bool:
+    def _active(self, attributor: GuildAttribution) -> bool:
         """Joins are coming in: a join may have happened whose event is still on its way."""
         return time.monotonic() - attributor.last_join < self._config.active_seconds
 
-    def _should_read(self, attributor: _Attributor, ledger: Ledger) -> bool:
+    def _should_read(self, attributor: GuildAttribution, ledger: Ledger) -> bool:
         """Read when a join waits for a read, or, while joins keep coming, as often as the
         pacing allows and the joins have paid for: short windows are what tell two invites'
         joins apart, and there are never more reads than joins."""
@@ -271,7 +252,7 @@ class AttributionEngine:
             return True
         return attributor.credit > 0 and self._active(attributor)
 
-    async def _drop_stale_ledger(self, attributor: _Attributor) -> None:
+    async def _drop_stale_ledger(self, attributor: GuildAttribution) -> None:
         """Forget the in-memory ledger if another worker moved the stored baseline on since
         (it owned the guild meanwhile); the stored baseline is then the one to resume from."""
         if attributor.ledger is None:
@@ -282,7 +263,7 @@ class AttributionEngine:
             attributor.ledger = None
             attributor.seen_id = 0
 
-    async def _start_ledger(self, attributor: _Attributor) -> Ledger:
+    async def _start_ledger(self, attributor: GuildAttribution) -> Ledger:
         """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
         async with self._storage.reading() as uow:
             loaded = await uow.snapshots.load(attributor.guild_id)
@@ -303,7 +284,7 @@ class AttributionEngine:
         attributor.ledger = Ledger(baseline, margin=margin)
         return attributor.ledger
 
-    async def _load_joins(self, attributor: _Attributor, ledger: Ledger) -> None:
+    async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> None:
         """Bring in joins stored since the last look (by this worker or another)."""
         async with self._storage.reading() as uow:
             joins = await uow.joins.pending(attributor.guild_id, after_id=attributor.seen_id)
@@ -314,7 +295,7 @@ class AttributionEngine:
             attributor.credit += len(joins)
             attributor.last_join = time.monotonic()
 
-    async def _load_invite_news(self, attributor: _Attributor, ledger: Ledger) -> None:
+    async def _load_invite_news(self, attributor: GuildAttribution, ledger: Ledger) -> None:
         """Tell the ledger of invites created, or deleted by our staff, since its last snapshot
         (reported by events, possibly to another worker): a single-use invite created and
         used up between two fetches is then not lost."""
@@ -335,24 +316,13 @@ class AttributionEngine:
                     )
                 )
 
-    async def _pace(self, attributor: _Attributor) -> None:
-        """Wait for the next read's turn: `fetch_interval` after the last one, and never more
-        than BURST reads within BURST intervals, so the invite-list bucket is never exhausted
-        (when it is, hikari holds the request, and a read in flight that long says less about
-        which joins it counted)."""
-        calm = attributor.calm >= CALM_AFTER
-        interval = self._config.calm_interval if calm else self._config.fetch_interval
-        turn = attributor.last_fetch + interval
-        starts = attributor.recent_reads
-        if len(starts) == starts.maxlen:
-            # The bucket counts a read when it reaches Discord, about a flight after it leaves.
-            slack = statistics.median(attributor.flights) + BUCKET_SLACK
-            turn = max(turn, starts[0] + BURST * self._config.fetch_interval + slack)
-        wait = turn - time.monotonic()
+    async def _pace(self, attributor: GuildAttribution) -> None:
+        wait = next_read_at(attributor, self._config.fetch_interval, self._config.calm_interval)
+        wait -= time.monotonic()
         if wait > 0:
             await self._pause(wait)
 
-    async def _snapshot(self, attributor: _Attributor, ledger: Ledger | None) -> Snapshot:
+    async def _snapshot(self, attributor: GuildAttribution, ledger: Ledger | None) -> Snapshot:
         """Read the guild's invites (and vanity counter, in the same cycle)."""
         assert self._discord is not None
         attributor.last_fetch = time.monotonic()
@@ -370,14 +340,14 @@ class AttributionEngine:
         else:
             reports = await self._discord.guild_invites(guild_id)
         attributor.reports = list(reports)
-        snapshot = Snapshot(sent_at, self._clock(), _counts(reports), vanity_uses)
+        snapshot = Snapshot(sent_at, self._clock(), invite_counts(reports), vanity_uses)
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
         if ledger is not None:
-            _track_calm(attributor, ledger.latest, snapshot)
+            track_calm(attributor, ledger.latest, snapshot)
         return snapshot
 
     async def _store(
-        self, attributor: _Attributor, ledger: Ledger, decisions: list[Decision]
+        self, attributor: GuildAttribution, ledger: Ledger, decisions: list[Decision]
     ) -> None:
         records = await store_decisions(
             self._storage,
@@ -393,7 +363,7 @@ class AttributionEngine:
         if records:
             self.announce(attributor.guild_id, records)
 
-    async def _decide_all(self, attributor: _Attributor, reason: str) -> None:
+    async def _decide_all(self, attributor: GuildAttribution, reason: str) -> None:
         """Decide every pending join of the guild as unknown, saying why."""
         async with self._storage.unit_of_work() as uow:
             joins = await uow.joins.pending(attributor.guild_id)
@@ -414,42 +384,3 @@ class AttributionEngine:
         )
         if records:
             self.announce(attributor.guild_id, records)
-
-
-CALM_AFTER = 5
-"""Windows in a row that saw several joins through one and the same invite (a raid)."""
-
-
-def _track_calm(attributor: _Attributor, before: Snapshot, after: Snapshot) -> None:
-    """Count windows in a row where several joins used one and the same code."""
-    gained = {
-        code: invite.uses - (before.invites[code].uses if code in before.invites else 0)
-        for code, invite in after.invites.items()
-    }
-    if before.vanity_uses is not None and after.vanity_uses is not None:
-        gained[VANITY] = after.vanity_uses - before.vanity_uses
-    used = {code: count for code, count in gained.items() if count > 0}
-    gone = set(before.invites) - set(after.invites)
-    if len(used) == 1 and not gone:
-        ((code, count),) = used.items()
-        if count >= 2 and code == attributor.calm_code:
-            attributor.calm += 1
-            return
-        attributor.calm_code = code if count >= 2 else None
-        attributor.calm = 1 if count >= 2 else 0
-        return
-    if used or gone:
-        attributor.calm, attributor.calm_code = 0, None
-
-
-def _counts(reports: Sequence[InviteReport]) -> dict[str, InviteCount]:
-    return {
-        report.code: InviteCount(
-            code=report.code,
-            uses=report.uses,
-            max_uses=report.max_uses or 0,
-            expires_at=report.expires_at,
-            inviter_id=report.inviter_id,
-        )
-        for report in reports
-    }

@@ -1,0 +1,88 @@
+"""The state of one guild's attribution, and the pure rules for when to read its invites."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from invite_tracker.domain.evidence import VANITY, InviteCount, Snapshot
+from invite_tracker.domain.invites import InviteReport
+from invite_tracker.domain.ledger import Ledger
+
+BURST = 5
+"""Reads allowed back to back: Discord's invite-list bucket is 5 per window."""
+BUCKET_SLACK = 0.02
+CALM_AFTER = 5
+"""Windows in a row that saw several joins through one and the same invite (a raid)."""
+
+
+@dataclass(slots=True)
+class GuildAttribution:
+    """What the engine keeps for one guild between reads."""
+
+    guild_id: int
+    ledger: Ledger | None = None
+    vanity_code: str | None = None
+    last_fetch: float = -1e9
+    calm: int = 0
+    calm_code: str | None = None
+    seen_id: int = 0
+    credit: int = 0  # reads earned by joins: never more reads than joins
+    last_join: float = -1e9
+    recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
+    flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
+    reports: list[InviteReport] | None = None
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+def next_read_at(state: GuildAttribution, interval: float, calm_interval: float) -> float:
+    """When (monotonic clock) the next read may start: `interval` after the last one (longer
+    during a one-invite raid), and never more than BURST reads within BURST intervals plus a
+    typical flight, so the invite-list bucket is never exhausted. When it is, hikari holds the
+    request, and a read in flight that long says less about which joins it counted."""
+    turn = state.last_fetch + (calm_interval if state.calm >= CALM_AFTER else interval)
+    starts = state.recent_reads
+    if len(starts) == starts.maxlen:
+        # The bucket counts a read when it reaches Discord, about a flight after it leaves.
+        slack = statistics.median(state.flights) + BUCKET_SLACK
+        turn = max(turn, starts[0] + BURST * interval + slack)
+    return turn
+
+
+def track_calm(attributor: GuildAttribution, before: Snapshot, after: Snapshot) -> None:
+    """Count windows in a row where several joins used one and the same code."""
+    gained = {
+        code: invite.uses - (before.invites[code].uses if code in before.invites else 0)
+        for code, invite in after.invites.items()
+    }
+    if before.vanity_uses is not None and after.vanity_uses is not None:
+        gained[VANITY] = after.vanity_uses - before.vanity_uses
+    used = {code: count for code, count in gained.items() if count > 0}
+    gone = set(before.invites) - set(after.invites)
+    if len(used) == 1 and not gone:
+        ((code, count),) = used.items()
+        if count >= 2 and code == attributor.calm_code:
+            attributor.calm += 1
+            return
+        attributor.calm_code = code if count >= 2 else None
+        attributor.calm = 1 if count >= 2 else 0
+        return
+    if used or gone:
+        attributor.calm, attributor.calm_code = 0, None
+
+
+def invite_counts(reports: Sequence[InviteReport]) -> dict[str, InviteCount]:
+    return {
+        report.code: InviteCount(
+            code=report.code,
+            uses=report.uses,
+            max_uses=report.max_uses or 0,
+            expires_at=report.expires_at,
+            inviter_id=report.inviter_id,
+        )
+        for report in reports
+    }

@@ -1,0 +1,73 @@
+"""When the engine reads a guild's invites: pacing under the bucket, and raid detection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from invite_tracker.domain.evidence import InviteCount, Snapshot
+from invite_tracker.services.attribution_pacing import (
+    CALM_AFTER,
+    GuildAttribution,
+    next_read_at,
+    track_calm,
+)
+
+T0 = datetime(2026, 11, 29, tzinfo=UTC)
+
+
+def state(reads: list[float], flight: float = 0.08) -> GuildAttribution:
+    attribution = GuildAttribution(guild_id=1)
+    for start in reads:
+        attribution.recent_reads.append(start)
+    attribution.last_fetch = reads[-1] if reads else -1e9
+    attribution.flights.clear()
+    attribution.flights.append(flight)
+    return attribution
+
+
+@pytest.mark.parametrize(
+    ("reads", "expected"),
+    [
+        ([], -1e9 + 0.2),  # never read: at once
+        ([10.0], 10.2),  # the interval after the last read
+        ([10.0, 10.2, 10.4, 10.6], 10.8),
+        ([10.0, 10.2, 10.4, 10.6, 10.8], 10.0 + 1.0 + 0.08 + 0.02),  # the bucket's 5 are used
+        ([10.0, 10.5, 11.0, 11.5, 12.0], 12.2),  # spread out: the bucket is no constraint
+    ],
+)
+def test_next_read(reads: list[float], expected: float) -> None:
+    assert next_read_at(state(reads), 0.2, 1.0) == pytest.approx(expected)
+
+
+def test_a_raid_slows_reads_down() -> None:
+    calm = state([10.0])
+    calm.calm = CALM_AFTER
+    assert next_read_at(calm, 0.2, 1.0) == pytest.approx(11.0)
+
+
+def snap(**uses: int) -> Snapshot:
+    return Snapshot(
+        T0, T0 + timedelta(milliseconds=80), {c: InviteCount(c, n) for c, n in uses.items()}
+    )
+
+
+@pytest.mark.parametrize(
+    ("windows", "calm"),
+    [
+        ([{"a": 3, "b": 0}, {"a": 6, "b": 0}, {"a": 9, "b": 0}], 3),  # again and again
+        ([{"a": 3, "b": 0}, {"a": 4, "b": 0}], 0),  # a single join says nothing of a raid
+        ([{"a": 3, "b": 0}, {"a": 6, "b": 1}], 0),  # another invite was used: fast again
+        ([{"a": 3, "b": 0}, {"a": 3, "b": 0}], 1),  # a quiet window changes nothing
+        ([{"a": 3, "b": 0}, {"a": 6}], 0),  # an invite vanished: fast again
+    ],
+)
+def test_calm_counts_one_invite_raids(windows: list[dict[str, int]], calm: int) -> None:
+    attribution = GuildAttribution(guild_id=1)
+    before = snap(a=0, b=0)
+    for uses in windows:
+        after = snap(**uses)
+        track_calm(attribution, before, after)
+        before = after
+    assert attribution.calm == calm
