@@ -21,6 +21,7 @@ from invite_tracker.db.migrate import upgrade
 from invite_tracker.db.models import (
     ApiKeyRow,
     GuildSettingsRow,
+    GuildSnapshotRow,
     InviteRow,
     JoinRow,
     LeaveRow,
@@ -31,7 +32,14 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "INVITE_TRACKER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = ("sqlite", "postgresql")
-_TABLES_IN_DELETE_ORDER = (LeaveRow, JoinRow, InviteRow, ApiKeyRow, GuildSettingsRow)
+_TABLES_IN_DELETE_ORDER = (
+    LeaveRow,
+    JoinRow,
+    InviteRow,
+    ApiKeyRow,
+    GuildSnapshotRow,
+    GuildSettingsRow,
+)
 
 
 def _postgres_problem() -> str | None:

@@ -127,8 +127,13 @@ class Ledger:
         return None
 
     def _settle_first_segment(self, now: datetime) -> list[Decision] | None:
+        previous = self._previous_window()
         placed: dict[Hashable, tuple[int, bool]] = {}
+        edge: list[Hashable] = []
         for key, joined_at in self._joins.items():
+            if previous is not None and joined_at < self.baseline.received_at:
+                edge.append(key)  # made while the baseline was read: maybe counted there
+                continue
             spot = self._place(joined_at, len(self._windows))
             if spot is not None:
                 placed[key] = spot
@@ -147,22 +152,33 @@ class Ledger:
                 boundaries[index] += 1
             else:
                 definite[index] += 1
-        joins = sum(definite) + sum(boundaries)
-        observed = sum(r.lo for window in segment for r in window.ranges.values())
+        windows = [
+            SegmentWindow(w.ranges, count) for w, count in zip(segment, definite, strict=True)
+        ]
+        if previous is not None and edge:
+            # The decided window before the baseline joins the segment, linked by the joins
+            # made while the baseline was read: they may be its missing joins.
+            windows.insert(0, SegmentWindow(previous.window.ranges, previous.joins))
+            boundaries.insert(0, len(edge))
+        joins = sum(w.joins for w in windows) + sum(boundaries)
+        observed = sum(r.lo for window in windows for r in window.ranges.values())
         closed_at = segment[-1].after.received_at
         relaxed = joins < observed
         if relaxed and now < closed_at + self.margin:
             return None  # uses seen whose join events have not arrived yet
-        answer = solve_segment(
-            [SegmentWindow(w.ranges, count) for w, count in zip(segment, definite, strict=True)],
-            boundaries,
-            relaxed=relaxed,
-        )
+        answer = solve_segment(windows, boundaries, relaxed=relaxed)
+        shift = 1 if len(windows) > len(segment) else 0
         decisions = []
+        for key in edge:
+            found = answer.boundaries[0] if shift else answer.windows[0]
+            window = previous.window if shift and previous is not None else segment[0]
+            decisions.append(_decide(key, found, window, answer.consistent))
+            del self._joins[key]
         for key, (index, on_boundary) in placed.items():
             if index > end:
                 continue
-            found = answer.boundaries[index] if on_boundary else answer.windows[index]
+            k = index + shift
+            found = answer.boundaries[k] if on_boundary else answer.windows[k]
             decisions.append(_decide(key, found, segment[index], answer.consistent))
             del self._joins[key]
         for window, count in zip(segment, definite, strict=True):
@@ -170,6 +186,12 @@ class Ledger:
         del self._windows[: end + 1]
         self.baseline = segment[-1].after
         return decisions
+
+    def _previous_window(self) -> _Settled | None:
+        """The decided window the baseline closed, if it is still kept."""
+        if self._settled and self._settled[-1].window.after is self.baseline:
+            return self._settled[-1]
+        return None
 
     def _late_joins(self, now: datetime) -> list[Decision]:
         """Joins that belong before the baseline: in a decided window, or before any."""

@@ -79,8 +79,8 @@ def solve_segment(
     for count in boundaries:
         combinations *= count + 1
     if combinations > MAX_COMBINATIONS:
-        return _everything_possible(windows, boundaries)
-    consistent = False
+        return _merged(windows, boundaries, relaxed=relaxed)
+    feasible: list[tuple[int, tuple[int, ...], list[frozenset[str]]]] = []
     for split in itertools.product(*splits):
         counts = [window.joins for window in windows]
         for k, earlier in enumerate(split):
@@ -92,8 +92,18 @@ def solve_segment(
         ]
         if any(answer is None for answer in answers):
             continue
-        consistent = True
-        sets = [answer or frozenset() for answer in answers]
+        without_invite = sum(
+            max(0, count - sum(r.lo for r in window.ranges.values()))
+            for window, count in zip(windows, counts, strict=True)
+        )
+        feasible.append((without_invite, split, [answer or frozenset() for answer in answers]))
+    consistent = bool(feasible)
+    # Every observed use belongs to some join: of the ways to place the boundary joins, only
+    # those needing the fewest joins without an invite are believed.
+    fewest = min((item[0] for item in feasible), default=0)
+    for without_invite, split, sets in feasible:
+        if without_invite != fewest:
+            continue
         for k, found in enumerate(sets):
             window_sets[k] |= found
         for k, earlier in enumerate(split):
@@ -102,10 +112,34 @@ def solve_segment(
             if earlier < boundaries[k]:
                 boundary_sets[k] |= sets[k + 1]
     if not consistent:
-        return _everything_possible(windows, boundaries)
+        return _merged(windows, boundaries, relaxed=relaxed)
     return SegmentAnswer(
         windows=tuple(frozenset(found) for found in window_sets),
         boundaries=tuple(frozenset(found) for found in boundary_sets),
+        consistent=True,
+    )
+
+
+def _merged(
+    windows: Sequence[SegmentWindow], boundaries: Sequence[int], *, relaxed: bool
+) -> SegmentAnswer:
+    """Solve the segment as one long window: less precise than placing each join, but still
+    true, and cheap however many joins happened during reads. Used when there are too many
+    ways to place them, or when no placement fits (then with lower bounds relaxed)."""
+    merged: dict[str, UseRange] = {}
+    for window in windows:
+        for code, r in window.ranges.items():
+            known = merged.get(code, UseRange(0, 0))
+            merged[code] = UseRange(known.lo + r.lo, known.hi + r.hi)
+    joins = sum(window.joins for window in windows) + sum(boundaries)
+    found = possible_codes(merged, joins, relaxed=relaxed)
+    if found is None:
+        found = possible_codes(merged, joins, relaxed=True)
+    if found is None:
+        return _everything_possible(windows, boundaries)
+    return SegmentAnswer(
+        windows=tuple(found for _ in windows),
+        boundaries=tuple(found for _ in boundaries),
         consistent=True,
     )
 
