@@ -23,6 +23,19 @@ run: install
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## The fake Discord with a demo guild, for trying the service by hand (see README).
+fake-discord: install
+	$(BIN)/invite-tracker fake-discord
+
+## Attribution scenarios against the fake Discord, with their tables.
+simulate: install
+	$(BIN)/invite-tracker simulate
+
+## Benchmarks: API throughput, and attribution against a common baseline tracker.
+bench: install
+	$(BIN)/python -m benchmarks.api_throughput
+	$(BIN)/python -m benchmarks.attribution
+
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks

@@ -76,6 +76,22 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--guild-id", help="only this guild's keys")
     revoke = keys.add_parser("revoke", help="revoke a key, given as the key or its id")
     revoke.add_argument("key", help="the key itself or its key id")
+
+    simulate = commands.add_parser(
+        "simulate", help="play attribution scenarios against the fake Discord; print tables"
+    )
+    simulate.add_argument(
+        "--scenario", choices=("steady", "burst", "raid", "churn", "all"), default="all"
+    )
+    simulate.add_argument("--seed", type=int, default=1, help="timeline seed (default 1)")
+    simulate.add_argument(
+        "--profile",
+        choices=("5-per-1s", "5-per-5s", "both"),
+        default="both",
+        help="the fake's invite-list rate limit (default: both)",
+    )
+    simulate.add_argument("--database-url", help="the service's database (default: temp SQLite)")
+    simulate.add_argument("--short", action="store_true", help="the short variants (seconds)")
     return parser
 
 
@@ -91,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fake_discord(args)
         if args.command == "db":
             return asyncio.run(_db(args.db_command, settings))
+        if args.command == "simulate":
+            return _simulate(args)
         return asyncio.run(_keys(args, settings))
     except (InviteTrackerError, ValueError) as exc:
         print(f"invite-tracker: {getattr(exc, 'message', exc)}", file=sys.stderr)
@@ -138,6 +156,18 @@ def _fake_discord(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_fake_discord(args.host, args.port, args.token, seed_demo=not args.empty))
     return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from invite_tracker.simulator.command import simulate
+
+    return simulate(
+        args.scenario,
+        args.seed,
+        args.profile,
+        database_url=args.database_url,
+        short=args.short,
+    )
 
 
 async def _with_uow(settings: Settings, action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
