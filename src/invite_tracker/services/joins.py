@@ -66,6 +66,8 @@ async def record_join(
         )
     async with storage.unit_of_work() as uow:
         await require_enabled(uow, guild_id)
+        if member_id is not None:
+            await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)
         record, created = await uow.joins.add_if_absent(join, now=now)
         await uow.commit()
     if created and record.join_type is JoinType.BOT:
@@ -100,6 +102,42 @@ async def record_leave(
 
 
 CLOCK_SKEW = timedelta(minutes=1)
+REJOIN_GAP = timedelta(seconds=1)
+"""A member-add this much later than the member's present join is a new membership."""
+
+
+async def _close_earlier_membership(
+    uow: UnitOfWorkPort, guild_id: int, member_id: int, joined_at: datetime, now: datetime
+) -> None:
+    """A member-add for a member still present is a repeat when it carries the same time; a
+    later one means they left and came back before the leave event arrived: that earlier
+    membership ends now (its invite use must not be left for someone else's join)."""
+    present = await uow.joins.present(guild_id, member_id)
+    if present is None or joined_at <= present.joined_at + REJOIN_GAP:
+        return
+    await _end_membership(uow, present, left_at=joined_at, now=now)
+
+
+async def _end_membership(
+    uow: UnitOfWorkPort, join: JoinRecord, *, left_at: datetime, now: datetime
+) -> bool:
+    """Close the join and store its leave; whether the leave counts against the inviter."""
+    pending = join.join_type is JoinType.PENDING
+    counted = not pending and leave_counts(join_counted=join.counted, join_fake=join.fake)
+    await uow.joins.mark_left(join.id, left_at)
+    await uow.leaves.add(
+        NewLeave(
+            guild_id=join.guild_id,
+            member_id=join.member_id,
+            left_at=left_at,
+            join_id=join.id,
+            inviter_id=join.inviter_id,
+            invite_code=join.invite_code,
+            counted=counted,
+        ),
+        now=now,
+    )
+    return counted
 
 
 def _not_in_future(name: str, when: datetime, now: datetime) -> None:
@@ -112,6 +150,9 @@ async def _leave(
     uow: UnitOfWorkPort, guild_id: int, member_id: int, left_at: datetime, now: datetime
 ) -> LeaveOutcome:
     join = await uow.joins.present(guild_id, member_id)
+    if join is not None and left_at < join.joined_at:
+        # The leave of an earlier membership, closed when the member's rejoin arrived first.
+        return LeaveOutcome(member_id, join, False, True, "this leave ended an earlier join")
     if join is None:
         latest = await uow.joins.latest_for_member(guild_id, member_id)
         if latest is not None and latest.left_at is not None:
@@ -121,20 +162,7 @@ async def _leave(
         )
         return LeaveOutcome(member_id, None, False, False, "no join of this member is known")
     pending = join.join_type is JoinType.PENDING
-    counted = not pending and leave_counts(join_counted=join.counted, join_fake=join.fake)
-    await uow.joins.mark_left(join.id, left_at)
-    await uow.leaves.add(
-        NewLeave(
-            guild_id=guild_id,
-            member_id=member_id,
-            left_at=left_at,
-            join_id=join.id,
-            inviter_id=join.inviter_id,
-            invite_code=join.invite_code,
-            counted=counted,
-        ),
-        now=now,
-    )
+    counted = await _end_membership(uow, join, left_at=left_at, now=now)
     if pending:
         reason = "tied to a join still being attributed; counts once it is decided"
     elif counted:

@@ -123,3 +123,16 @@ async def test_event_times_in_the_future_are_refused(api: Api, path: str, field:
     error = error_of(await api.post(path, body), 422, "UnprocessableEntityError")
     assert field in error["message"]
     assert data_of(await api.get("/joins", guild_id=GUILD))["joins"] == []
+
+
+async def test_a_rejoin_reported_before_the_leave_starts_a_new_membership(api: Api) -> None:
+    await api.enable()
+    first = await join(api, 42, joined_at="2026-11-29T10:00:00+00:00")
+    second = await join(api, 42, joined_at="2026-11-29T10:05:00+00:00")
+    assert second["join_id"] != first["join_id"]
+    assert second["repeated"] is False
+    late_leave = {"guild_id": GUILD, "member_id": 42, "left_at": "2026-11-29T10:03:00+00:00"}
+    left = data_of(await api.post("/events/leave/check-invite", late_leave))
+    assert left["repeated"] is True  # it ended the first membership, already closed
+    log = data_of(await api.get("/joins", guild_id=GUILD, member_id=42))["joins"]
+    assert [j["left_at"] is None for j in log] == [True, False]
