@@ -137,16 +137,17 @@ class Ledger:
             spot = self._place(joined_at, len(self._windows))
             if spot is not None:
                 placed[key] = spot
+        # One window at a time: joins made during its closing read stay undecided (they may
+        # be the next window's) without holding it up, and are placed when the next window is
+        # decided, with this one linked in. Chaining windows instead would, in a raid where
+        # every read has joins in flight, keep extending the chain and decide nothing.
         end = 0
-        while any(spot == (end, True) for spot in placed.values()):
-            end += 1  # a join on the boundary links the next window in
-            if end >= len(self._windows):
-                return None
-        segment = self._windows[: end + 1]
+        segment = self._windows[:1]
+        open_end = sum(1 for spot in placed.values() if spot == (end, True))
         definite = [0] * len(segment)
         boundaries = [0] * end
         for index, on_boundary in placed.values():
-            if index > end:
+            if index > end or (index == end and on_boundary):
                 continue
             if on_boundary:
                 boundaries[index] += 1
@@ -155,19 +156,21 @@ class Ledger:
         windows = [
             SegmentWindow(w.ranges, count) for w, count in zip(segment, definite, strict=True)
         ]
-        if previous is not None and edge:
+        linked = previous is not None and bool(edge)
+        if linked:
+            assert previous is not None
             # The decided window before the baseline joins the segment, linked by the joins
             # made while the baseline was read: they may be its missing joins.
             windows.insert(0, SegmentWindow(previous.window.ranges, previous.joins))
             boundaries.insert(0, len(edge))
-        joins = sum(w.joins for w in windows) + sum(boundaries)
+        joins = sum(w.joins for w in windows) + sum(boundaries) + open_end
         observed = sum(r.lo for window in windows for r in window.ranges.values())
         closed_at = segment[-1].after.received_at
         relaxed = joins < observed
         if relaxed and now < closed_at + self.margin:
             return None  # uses seen whose join events have not arrived yet
-        answer = solve_segment(windows, boundaries, relaxed=relaxed)
-        shift = 1 if len(windows) > len(segment) else 0
+        answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)
+        shift = 1 if linked else 0
         decisions = []
         for key in edge:
             found = answer.boundaries[0] if shift else answer.windows[0]
@@ -175,7 +178,7 @@ class Ledger:
             decisions.append(_decide(key, found, window, answer.consistent))
             del self._joins[key]
         for key, (index, on_boundary) in placed.items():
-            if index > end:
+            if index > end or (index == end and on_boundary):
                 continue
             k = index + shift
             found = answer.boundaries[k] if on_boundary else answer.windows[k]

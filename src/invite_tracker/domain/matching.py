@@ -65,13 +65,22 @@ class SegmentAnswer:
 
 
 def solve_segment(
-    windows: Sequence[SegmentWindow], boundaries: Sequence[int], *, relaxed: bool
+    windows: Sequence[SegmentWindow],
+    boundaries: Sequence[int],
+    *,
+    relaxed: bool,
+    open_end: int = 0,
 ) -> SegmentAnswer:
     """Possible codes across consecutive windows linked by joins of uncertain side.
 
     `boundaries[k]` joins happened while the snapshot between window k and k+1 was being
     read, so each belongs to one side or the other. Every split is tried (up to a bound).
+    `open_end` joins happened during the last read: some may belong to the last window, the
+    others to a window not read yet, which constrains nothing (they are not answered for).
     """
+    if open_end:
+        windows = [*windows, SegmentWindow({}, 0)]
+        boundaries = [*boundaries, open_end]
     window_sets: list[set[str]] = [set() for _ in windows]
     boundary_sets: list[set[str]] = [set() for _ in boundaries]
     splits = [range(count + 1) for count in boundaries]  # how many go to the earlier side
@@ -79,13 +88,15 @@ def solve_segment(
     for count in boundaries:
         combinations *= count + 1
     if combinations > MAX_COMBINATIONS:
-        return _merged(windows, boundaries, relaxed=relaxed)
+        return _merged(windows, boundaries, relaxed=relaxed, open_end=open_end)
     feasible: list[tuple[int, tuple[int, ...], list[frozenset[str]]]] = []
     for split in itertools.product(*splits):
         counts = [window.joins for window in windows]
         for k, earlier in enumerate(split):
             counts[k] += earlier
             counts[k + 1] += boundaries[k] - earlier
+        if open_end:
+            counts[-1] = 0  # the window not read yet takes any number of joins, of any code
         answers = [
             possible_codes(window.ranges, count, relaxed=relaxed)
             for window, count in zip(windows, counts, strict=True)
@@ -112,7 +123,10 @@ def solve_segment(
             if earlier < boundaries[k]:
                 boundary_sets[k] |= sets[k + 1]
     if not consistent:
-        return _merged(windows, boundaries, relaxed=relaxed)
+        return _merged(windows, boundaries, relaxed=relaxed, open_end=open_end)
+    if open_end:
+        window_sets.pop()
+        boundary_sets.pop()
     return SegmentAnswer(
         windows=tuple(frozenset(found) for found in window_sets),
         boundaries=tuple(frozenset(found) for found in boundary_sets),
@@ -121,7 +135,11 @@ def solve_segment(
 
 
 def _merged(
-    windows: Sequence[SegmentWindow], boundaries: Sequence[int], *, relaxed: bool
+    windows: Sequence[SegmentWindow],
+    boundaries: Sequence[int],
+    *,
+    relaxed: bool,
+    open_end: int = 0,
 ) -> SegmentAnswer:
     """Solve the segment as one long window: less precise than placing each join, but still
     true, and cheap however many joins happened during reads. Used when there are too many
@@ -131,6 +149,8 @@ def _merged(
         for code, r in window.ranges.items():
             known = merged.get(code, UseRange(0, 0))
             merged[code] = UseRange(known.lo + r.lo, known.hi + r.hi)
+    if open_end:  # drop the window not read yet, and the joins made during the last read
+        windows, boundaries = windows[:-1], boundaries[:-1]
     joins = sum(window.joins for window in windows) + sum(boundaries)
     found = possible_codes(merged, joins, relaxed=relaxed)
     if found is None:

@@ -101,11 +101,13 @@ class AttributionEngine:
                 self._run(attributor), name=f"attribution-{guild_id}"
             )
 
-    async def wait_for(self, join_id: int, wait_seconds: float) -> JoinRecord | None:
+    async def wait_for(
+        self, join_id: int, wait_seconds: float, *, guild_id: int | None = None
+    ) -> JoinRecord | None:
         """The join once decided, or None if it is still pending after `wait_seconds`.
 
-        Decisions made in this process arrive at once; the database is looked at now and
-        then too, for decisions made by another worker that owns the guild.
+        Decisions made in this process arrive at once; while another worker owns the guild,
+        the database is looked at now and then for them instead.
         """
         deadline = time.monotonic() + wait_seconds
         decided: asyncio.Future[JoinRecord] = asyncio.get_running_loop().create_future()
@@ -119,9 +121,11 @@ class AttributionEngine:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
+                local = guild_id is not None and self._owns(guild_id)
                 with contextlib.suppress(TimeoutError):
                     return await asyncio.wait_for(
-                        asyncio.shield(decided), min(left, self._config.owner_poll * 3)
+                        asyncio.shield(decided),
+                        left if local else min(left, self._config.owner_poll * 3),
                     )
         finally:
             waiting = self._waiters.get(join_id, [])
@@ -129,6 +133,10 @@ class AttributionEngine:
                 waiting.remove(decided)
             if not waiting:
                 self._waiters.pop(join_id, None)
+
+    def _owns(self, guild_id: int) -> bool:
+        attributor = self._guilds.get(guild_id)
+        return attributor is not None and attributor.owned
 
     async def resume(self) -> None:
         """After a restart: attribute the joins stored but not decided before it."""
@@ -177,7 +185,11 @@ class AttributionEngine:
                 attributor.wake.clear()
                 async with self._storage.guild_lock(attributor.guild_id) as owned:
                     if owned:
-                        await self._own(attributor)
+                        attributor.owned = True
+                        try:
+                            await self._own(attributor)
+                        finally:
+                            attributor.owned = False
                 if owned:
                     # No await between this check and the task ending: a join notified
                     # later finds the task done and starts a new one.

@@ -35,6 +35,7 @@ class GuildAttribution:
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
     flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
     reports: list[InviteReport] | None = None
+    owned: bool = False  # this process is attributing the guild right now
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 

@@ -74,7 +74,7 @@ async def record_join(
         engine.announce(guild_id, [record])
     if record.join_type is JoinType.PENDING:
         engine.notify(guild_id)
-        decided = await engine.wait_for(record.id, wait_seconds)
+        decided = await engine.wait_for(record.id, wait_seconds, guild_id=guild_id)
         record = decided or record
     return JoinOutcome(join=record, repeated=not created)
 
