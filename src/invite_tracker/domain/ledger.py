@@ -184,6 +184,15 @@ class Ledger:
             found = answer.boundaries[k] if on_boundary else answer.windows[k]
             decisions.append(_decide(key, found, segment[index], answer.consistent))
             del self._joins[key]
+        if linked and previous is not None:
+            # Keep each decided window's join count true for what comes after: the edge joins
+            # fill what the previous window left unexplained first, the rest are this one's.
+            unexplained = sum(r.lo for r in previous.window.ranges.values()) - previous.joins
+            to_previous = min(len(edge), max(0, unexplained))
+            previous.joins += to_previous
+            definite[0] += len(edge) - to_previous
+        elif edge:
+            definite[0] += len(edge)
         for window, count in zip(segment, definite, strict=True):
             self._settled.append(_Settled(window, count, now))
         del self._windows[: end + 1]
