@@ -97,3 +97,10 @@ def check_invite_options(max_uses: int, max_age: int) -> list[str]:
     if max_age not in MAX_AGE_RANGE:
         problems.append("max_age must be between 0 (never expires) and 604800 seconds (7 days)")
     return problems
+
+
+def report_problems(report: InviteReport) -> list[str]:
+    """What makes a reported invite unusable: counters are never negative in Discord."""
+    counters = {"uses": report.uses, "max_uses": report.max_uses, "max_age": report.max_age}
+    negative = [name for name, value in counters.items() if value is not None and value < 0]
+    return [f"{', '.join(negative)} cannot be negative"] if negative else []

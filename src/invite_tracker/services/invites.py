@@ -16,6 +16,7 @@ from invite_tracker.domain.invites import (
     check_invite_options,
     end_of,
     expiry_of,
+    report_problems,
 )
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import UnitOfWorkPort
@@ -26,6 +27,9 @@ async def invite_created(
 ) -> KnownInvite:
     """Store an invite reported by INVITE_CREATE (repeating the event is harmless)."""
     await require_enabled(uow, guild_id)
+    problems = report_problems(report)
+    if problems:
+        raise Unprocessable("; ".join(problems))
     if report.expires_at is None:
         report = _with_expiry(report)
     await uow.invites.record(guild_id, report, now=now)

@@ -8,10 +8,12 @@ import pytest
 
 from invite_tracker.domain.invites import (
     InviteEnd,
+    InviteReport,
     KnownInvite,
     check_invite_options,
     end_of,
     expiry_of,
+    report_problems,
 )
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -80,3 +82,17 @@ def test_expiry_of(
 )
 def test_invite_options(max_uses: int, max_age: int, problems: int) -> None:
     assert len(check_invite_options(max_uses, max_age)) == problems
+
+
+@pytest.mark.parametrize(
+    ("changes", "problems"),
+    [({}, 0), ({"uses": -1}, 1), ({"max_uses": -1, "max_age": -5}, 1), ({"max_age": 0}, 0)],
+)
+def test_report_problems(changes: dict[str, int], problems: int) -> None:
+    report = InviteReport(
+        code="abc",
+        uses=changes.get("uses", 0),
+        max_uses=changes.get("max_uses"),
+        max_age=changes.get("max_age"),
+    )
+    assert len(report_problems(report)) == problems

@@ -67,16 +67,6 @@ class MemberEventIn(BaseModel):
     member_id: Snowflake | None = None
 
 
-def _check_counts(body: InviteCreatedIn) -> None:
-    negative = [
-        name
-        for name in ("uses", "max_uses", "max_age")
-        if (value := getattr(body, name)) is not None and value < 0
-    ]
-    if negative:
-        raise Unprocessable(f"{', '.join(negative)} cannot be negative")
-
-
 @router.post(
     "/events/invite/create",
     **documented(InviteRead, *EVENT_ERRORS, Unprocessable, StorageUnavailable),
@@ -87,7 +77,6 @@ async def invite_created(
     state: State,
 ) -> dict[str, Any]:
     """Save an invite (from INVITE_CREATE). Repeating the event is harmless."""
-    _check_counts(body)
     invite = await invites.invite_created(uow, body.guild_id, body.report(), now=utcnow())
     state.engine.notify(body.guild_id)
     return ok(InviteRead.of(invite))
