@@ -43,7 +43,10 @@ class Settings(BaseSettings):
         2.0, ge=0, description="How long a join check waits for its attribution before `pending`."
     )
     attribution_margin_seconds: float = Field(
-        1.0, gt=0, description="How late a join event may arrive after its invite use is seen."
+        0.75,
+        gt=0,
+        description="Longest delay from a join to its event reaching the service; a join is "
+        "attributed this long after the invite read that follows it.",
     )
     invite_fetch_interval_seconds: float = Field(
         0.2, gt=0, description="Shortest time between two invite fetches of one guild."

@@ -3,8 +3,8 @@
 Snapshots cut time into windows. A join belongs to the window its `joined_at` (Discord's own
 timestamp, so a late or reordered event still lands in the right place) falls in; a join made
 while a snapshot was being read may be on either side of it, which links the two windows into
-one segment solved together. A segment is decided once it is closed by a snapshot and either
-every observed use has its join, or the deadline for late events has passed. Decided windows
+one segment solved together. A window is decided once it is closed by a snapshot and the
+margin for late join events has passed since, so every join of it is known. Decided windows
 are kept a while, so a join event arriving even later takes what its window left unexplained.
 """
 
@@ -25,6 +25,9 @@ from invite_tracker.domain.evidence import (
 )
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.matching import NO_INVITE, SegmentWindow, possible_codes, solve_segment
+
+LOOKAHEAD = 3
+"""Windows after the oldest one that may be read before it is decided (see `decides_at`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,35 @@ class Ledger:
                 return index, True
         return None
 
+    @property
+    def decides_at(self) -> datetime | None:
+        """When the oldest open window can be decided (None: it waits for another read).
+
+        Not before every join event of it can have arrived. If joins were made while its
+        closing read was in flight, the next window must be read and complete too, since only
+        its counts tell whether they were counted (and so what the window's own joins used);
+        and so on while the next reads have joins in flight too, up to `LOOKAHEAD` windows.
+        """
+        end = self._segment_end()
+        return None if end is None else self._windows[end].after.sent_at + self.margin
+
+    def _segment_end(self) -> int | None:
+        """The last window the oldest one is solved with; None while a read is missing."""
+        for index, window in enumerate(self._windows):
+            if index == LOOKAHEAD or not self._in_flight(window.after):
+                return index
+        return None
+
+    def _in_flight(self, snapshot: Snapshot) -> bool:
+        return any(snapshot.sent_at <= at < snapshot.received_at for at in self._joins.values())
+
     def _settle_first_segment(self, now: datetime) -> list[Decision] | None:
+        end = self._segment_end()
+        if end is None or now < self._windows[end].after.sent_at + self.margin:
+            # Even when the joins seen already cover the window's uses: a join that used no
+            # invite would otherwise stand in for a member whose event is late, and take that
+            # member's invite.
+            return None
         previous = self._previous_window()
         placed: dict[Hashable, tuple[int, bool]] = {}
         edge: list[Hashable] = []
@@ -137,12 +168,13 @@ class Ledger:
             spot = self._place(joined_at, len(self._windows))
             if spot is not None:
                 placed[key] = spot
-        # One window at a time: joins made during its closing read stay undecided (they may
-        # be the next window's) without holding it up, and are placed when the next window is
-        # decided, with this one linked in. Chaining windows instead would, in a raid where
-        # every read has joins in flight, keep extending the chain and decide nothing.
-        end = 0
-        segment = self._windows[:1]
+        # One window is decided at a time. Joins made during its closing read are solved with
+        # the next windows (which say on which side they were counted) but stay undecided:
+        # they are placed when the next window is decided, with this one linked in. The chain
+        # is cut after LOOKAHEAD windows: in a raid where every read has joins in flight it
+        # would otherwise grow and decide nothing. Only then are the last read's joins in
+        # flight assumed counted no more than the uses need.
+        segment = self._windows[: end + 1]
         open_end = sum(1 for spot in placed.values() if spot == (end, True))
         definite = [0] * len(segment)
         boundaries = [0] * end
@@ -165,10 +197,7 @@ class Ledger:
             boundaries.insert(0, len(edge))
         joins = sum(w.joins for w in windows) + sum(boundaries) + open_end
         observed = sum(r.lo for window in windows for r in window.ranges.values())
-        closed_at = segment[-1].after.received_at
         relaxed = joins < observed
-        if relaxed and now < closed_at + self.margin:
-            return None  # uses seen whose join events have not arrived yet
         answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)
         shift = 1 if linked else 0
         decisions = []
@@ -177,26 +206,24 @@ class Ledger:
             window = previous.window if shift and previous is not None else segment[0]
             decisions.append(_decide(key, found, window, answer.consistent))
             del self._joins[key]
-        for key, (index, on_boundary) in placed.items():
-            if index > end or (index == end and on_boundary):
-                continue
-            k = index + shift
-            found = answer.boundaries[k] if on_boundary else answer.windows[k]
-            decisions.append(_decide(key, found, segment[index], answer.consistent))
+        for key, spot in placed.items():
+            if spot != (0, False):
+                continue  # the next window's, or on its boundary: decided with it
+            decisions.append(_decide(key, answer.windows[shift], segment[0], answer.consistent))
             del self._joins[key]
+        decided = definite[0]
         if linked and previous is not None:
             # Keep each decided window's join count true for what comes after: the edge joins
             # fill what the previous window left unexplained first, the rest are this one's.
             unexplained = sum(r.lo for r in previous.window.ranges.values()) - previous.joins
             to_previous = min(len(edge), max(0, unexplained))
             previous.joins += to_previous
-            definite[0] += len(edge) - to_previous
+            decided += len(edge) - to_previous
         elif edge:
-            definite[0] += len(edge)
-        for window, count in zip(segment, definite, strict=True):
-            self._settled.append(_Settled(window, count, now))
-        del self._windows[: end + 1]
-        self.baseline = segment[-1].after
+            decided += len(edge)
+        self._settled.append(_Settled(segment[0], decided, now))
+        del self._windows[0]
+        self.baseline = segment[0].after
         return decisions
 
     def _previous_window(self) -> _Settled | None:

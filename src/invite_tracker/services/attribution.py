@@ -43,7 +43,7 @@ class EngineConfig:
     """How the engine paces itself and how long it waits."""
 
     answer_wait: float = 2.0  # an HTTP answer waits this long before saying `pending`
-    delivery_margin: float = 1.0  # how late a join event may arrive after its use is seen
+    delivery_margin: float = 0.75  # how late a join event may arrive after the join
     fetch_interval: float = 0.2  # shortest time between two invite fetches of a guild
     calm_interval: float = 1.0  # between fetches while only one invite is being used
     retry_backoff: float = 1.0  # first wait after Discord failed, doubling up to 30 s
@@ -248,9 +248,14 @@ class AttributionEngine:
                 return
             if decisions or self._should_read(attributor, ledger):
                 continue
-            # Waiting for late join events or new joins: until woken, or a while.
+            # Waiting for late join events or new joins: until woken, until the oldest
+            # window can be decided, or a while.
+            wait = self._config.delivery_margin / 4
+            decides_at = ledger.decides_at
+            if decides_at is not None:
+                wait = min(wait, max(0.0, (decides_at - self._clock()).total_seconds()) + 0.001)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(attributor.wake.wait(), self._config.delivery_margin / 4)
+                await asyncio.wait_for(attributor.wake.wait(), wait)
 
     def _active(self, attributor: GuildAttribution) -> bool:
         """Joins are coming in: a join may have happened whose event is still on its way."""

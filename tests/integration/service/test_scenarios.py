@@ -50,16 +50,7 @@ async def test_every_join_is_attributed(name: str, database: Database, database_
     assert result.invite_fetches <= result.joins
 
 
-KNOWN_CHURN_BUG = (
-    "issue 4, open: a discovery join can stand in for a member whose join event is late and "
-    "take that member's invite; churn sometimes exceeds the allowed wrong count because of it"
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["burst", pytest.param("churn", marks=pytest.mark.xfail(reason=KNOWN_CHURN_BUG, strict=False))],
-)
+@pytest.mark.parametrize("name", ["burst", "churn"])
 async def test_no_one_is_credited_wrongly(name: str, database: Database, database_url: str) -> None:
     result = await play(name, database, database_url)
     allowed = math.ceil(result.joins / 200)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from invite_tracker.domain.evidence import InviteCount, Snapshot
 from invite_tracker.domain.invites import JoinType
-from invite_tracker.domain.ledger import Decision, Ledger
+from invite_tracker.domain.ledger import LOOKAHEAD, Decision, Ledger
 
 T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
 FLIGHT = timedelta(milliseconds=80)
@@ -33,7 +33,9 @@ def test_one_join_one_use() -> None:
     assert ledger.needs_snapshot()
     assert ledger.settle(at(1.1)) == []
     ledger.observe(snap(1.2, a=1, b=0))
-    decisions = ledger.settle(at(1.3))
+    assert ledger.settle(at(1.3)) == []  # its event may still be on its way: wait the margin
+    assert ledger.decides_at == at(2.2)
+    decisions = ledger.settle(at(2.3))
     assert by_key(decisions) == {"m1": (JoinType.INVITE, "a")}
     assert decisions[0].inviter_id == ord("a")
     assert not ledger.needs_snapshot()
@@ -45,7 +47,7 @@ def test_a_raid_through_one_invite_is_all_attributed() -> None:
     for n in range(20):
         ledger.add_join(n, at(0.5 + n * 0.01))
     ledger.observe(snap(1, a=20, b=3))
-    assert set(by_key(ledger.settle(at(1.1))).values()) == {(JoinType.INVITE, "a")}
+    assert set(by_key(ledger.settle(at(2.1))).values()) == {(JoinType.INVITE, "a")}
 
 
 def test_two_codes_in_one_window_are_ambiguous() -> None:
@@ -53,7 +55,7 @@ def test_two_codes_in_one_window_are_ambiguous() -> None:
     ledger.add_join("m1", at(0.3))
     ledger.add_join("m2", at(0.4))
     ledger.observe(snap(1, a=1, b=1))
-    decisions = ledger.settle(at(1.1))
+    decisions = ledger.settle(at(2.1))
     assert {d.join_type for d in decisions} == {JoinType.AMBIGUOUS}
     assert all(d.candidates == ("a", "b") for d in decisions)
     assert all(d.inviter_id is None for d in decisions)
@@ -64,7 +66,7 @@ def test_a_use_seen_before_its_join_event_waits_for_it() -> None:
     ledger.observe(snap(1, a=1))  # the join happened at 0.5; its event is late
     assert ledger.settle(at(1.2)) == []
     ledger.add_join("late", at(0.5))
-    assert by_key(ledger.settle(at(1.4))) == {"late": (JoinType.INVITE, "a")}
+    assert by_key(ledger.settle(at(2.1))) == {"late": (JoinType.INVITE, "a")}
 
 
 def test_reordered_events_land_in_their_own_windows() -> None:
@@ -73,7 +75,7 @@ def test_reordered_events_land_in_their_own_windows() -> None:
     ledger.observe(snap(1, a=1, b=0))
     ledger.observe(snap(2, a=1, b=1))
     ledger.add_join("first", at(0.5))
-    assert by_key(ledger.settle(at(2.2))) == {
+    assert by_key(ledger.settle(at(3.1))) == {
         "first": (JoinType.INVITE, "a"),
         "second": (JoinType.INVITE, "b"),
     }
@@ -94,7 +96,7 @@ def test_a_very_late_join_in_a_fully_explained_window_used_no_invite() -> None:
     ledger = Ledger(snap(0, a=0))
     ledger.add_join("m1", at(0.5))
     ledger.observe(snap(1, a=1))
-    ledger.settle(at(1.1))
+    ledger.settle(at(2.1))
     ledger.add_join("m2", at(0.7))
     decisions = ledger.settle(at(5))
     assert decisions[0].join_type is JoinType.AMBIGUOUS
@@ -106,24 +108,30 @@ def test_a_join_during_a_snapshot_read_is_placed_by_the_counts() -> None:
     ledger.add_join("m1", at(0.5))
     ledger.add_join("edge", at(1.04))  # while the snapshot at 1.0 was in flight
     ledger.observe(snap(1, a=1, b=0))  # it was not counted there...
-    # m1 need not wait for the next read: only the join made during this one does
-    assert by_key(ledger.settle(at(1.5))) == {"m1": (JoinType.INVITE, "a")}
+    # which only the next read can tell: m1 waits for it
+    assert ledger.settle(at(2.1)) == []
+    assert ledger.decides_at is None
     ledger.observe(snap(2, a=1, b=1))  # ...but here
-    assert by_key(ledger.settle(at(2.2))) == {"edge": (JoinType.INVITE, "b")}
+    assert by_key(ledger.settle(at(3.1))) == {
+        "m1": (JoinType.INVITE, "a"),
+        "edge": (JoinType.INVITE, "b"),
+    }
 
 
 def test_joins_during_every_read_do_not_hold_a_raid_up() -> None:
     ledger = Ledger(snap(0, a=0))
     uses = 0
-    for second in range(1, 6):
+    for second in range(1, 10):
         for n in range(4):  # three joins between reads, one while the read is in flight
             ledger.add_join((second, n), at(second - 0.9 + n * 0.3))
         uses += 4
         ledger.observe(snap(second, a=uses - 1))  # the in-flight join is not counted yet
+        # a window waits for LOOKAHEAD more reads (each has a join in flight) and the margin
         decided = ledger.settle(at(second + 0.1))
         assert {d.join_type for d in decided} <= {JoinType.INVITE}
-        assert len(decided) >= 3  # decided read by read, not when the raid ends
-    assert ledger.pending <= 1
+        expected = 3 if second > LOOKAHEAD + 1 else 0
+        assert len(decided) >= expected  # read by read, not when the raid ends
+    assert ledger.pending <= 4 * (LOOKAHEAD + 1) + 1
 
 
 def test_a_single_use_invite_created_and_used_up_between_snapshots() -> None:
@@ -131,7 +139,7 @@ def test_a_single_use_invite_created_and_used_up_between_snapshots() -> None:
     ledger.invite_created(InviteCount("once", 0, max_uses=1, inviter_id=77))
     ledger.add_join("m1", at(0.5))
     ledger.observe(snap(1, a=4))  # "once" is gone: Discord deleted it on its only use
-    decisions = ledger.settle(at(1.1))
+    decisions = ledger.settle(at(2.1))
     assert by_key(decisions) == {"m1": (JoinType.INVITE, "once")}
     assert decisions[0].inviter_id == 77
 
@@ -142,7 +150,7 @@ def test_a_staff_deletion_is_not_taken_for_a_use() -> None:
     ledger.deleted_by_staff("once")
     ledger.add_join("m1", at(0.5))
     ledger.observe(snap(1, a=1))
-    assert by_key(ledger.settle(at(1.1))) == {"m1": (JoinType.INVITE, "a")}
+    assert by_key(ledger.settle(at(2.1))) == {"m1": (JoinType.INVITE, "a")}
 
 
 def test_vanity_and_discovery_joins() -> None:
@@ -151,7 +159,7 @@ def test_vanity_and_discovery_joins() -> None:
     ledger.observe(snap(1, vanity=11, a=0))
     ledger.add_join("discovery", at(1.5))
     ledger.observe(snap(2, vanity=11, a=0))
-    assert by_key(ledger.settle(at(2.2))) == {
+    assert by_key(ledger.settle(at(3.1))) == {
         "vanity": (JoinType.VANITY, None),
         "discovery": (JoinType.UNKNOWN, None),
     }
@@ -172,3 +180,63 @@ def test_needs_snapshot_only_for_joins_after_the_latest_request() -> None:
     assert ledger.needs_snapshot()
     ledger.observe(snap(1, a=1))
     assert not ledger.needs_snapshot()
+
+
+def test_a_discovery_join_does_not_take_the_invite_of_a_member_whose_event_is_late() -> None:
+    ledger = Ledger(snap(0, a=0))
+    ledger.add_join("discovery", at(0.4))  # used no invite
+    # a member used "a" at 0.45; their event is on its way
+    ledger.observe(snap(0.5, a=1))
+    assert ledger.settle(at(0.6)) == []  # one join, one use: but not every event is in yet
+    ledger.add_join("late", at(0.45))
+    decisions = ledger.settle(at(1.6))
+    # nothing tells the two apart: both are ambiguous, and neither is credited wrongly
+    assert {d.join_type for d in decisions} == {JoinType.AMBIGUOUS}
+    assert all(d.candidates == ("(none)", "a") for d in decisions)
+    assert all(d.inviter_id is None for d in decisions)
+
+
+def test_a_join_in_flight_is_not_pushed_out_to_credit_a_discovery_join() -> None:
+    # the read at 1.0 counted both joins made while it was in flight: the next read says so
+    ledger = Ledger(snap(0, a=0))
+    ledger.add_join("discovery", at(0.5))
+    ledger.add_join("u1", at(1.03))
+    ledger.add_join("u2", at(1.04))
+    ledger.observe(snap(1, a=2))
+    ledger.observe(snap(1.5, a=2))
+    decisions = ledger.settle(at(2.6))
+    # three joins, two uses of "a": nothing says which one used no invite
+    assert {d.key for d in decisions} == {"discovery", "u1", "u2"}
+    assert {(d.join_type, d.candidates) for d in decisions} == {
+        (JoinType.AMBIGUOUS, ("(none)", "a"))
+    }
+
+
+def test_a_discovery_join_and_a_join_counted_in_flight_stay_apart() -> None:
+    ledger = Ledger(snap(0, vanity=0, a=0))
+    ledger.add_join("discovery", at(0.5))
+    ledger.add_join("counted", at(1.03))  # in flight, and counted: the next window has none
+    ledger.add_join("vanity", at(1.3))
+    ledger.observe(snap(1, vanity=0, a=1))
+    ledger.observe(snap(1.5, vanity=1, a=1))
+    ledger.observe(snap(2, vanity=1, a=1))
+    decisions = ledger.settle(at(3.1))
+    found = {d.key: d for d in decisions}
+    assert found["discovery"].join_type is JoinType.AMBIGUOUS
+    assert found["discovery"].candidates == ("(none)", "a")
+    assert all(d.join_type is not JoinType.INVITE for d in decisions)
+
+
+def test_the_last_reads_joins_in_flight_do_not_credit_a_discovery_join() -> None:
+    # D used no invite; U was counted by the read at 1.0 while in flight, V by the one at 1.5
+    ledger = Ledger(snap(0, a=0))
+    ledger.add_join("D", at(0.5))
+    ledger.add_join("U", at(1.03))
+    ledger.add_join("V", at(1.53))
+    ledger.observe(snap(1, a=1))
+    ledger.observe(snap(1.5, a=2))
+    assert ledger.settle(at(3)) == []  # V is in flight: which side only the next read says
+    ledger.observe(snap(2, a=2))
+    decisions = ledger.settle(at(3.1))
+    assert all(d.join_type is not JoinType.INVITE or d.key != "D" for d in decisions)
+    assert {d.key: d.join_type for d in decisions}["D"] is JoinType.AMBIGUOUS
