@@ -134,6 +134,19 @@ class AttributionEngine:
             if not waiting:
                 self._waiters.pop(join_id, None)
 
+    def invite_list_read(self, guild_id: int) -> None:
+        """Something else in this process reads the guild's invite list now (the dashboard's
+        GET /invite-links): it spends the same rate-limit bucket, so the guild's read pacing
+        counts it, and the attributor's next read neither hits the limit nor waits behind it."""
+        attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
+        now = time.monotonic()
+        attributor.recent_reads.append(now)
+        attributor.last_fetch = max(attributor.last_fetch, now)
+
+    def guild_state(self, guild_id: int) -> GuildAttribution | None:
+        """What the engine keeps for a guild in this process (None: nothing yet)."""
+        return self._guilds.get(guild_id)
+
     def _owns(self, guild_id: int) -> bool:
         attributor = self._guilds.get(guild_id)
         return attributor is not None and attributor.owned

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from invite_tracker.domain.evidence import InviteCount, Snapshot
+from invite_tracker.services.announcer import Announcer
+from invite_tracker.services.attribution import AttributionEngine, EngineConfig
 from invite_tracker.services.attribution_pacing import (
+    BURST,
     CALM_AFTER,
     GuildAttribution,
     next_read_at,
@@ -39,6 +44,20 @@ def state(reads: list[float], flight: float = 0.08) -> GuildAttribution:
 )
 def test_next_read(reads: list[float], expected: float) -> None:
     assert next_read_at(state(reads), 0.2, 1.0) == pytest.approx(expected)
+
+
+def test_other_reads_of_the_invite_list_count_against_the_pacing() -> None:
+    storage: Any = object()  # reading the pacing touches neither storage nor Discord
+    announcer = Announcer(storage, None, retention_days=31, clock=lambda: T0)
+    engine = AttributionEngine(storage, None, EngineConfig(), announcer=announcer, clock=lambda: T0)
+    assert engine.guild_state(7) is None
+    started = time.monotonic()
+    for _ in range(BURST):
+        engine.invite_list_read(7)  # the dashboard's GET /invite-links, five times at once
+    found = engine.guild_state(7)
+    assert found is not None
+    # the bucket's five are spent: the attributor's next read waits for the window to pass
+    assert next_read_at(found, 0.2, 1.0) >= started + BURST * 0.2
 
 
 def test_a_raid_slows_reads_down() -> None:
