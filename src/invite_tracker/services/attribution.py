@@ -28,6 +28,7 @@ from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
 from invite_tracker.services.attribution_pacing import (
     GuildAttribution,
+    delivery_margin,
     invite_counts,
     next_read_at,
     track_calm,
@@ -321,9 +322,13 @@ class AttributionEngine:
         for join in joins:
             attributor.seen_id = max(attributor.seen_id, join.id)
             ledger.add_join(join.id, join.joined_at)
+            delay = (join.recorded_at - join.joined_at).total_seconds()
+            attributor.delays.append((join.recorded_at, delay))
         if joins:
             attributor.credit += len(joins)
             attributor.last_join = time.monotonic()
+            margin = delivery_margin(self._config.delivery_margin, attributor.delays, self._clock())
+            ledger.margin = timedelta(seconds=margin)
 
     async def _load_invite_news(self, attributor: GuildAttribution, ledger: Ledger) -> None:
         """Tell the ledger of invites created, or deleted by our staff, since its last snapshot

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import statistics
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from invite_tracker.domain.evidence import VANITY, InviteCount, Snapshot
 from invite_tracker.domain.invites import InviteReport
@@ -17,6 +18,13 @@ BURST = 5
 BUCKET_SLACK = 0.02
 CALM_AFTER = 5
 """Windows in a row that saw several joins through one and the same invite (a raid)."""
+MARGIN_SAFETY = 0.25
+"""Seconds added to the slowest recent join event when it exceeds the configured margin."""
+MAX_MARGIN = 5.0
+"""The longest margin the slowest events can stretch the configured one to."""
+DELAYS_KEPT = 200
+DELAYS_FOR = timedelta(minutes=5)
+"""How long a slow event keeps the margin stretched."""
 
 
 @dataclass(slots=True)
@@ -34,6 +42,9 @@ class GuildAttribution:
     last_join: float = -1e9
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
     flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
+    delays: deque[tuple[datetime, float]] = field(  # (stored at, seconds after the join)
+        default_factory=lambda: deque(maxlen=DELAYS_KEPT)
+    )
     reports: list[InviteReport] | None = None
     owned: bool = False  # this process is attributing the guild right now
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -52,6 +63,21 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
         slack = statistics.median(state.flights) + BUCKET_SLACK
         turn = max(turn, starts[0] + BURST * interval + slack)
     return turn
+
+
+def delivery_margin(
+    configured: float, delays: Iterable[tuple[datetime, float]], now: datetime
+) -> float:
+    """How long after a read the join events of its window can still arrive: the configured
+    margin, or longer while events of the last few minutes took longer than that to be
+    stored (a loaded service, a slow bot, a clock ahead of Discord's), up to MAX_MARGIN.
+
+    A window decided before one of its events arrives can only leave that join less certain
+    (or, if a join that used no invite stood in for it, credit the wrong member), so the
+    margin is stretched, never shortened."""
+    recent = [delay for stored_at, delay in delays if stored_at >= now - DELAYS_FOR]
+    slowest = max(recent, default=0.0)
+    return min(max(configured, slowest + MARGIN_SAFETY), max(configured, MAX_MARGIN))
 
 
 def track_calm(attributor: GuildAttribution, before: Snapshot, after: Snapshot) -> None:

@@ -14,7 +14,9 @@ from invite_tracker.services.attribution import AttributionEngine, EngineConfig
 from invite_tracker.services.attribution_pacing import (
     BURST,
     CALM_AFTER,
+    MAX_MARGIN,
     GuildAttribution,
+    delivery_margin,
     next_read_at,
     track_calm,
 )
@@ -58,6 +60,23 @@ def test_other_reads_of_the_invite_list_count_against_the_pacing() -> None:
     assert found is not None
     # the bucket's five are spent: the attributor's next read waits for the window to pass
     assert next_read_at(found, 0.2, 1.0) >= started + BURST * 0.2
+
+
+@pytest.mark.parametrize(
+    ("delays", "expected"),
+    [
+        ([], 0.75),  # nothing seen yet: the configured margin
+        ([(0, 0.1), (0, 0.5)], 0.75),  # events faster than it: unchanged, never shortened
+        ([(0, 0.1), (0, 0.7)], 0.95),  # one close to it: stretched, with some safety
+        ([(0, 2.0)], 2.25),
+        ([(0, 60.0)], MAX_MARGIN),  # a clock far ahead of Discord's: bounded
+        ([(-400, 3.0), (0, 0.2)], 0.75),  # a slow event long ago no longer counts
+        ([(0, -2.0)], 0.75),  # a clock behind Discord's
+    ],
+)
+def test_the_margin_follows_slow_events(delays: list[tuple[float, float]], expected: float) -> None:
+    stored = [(T0 + timedelta(seconds=at), delay) for at, delay in delays]
+    assert delivery_margin(0.75, stored, T0) == pytest.approx(expected)
 
 
 def test_a_raid_slows_reads_down() -> None:
