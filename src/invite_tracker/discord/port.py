@@ -45,12 +45,17 @@ class DiscordPort(Protocol):
     (unreachable, failing, timing out, rate limited for too long, or the token is refused).
     """
 
-    async def guild_invites(self, guild_id: int) -> Sequence[InviteReport]:
-        """Every invite of the guild with its `uses` (needs MANAGE_GUILD)."""
+    async def guild_invites(
+        self, guild_id: int, *, at_once: bool = False
+    ) -> Sequence[InviteReport]:
+        """Every invite of the guild with its `uses` (needs MANAGE_GUILD).
+
+        `at_once`: raise `ReadDeferred` instead of waiting when the rate limit would hold
+        the request back (the attributor needs to know when its reads really leave)."""
         ...
 
-    async def vanity_url(self, guild_id: int) -> VanityUrl:
-        """The vanity code and its uses."""
+    async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
+        """The vanity code and its uses (`at_once` as for `guild_invites`)."""
         ...
 
     async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:

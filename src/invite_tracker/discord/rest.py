@@ -4,6 +4,8 @@ hikari does the rate limiting (per-route buckets from Discord's headers, the glo
 429 `retry_after`) and retries 5xx answers, timeouts and dropped connections with exponential
 backoff. This adapter bounds it: each attempt has a timeout, a rate-limit wait longer than
 `max_rate_limit` fails at once, and the whole call, retries included, has a total budget.
+Reads asked to go out at once (the attributor's) are never held: they fail with
+`ReadDeferred` and its wait instead, so the caller can wait and stamp the read when it leaves.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from invite_tracker.discord import convert
 from invite_tracker.discord.errors import translate
 from invite_tracker.discord.port import InteractionTarget, InviteOptions, VanityUrl
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
-from invite_tracker.domain.errors import InviteTrackerError, Unprocessable
+from invite_tracker.domain.errors import InviteTrackerError, ReadDeferred, Unprocessable
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
 
@@ -39,50 +41,90 @@ class DiscordLimits:
     max_retries: int = 3
 
 
-class HikariDiscord:
-    """`DiscordPort` over a started hikari RESTApp and a bot-token client."""
+AT_ONCE_TOLERANCE = 0.02
+"""Seconds a read asked to go out at once may still be held by the rate limiter."""
 
-    def __init__(self, app: hikari.RESTApp, client: hikari.api.RESTClient, limits: DiscordLimits):
-        self._app = app
+
+class HikariDiscord:
+    """`DiscordPort` over started hikari RESTApps and their bot-token clients.
+
+    Two of them: one that waits out rate limits (up to `max_rate_limit_wait`), and one for
+    reads asked to go out at once, whose hikari raises instead of holding the request; each
+    keeps its own view of the buckets, learnt from Discord's headers."""
+
+    def __init__(
+        self,
+        apps: Sequence[hikari.RESTApp],
+        client: hikari.api.RESTClient,
+        at_once: hikari.api.RESTClient,
+        limits: DiscordLimits,
+    ):
+        self._apps = apps
         self._client = client
+        self._at_once = at_once
         self._limits = limits
 
     @classmethod
     async def connect(cls, base_url: str, token: str, limits: DiscordLimits) -> HikariDiscord:
-        """Start a RESTApp pointed at `base_url` and acquire a client for the bot token."""
+        """Start the RESTApps pointed at `base_url` and acquire their bot-token clients."""
         settings = hikari.impl.HTTPSettings(
             timeouts=hikari.impl.HTTPTimeoutSettings(total=limits.attempt_timeout)
         )
-        app = hikari.RESTApp(
-            url=base_url,
-            http_settings=settings,
-            max_rate_limit=limits.max_rate_limit_wait,
-            max_retries=limits.max_retries,
-        )
-        await app.start()
-        client = app.acquire(token, hikari.TokenType.BOT)
-        client.start()
-        return cls(app, client, limits)
+        apps: list[hikari.RESTApp] = []
+        clients: list[hikari.api.RESTClient] = []
+        for max_wait in (limits.max_rate_limit_wait, AT_ONCE_TOLERANCE):
+            app = hikari.RESTApp(
+                url=base_url,
+                http_settings=settings,
+                max_rate_limit=max_wait,
+                max_retries=limits.max_retries,
+            )
+            await app.start()
+            client = app.acquire(token, hikari.TokenType.BOT)
+            client.start()
+            apps.append(app)
+            clients.append(client)
+        return cls(apps, clients[0], clients[1], limits)
 
     async def close(self) -> None:
-        """Close the client and its HTTP session."""
-        await self._client.close()
-        await self._app.close()
+        """Close the clients and their HTTP sessions."""
+        for client in (self._client, self._at_once):
+            await client.close()
+        for app in self._apps:
+            await app.close()
 
-    async def _call(self, action: str, call: Awaitable[T]) -> T:
+    async def _call(self, action: str, call: Awaitable[T], *, at_once: bool = False) -> T:
         try:
             async with asyncio.timeout(self._limits.total_timeout):
                 return await call
         except InviteTrackerError:
             raise
+        except hikari.RateLimitTooLongError as exc:
+            if at_once:
+                raise ReadDeferred(
+                    f"{action}: the rate limit holds the request for {exc.retry_after:.2f} s",
+                    exc.retry_after,
+                ) from exc
+            raise self._failed(action, exc) from exc
         except (hikari.HikariError, TimeoutError) as exc:
-            error = translate(exc, action)
-            log.warning("discord_call_failed", action=action, error=error.message)
-            raise error from exc
+            raise self._failed(action, exc) from exc
 
-    async def guild_invites(self, guild_id: int) -> Sequence[InviteReport]:
+    @staticmethod
+    def _failed(action: str, exc: BaseException) -> InviteTrackerError:
+        error = translate(exc, action)
+        log.warning("discord_call_failed", action=action, error=error.message)
+        return error
+
+    def _reader(self, at_once: bool) -> hikari.api.RESTClient:
+        return self._at_once if at_once else self._client
+
+    async def guild_invites(
+        self, guild_id: int, *, at_once: bool = False
+    ) -> Sequence[InviteReport]:
         invites = await self._call(
-            "list the guild's invites", self._client.fetch_guild_invites(guild_id)
+            "list the guild's invites",
+            self._reader(at_once).fetch_guild_invites(guild_id),
+            at_once=at_once,
         )
         if invites and not isinstance(invites[0], hikari.InviteWithMetadata):
             raise Unprocessable(
@@ -91,8 +133,12 @@ class HikariDiscord:
             )
         return [convert.invite(item) for item in invites]
 
-    async def vanity_url(self, guild_id: int) -> VanityUrl:
-        vanity = await self._call("read the vanity URL", self._client.fetch_vanity_url(guild_id))
+    async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
+        vanity = await self._call(
+            "read the vanity URL",
+            self._reader(at_once).fetch_vanity_url(guild_id),
+            at_once=at_once,
+        )
         return VanityUrl(code=vanity.code or None, uses=vanity.uses)
 
     async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:

@@ -59,6 +59,18 @@ class DiscordUnavailable(InviteTrackerError):
     """Discord could not be used: not configured, unreachable, failing, or the reply failed."""
 
 
+class ReadDeferred(DiscordUnavailable):
+    """A read asked to go out at once would have to wait for the rate limit first.
+
+    The attributor stamps each invite read with the time it leaves: a read held back by the
+    client's rate limiter would be stamped too early and blur which joins it counted, so it
+    asks not to be held, waits `retry_after` seconds itself, and reads then."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class InteractionReplyFailed(DiscordUnavailable):
     """The Discord action succeeded and is stored, but the interaction reply failed.
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from invite_tracker.discord.port import DiscordPort
-from invite_tracker.domain.errors import DiscordUnavailable, Unprocessable
+from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
 from invite_tracker.domain.evidence import InviteCount, Snapshot
 from invite_tracker.domain.invites import InviteEnd, JoinType
 from invite_tracker.domain.joins import JoinRecord
@@ -58,6 +58,7 @@ class EngineStats:
 
     fetches: int = 0
     fetch_failures: int = 0
+    deferred_reads: int = 0  # reads the rate limiter would have held, made later instead
     decisions: int = 0
 
 
@@ -240,6 +241,12 @@ class AttributionEngine:
                     await self._pace(attributor)
                     await self._load_invite_news(attributor, ledger)
                     ledger.observe(await self._snapshot(attributor, ledger))
+            except ReadDeferred as exc:
+                # The bucket is spent as the client sees it: wait here, then read at once.
+                self.stats.deferred_reads += 1
+                if await self._pause(exc.retry_after):
+                    return
+                continue
             except DiscordUnavailable as exc:
                 self.stats.fetch_failures += 1
                 if not await self._has_pending(attributor.guild_id):
@@ -358,28 +365,43 @@ class AttributionEngine:
             await self._pause(wait)
 
     async def _snapshot(self, attributor: GuildAttribution, ledger: Ledger | None) -> Snapshot:
-        """Read the guild's invites (and vanity counter, in the same cycle)."""
+        """Read the guild's invites (and vanity counter, in the same cycle).
+
+        Both reads go out at once or not at all (`ReadDeferred`): a read the rate limiter held
+        back would be stamped before it really left, and seem to cover joins it did not."""
         assert self._discord is not None
-        attributor.last_fetch = time.monotonic()
-        attributor.recent_reads.append(attributor.last_fetch)
-        attributor.credit -= 1
-        self.stats.fetches += 1
+        started = time.monotonic()
         sent_at = self._clock()
         guild_id = attributor.guild_id
         vanity_uses: int | None = None
-        if attributor.vanity_code:
-            reports, vanity = await asyncio.gather(
-                self._discord.guild_invites(guild_id), self._discord.vanity_url(guild_id)
-            )
-            vanity_uses = vanity.uses
-        else:
-            reports = await self._discord.guild_invites(guild_id)
+        try:
+            if attributor.vanity_code:
+                reports, vanity = await asyncio.gather(
+                    self._discord.guild_invites(guild_id, at_once=True),
+                    self._discord.vanity_url(guild_id, at_once=True),
+                )
+                vanity_uses = vanity.uses
+            else:
+                reports = await self._discord.guild_invites(guild_id, at_once=True)
+        except ReadDeferred:
+            raise
+        except Exception:
+            self._count_read(attributor, started)
+            raise
+        self._count_read(attributor, started)
         attributor.reports = list(reports)
         snapshot = Snapshot(sent_at, self._clock(), invite_counts(reports), vanity_uses)
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
         if ledger is not None:
             track_calm(attributor, ledger.latest, snapshot)
         return snapshot
+
+    def _count_read(self, attributor: GuildAttribution, started: float) -> None:
+        """A read reached Discord: it spent the bucket and one join's credit."""
+        attributor.last_fetch = started
+        attributor.recent_reads.append(started)
+        attributor.credit -= 1
+        self.stats.fetches += 1
 
     async def _store(
         self, attributor: GuildAttribution, ledger: Ledger, decisions: list[Decision]

@@ -71,11 +71,13 @@ class CachedDiscord:
     async def channel(self, channel_id: int) -> ChannelInfo:
         return await self._cached(("channel", channel_id), lambda: self.port.channel(channel_id))
 
-    async def guild_invites(self, guild_id: int) -> Sequence[InviteReport]:
-        return await self.port.guild_invites(guild_id)
+    async def guild_invites(
+        self, guild_id: int, *, at_once: bool = False
+    ) -> Sequence[InviteReport]:
+        return await self.port.guild_invites(guild_id, at_once=at_once)
 
-    async def vanity_url(self, guild_id: int) -> VanityUrl:
-        return await self.port.vanity_url(guild_id)
+    async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
+        return await self.port.vanity_url(guild_id, at_once=at_once)
 
     async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:
         return await self.port.create_invite(channel_id, options)

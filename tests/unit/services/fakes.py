@@ -206,10 +206,12 @@ class FakeDiscordPort:
         self.deleted: list[str] = []
         self.replies: list[tuple[InteractionTarget, str]] = []
 
-    async def guild_invites(self, guild_id: int) -> Sequence[InviteReport]:
+    async def guild_invites(
+        self, guild_id: int, *, at_once: bool = False
+    ) -> Sequence[InviteReport]:
         return []
 
-    async def vanity_url(self, guild_id: int) -> VanityUrl:
+    async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
         return VanityUrl(code=None, uses=0)
 
     async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:

@@ -1,0 +1,61 @@
+"""The service's Discord adapter on hikari, against the fake: reads that must go out at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
+from invite_tracker.domain.errors import ReadDeferred
+from invite_tracker.testing.fake_discord import FakeDiscord, Guild
+from tests.integration.discord.conftest import TOKEN
+
+GUILD_INVITES = "GET /guilds/{guild_id}/invites"
+VANITY = "GET /guilds/{guild_id}/vanity-url"
+
+
+@pytest.fixture
+async def adapter(fake: FakeDiscord) -> AsyncIterator[HikariDiscord]:
+    discord = await HikariDiscord.connect(fake.api_url, TOKEN, DiscordLimits(total_timeout=5.0))
+    try:
+        yield discord
+    finally:
+        await discord.close()
+
+
+async def test_a_read_asked_at_once_is_deferred_not_held(
+    fake: FakeDiscord, guild: Guild, adapter: HikariDiscord
+) -> None:
+    fake.set_route_limit(GUILD_INVITES, 1, per=0.5)
+    await adapter.guild_invites(guild.id, at_once=True)
+    with pytest.raises(ReadDeferred) as deferred:
+        await adapter.guild_invites(guild.id, at_once=True)
+    # hikari knew the bucket was spent: nothing was sent, so Discord refused nothing
+    assert 0 < deferred.value.retry_after <= 0.5
+    assert fake.stats.requests[GUILD_INVITES] == 1
+    assert fake.stats.rate_limited.get(GUILD_INVITES, 0) == 0
+    await asyncio.sleep(deferred.value.retry_after + 0.02)
+    await adapter.guild_invites(guild.id, at_once=True)
+    assert fake.stats.requests[GUILD_INVITES] == 2
+
+
+async def test_other_reads_still_wait_the_rate_limit_out(
+    fake: FakeDiscord, guild: Guild, adapter: HikariDiscord
+) -> None:
+    fake.set_route_limit(GUILD_INVITES, 1, per=0.3)
+    await adapter.guild_invites(guild.id)
+    await adapter.guild_invites(guild.id)  # held by hikari until the bucket reopens
+    assert fake.stats.requests[GUILD_INVITES] == 2
+    assert fake.stats.rate_limited.get(GUILD_INVITES, 0) == 0
+
+
+async def test_the_vanity_counter_at_once(
+    fake: FakeDiscord, guild: Guild, adapter: HikariDiscord
+) -> None:
+    await fake.set_vanity(guild.id, "husqy", uses=7)
+    fake.set_route_limit(VANITY, 1, per=0.5)
+    assert (await adapter.vanity_url(guild.id, at_once=True)).uses == 7
+    with pytest.raises(ReadDeferred):
+        await adapter.vanity_url(guild.id, at_once=True)
