@@ -149,6 +149,10 @@ def _pct(outcome: Outcome) -> Callable[[RunResult], float | None]:
     return lambda result: share(result.tally[outcome], result.joins)
 
 
+def _of_bound(result: RunResult, bound: int) -> float | None:
+    return 100.0 * result.tally[Outcome.CORRECT] / bound if bound else None
+
+
 def _per_join(count: Callable[[RunResult], int]) -> Callable[[RunResult], float | None]:
     return lambda result: count(result) / result.joins if result.joins else None
 
@@ -162,6 +166,9 @@ METRICS: tuple[Metric, ...] = (
     ("unknown %", _pct(Outcome.UNKNOWN), "{:.1f}"),
     ("pending", lambda r: float(r.tally[Outcome.PENDING]), "{:.0f}"),
     ("bound %", lambda r: share(r.bound, r.joins), "{:.1f}"),
+    ("correct / bound %", lambda r: _of_bound(r, r.bound), "{:.1f}"),
+    ("bound, 1 fetch/join %", lambda r: share(r.budget_bound, r.joins), "{:.1f}"),
+    ("correct / that bound %", lambda r: _of_bound(r, r.budget_bound), "{:.1f}"),
     ("invite fetches / join", _per_join(lambda r: r.invite_fetches), "{:.3f}"),
     ("Discord requests / join", _per_join(lambda r: r.requests), "{:.3f}"),
     ("429s received", lambda r: float(r.rate_limited), "{:.0f}"),

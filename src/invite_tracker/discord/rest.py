@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -23,7 +23,12 @@ from invite_tracker.discord import convert
 from invite_tracker.discord.errors import translate
 from invite_tracker.discord.port import InteractionTarget, InviteOptions, VanityUrl
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
-from invite_tracker.domain.errors import InviteTrackerError, ReadDeferred, Unprocessable
+from invite_tracker.domain.errors import (
+    DiscordUnavailable,
+    InviteTrackerError,
+    ReadDeferred,
+    Unprocessable,
+)
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
 
@@ -48,9 +53,10 @@ AT_ONCE_TOLERANCE = 0.02
 class HikariDiscord:
     """`DiscordPort` over started hikari RESTApps and their bot-token clients.
 
-    Two of them: one that waits out rate limits (up to `max_rate_limit_wait`), and one for
-    reads asked to go out at once, whose hikari raises instead of holding the request; each
-    keeps its own view of the buckets, learnt from Discord's headers."""
+    Two of them: one that waits out rate limits (up to `max_rate_limit_wait`), and one whose
+    hikari raises instead of holding a request back, for the invite list and the vanity
+    counter (the attributor's reads, which must leave when they are stamped). Each route is
+    read through one client only, so one view of its bucket decides."""
 
     def __init__(
         self,
@@ -115,15 +121,33 @@ class HikariDiscord:
         log.warning("discord_call_failed", action=action, error=error.message)
         return error
 
-    def _reader(self, at_once: bool) -> hikari.api.RESTClient:
-        return self._at_once if at_once else self._client
+    async def _read(self, action: str, read: Callable[[], Awaitable[T]], *, at_once: bool) -> T:
+        """A read through the client that never holds requests back. Every read of these
+        routes goes through it, so one view of their buckets decides (two clients spending
+        one bucket would each think the other's share is still there, and meet 429s). A read
+        that may wait waits here instead, within the same bounds as any other call."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._limits.total_timeout
+        while True:
+            try:
+                return await self._call(action, read(), at_once=True)
+            except ReadDeferred as deferred:
+                if at_once:
+                    raise
+                wait = deferred.retry_after
+                if wait > min(deadline - loop.time(), self._limits.max_rate_limit_wait):
+                    raise DiscordUnavailable(
+                        f"{action}: Discord rate limit asks to wait {wait:.1f} s, "
+                        "longer than the service waits"
+                    ) from deferred
+                await asyncio.sleep(wait)
 
     async def guild_invites(
         self, guild_id: int, *, at_once: bool = False
     ) -> Sequence[InviteReport]:
-        invites = await self._call(
+        invites = await self._read(
             "list the guild's invites",
-            self._reader(at_once).fetch_guild_invites(guild_id),
+            lambda: self._at_once.fetch_guild_invites(guild_id),
             at_once=at_once,
         )
         if invites and not isinstance(invites[0], hikari.InviteWithMetadata):
@@ -134,9 +158,9 @@ class HikariDiscord:
         return [convert.invite(item) for item in invites]
 
     async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
-        vanity = await self._call(
+        vanity = await self._read(
             "read the vanity URL",
-            self._reader(at_once).fetch_vanity_url(guild_id),
+            lambda: self._at_once.fetch_vanity_url(guild_id),
             at_once=at_once,
         )
         return VanityUrl(code=vanity.code or None, uses=vanity.uses)

@@ -222,3 +222,27 @@ async def test_joins_stored_while_discord_is_down_are_attributed_after_a_restart
     async for client in running_app(create_app(settings, database=database)):
         decided = await final(Api(client), world, pending["join_id"])
         assert (decided["join_type"], decided["invite_code"]) == ("invite", invite.code)
+
+
+async def test_reads_the_rate_limiter_would_hold_are_made_later_instead(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    app = create_app(discord_settings(database_url, fake), database=database)
+    # two reads per 0.6 s, while joins come every 0.15 s and the engine may read every 0.05 s
+    fake.set_route_limit("GET /guilds/{guild_id}/invites", 2, per=0.6)
+    async for client in running_app(app):
+        api = Api(client)
+        await ready(api, world)
+        reports = []
+        for n in range(4):
+            user = await world.user(f"m{n}")
+            member = await fake.join_via_invite(world.guild.id, user.id, invite.code)
+            reports.append(asyncio.create_task(report(api, world, member)))
+            await asyncio.sleep(0.15)
+        results = await asyncio.gather(*reports)
+        decided = [await final(api, world, r["join_id"]) for r in results]
+        engine = app.state.service.engine
+    assert {(d["join_type"], d["invite_code"]) for d in decided} == {("invite", invite.code)}
+    assert engine.stats.deferred_reads >= 1
+    assert fake.stats.rate_limited.get("GET /guilds/{guild_id}/invites", 0) == 0
