@@ -373,22 +373,24 @@ class AttributionEngine:
         started = time.monotonic()
         sent_at = self._clock()
         guild_id = attributor.guild_id
-        vanity_uses: int | None = None
+        invites = asyncio.ensure_future(self._discord.guild_invites(guild_id, at_once=True))
+        vanity = (
+            asyncio.ensure_future(self._discord.vanity_url(guild_id, at_once=True))
+            if attributor.vanity_code
+            else None
+        )
+        tasks = [task for task in (invites, vanity) if task is not None]
         try:
-            if attributor.vanity_code:
-                reports, vanity = await asyncio.gather(
-                    self._discord.guild_invites(guild_id, at_once=True),
-                    self._discord.vanity_url(guild_id, at_once=True),
-                )
-                vanity_uses = vanity.uses
-            else:
-                reports = await self._discord.guild_invites(guild_id, at_once=True)
-        except ReadDeferred:
+            await asyncio.wait(tasks)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
             raise
-        except Exception:
-            self._count_read(attributor, started)
-            raise
-        self._count_read(attributor, started)
+        failed = [task.exception() for task in tasks]  # looked at, so none goes unnoticed
+        if not isinstance(failed[0], ReadDeferred):
+            self._count_read(attributor, started)  # it reached Discord, answered or not
+        reports = invites.result()  # raises what the read raised
+        vanity_uses = vanity.result().uses if vanity is not None else None
         attributor.reports = list(reports)
         snapshot = Snapshot(sent_at, self._clock(), invite_counts(reports), vanity_uses)
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())

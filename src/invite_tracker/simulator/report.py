@@ -41,13 +41,6 @@ def _bound(result: RunResult) -> str:
     return f"{share(result.bound, result.joins):.1f} % ({result.bound})"
 
 
-def _budget_bound(result: RunResult) -> str:
-    if not result.budget_bound:
-        return "-"
-    found = share(result.budget_bound, result.joins)
-    return f"{found:.1f} % ({100.0 * result.tally[Outcome.CORRECT] / result.budget_bound:.0f} %)"
-
-
 def _versus_bound(result: RunResult) -> str:
     if not result.bound:
         return "-"
@@ -64,7 +57,6 @@ ROWS: tuple[Row, ...] = (
     ("pending", _count(Outcome.PENDING)),
     ("bound", _bound),
     ("correct / bound", _versus_bound),
-    ("bound, 1 fetch/join", _budget_bound),
     ("invite fetches / join", _per_join(lambda result: result.invite_fetches)),
     ("Discord requests / join", _per_join(lambda result: result.requests)),
     ("429s received", lambda result: str(result.rate_limited)),

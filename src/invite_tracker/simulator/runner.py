@@ -33,7 +33,6 @@ from invite_tracker.simulator.scoring import (
     TruthJoin,
     Verdict,
     bound,
-    budget_window,
     match,
     tally,
 )
@@ -60,7 +59,6 @@ class RunResult:
     rate_limited: int
     latencies: list[float]
     elapsed: float
-    budget_bound: int = 0  # the bound with windows no shorter than one fetch per join allows
     recorded: int = 0  # joins the tracker stored (a tracker that double-counts repeats shows it)
     requests_by_route: dict[str, int] = field(default_factory=dict)
     event_errors: list[str] = field(default_factory=list)
@@ -298,7 +296,6 @@ class _Player:
             tracker=self.tracker.name,
             tally=tally(pairs),
             bound=bound(self.truths, profile.fetch_window),
-            budget_bound=bound(self.truths, budget_window(self.truths, profile.fetch_window)),
             invite_fetches=stats.requests.get(GUILD_INVITES, 0),
             requests=stats.total_requests,
             rate_limited=stats.total_rate_limited,

@@ -141,19 +141,6 @@ def bound(truths: Sequence[TruthJoin], window: float) -> int:
     return sum(1 for slot, truth in slots if truth.source is Source.BOT or len(sources[slot]) == 1)
 
 
-def budget_window(truths: Sequence[TruthJoin], window: float) -> float:
-    """The shortest windows a tracker reading at most once per join can keep up on average.
-
-    `window` is the rate limit's shortest; when joins come slower than one per `window`, a
-    tracker held to one invite fetch per join cannot cut time any finer than the timeline's
-    length shared among its joins (bots need no fetch and are left out).
-    """
-    counted = [truth.offset for truth in truths if truth.source is not Source.BOT]
-    if not counted:
-        return window
-    return max(window, max(counted) / len(counted))
-
-
 def percentile(values: Sequence[float], share: float) -> float | None:
     """The nearest-rank percentile (`share` in 0..1) of the values, None when there are none."""
     if not values:

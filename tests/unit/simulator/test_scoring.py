@@ -12,7 +12,6 @@ from invite_tracker.simulator.scoring import (
     TruthJoin,
     Verdict,
     bound,
-    budget_window,
     classify,
     match,
     percentile,
@@ -82,20 +81,6 @@ def test_bound(spec: list[tuple[float, str]], window: float, expected: int) -> N
 def test_bound_needs_a_positive_window() -> None:
     with pytest.raises(ValueError, match="positive"):
         bound(joins((0.1, "a")), 0)
-
-
-@pytest.mark.parametrize(
-    ("spec", "window", "expected"),
-    [
-        pytest.param([], 0.2, 0.2, id="no joins: the rate limit's window"),
-        pytest.param([(1.0, "a"), (2.0, "b")], 0.2, 1.0, id="slow joins: the time per join"),
-        pytest.param([(0.1 * n, "a") for n in range(1, 21)], 0.2, 0.2, id="fast: the limit"),
-        pytest.param([(1.0, "a"), (2.0, "bot")], 0.2, 1.0, id="bots need no fetch"),
-        pytest.param([(3.0, "a"), (4.0, "b")], 5.0, 5.0, id="never shorter than the limit"),
-    ],
-)
-def test_budget_window(spec: list[tuple[float, str]], window: float, expected: float) -> None:
-    assert budget_window(joins(*spec), window) == pytest.approx(expected)
 
 
 A_INVITER = 100 + ord("a")
