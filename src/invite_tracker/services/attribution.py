@@ -28,6 +28,7 @@ from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
 from invite_tracker.services.attribution_pacing import (
     GuildAttribution,
+    deferral_wait,
     delivery_margin,
     invite_counts,
     next_read_at,
@@ -244,7 +245,7 @@ class AttributionEngine:
             except ReadDeferred as exc:
                 # The bucket is spent as the client sees it: wait here, then read at once.
                 self.stats.deferred_reads += 1
-                if await self._pause(exc.retry_after):
+                if await self._pause(deferral_wait(exc.retry_after, self._config.fetch_interval)):
                     return
                 continue
             except DiscordUnavailable as exc:

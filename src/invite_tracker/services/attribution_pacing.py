@@ -18,6 +18,8 @@ BURST = 5
 BUCKET_SLACK = 0.02
 CALM_AFTER = 5
 """Windows in a row that saw several joins through one and the same invite (a raid)."""
+TRAPPED_AFTER = 2.5
+"""A deferral longer than this many pacing intervals means the client misreads the bucket."""
 MARGIN_SAFETY = 0.25
 """Seconds added to the slowest recent join event when it exceeds the configured margin."""
 MAX_MARGIN = 5.0
@@ -63,6 +65,19 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
         slack = statistics.median(state.flights) + BUCKET_SLACK
         turn = max(turn, starts[0] + BURST * interval + slack)
     return turn
+
+
+def deferral_wait(retry_after: float, interval: float) -> float:
+    """How long to wait when the client's rate limiter would have held a read back.
+
+    hikari can take a fixed-window bucket for a sliding one whose single slot lasts the whole
+    window (when a read reaches Discord just after the window turned). It then allows one
+    read per window, each landing in a new window, which keeps it believing so. A wait far
+    longer than the pacing interval says it is in that state; waiting one window more lets it
+    gain two reads, and two reads in one window show it the bucket is fixed again."""
+    if retry_after > TRAPPED_AFTER * interval:
+        return retry_after + BURST * interval + BUCKET_SLACK
+    return retry_after
 
 
 def delivery_margin(

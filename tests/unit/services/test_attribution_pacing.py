@@ -16,6 +16,7 @@ from invite_tracker.services.attribution_pacing import (
     CALM_AFTER,
     MAX_MARGIN,
     GuildAttribution,
+    deferral_wait,
     delivery_margin,
     next_read_at,
     track_calm,
@@ -77,6 +78,20 @@ def test_other_reads_of_the_invite_list_count_against_the_pacing() -> None:
 def test_the_margin_follows_slow_events(delays: list[tuple[float, float]], expected: float) -> None:
     stored = [(T0 + timedelta(seconds=at), delay) for at, delay in delays]
     assert delivery_margin(0.75, stored, T0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "interval", "expected"),
+    [
+        (0.05, 0.2, 0.05),  # the next slot is near: wait for it
+        (0.5, 0.2, 0.5),
+        (0.9, 0.2, 0.9 + 1.0 + 0.02),  # a whole window for one slot: one window more
+        (4.0, 1.0, 4.0 + 5.0 + 0.02),  # the same under 5 reads per 5 s
+        (2.0, 1.0, 2.0),
+    ],
+)
+def test_a_deferred_read_waits(retry_after: float, interval: float, expected: float) -> None:
+    assert deferral_wait(retry_after, interval) == pytest.approx(expected)
 
 
 def test_a_raid_slows_reads_down() -> None:
