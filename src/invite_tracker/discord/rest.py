@@ -23,12 +23,7 @@ from invite_tracker.discord import convert
 from invite_tracker.discord.errors import translate
 from invite_tracker.discord.port import InteractionTarget, InviteOptions, VanityUrl
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
-from invite_tracker.domain.errors import (
-    DiscordUnavailable,
-    InviteTrackerError,
-    ReadDeferred,
-    Unprocessable,
-)
+from invite_tracker.domain.errors import InviteTrackerError, ReadDeferred, Unprocessable
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
 
@@ -99,14 +94,16 @@ class HikariDiscord:
         for app in self._apps:
             await app.close()
 
-    async def _call(self, action: str, call: Awaitable[T], *, at_once: bool = False) -> T:
+    async def _call(self, action: str, call: Awaitable[T], *, deferrable: bool = False) -> T:
+        """`call` within the total budget; `deferrable`: a rate-limit wait hikari refused is
+        `ReadDeferred`, for the caller to wait out, rather than a failure."""
         try:
             async with asyncio.timeout(self._limits.total_timeout):
                 return await call
         except InviteTrackerError:
             raise
         except hikari.RateLimitTooLongError as exc:
-            if at_once:
+            if deferrable:
                 raise ReadDeferred(
                     f"{action}: the rate limit holds the request for {exc.retry_after:.2f} s",
                     exc.retry_after,
@@ -130,16 +127,15 @@ class HikariDiscord:
         deadline = loop.time() + self._limits.total_timeout
         while True:
             try:
-                return await self._call(action, read(), at_once=True)
+                return await self._call(action, read(), deferrable=True)
             except ReadDeferred as deferred:
                 if at_once:
                     raise
                 wait = deferred.retry_after
                 if wait > min(deadline - loop.time(), self._limits.max_rate_limit_wait):
-                    raise DiscordUnavailable(
-                        f"{action}: Discord rate limit asks to wait {wait:.1f} s, "
-                        "longer than the service waits"
-                    ) from deferred
+                    refused = deferred.__cause__  # hikari's RateLimitTooLongError
+                    assert refused is not None
+                    raise self._failed(action, refused) from deferred
                 await asyncio.sleep(wait)
 
     async def guild_invites(

@@ -139,7 +139,12 @@ class Ledger:
         and so on while the next reads have joins in flight too, up to `LOOKAHEAD` windows.
         """
         end = self._segment_end()
-        return None if end is None else self._windows[end].after.sent_at + self.margin
+        return None if end is None else self._deadline(end)
+
+    def _deadline(self, end: int) -> datetime:
+        """The joins of windows up to `end` were made before its read: their events are in
+        a margin after it."""
+        return self._windows[end].after.sent_at + self.margin
 
     def _segment_end(self) -> int | None:
         """The last window the oldest one is solved with; None while a read is missing."""
@@ -153,7 +158,7 @@ class Ledger:
 
     def _settle_first_segment(self, now: datetime) -> list[Decision] | None:
         end = self._segment_end()
-        if end is None or now < self._windows[end].after.sent_at + self.margin:
+        if end is None or now < self._deadline(end):
             # Even when the joins seen already cover the window's uses: a join that used no
             # invite would otherwise stand in for a member whose event is late, and take that
             # member's invite.

@@ -25,6 +25,31 @@ GATEWAY_JITTER = (0.05, 0.5)
 Generator = Callable[[int, bool], Scenario]
 
 
+def _joins_only(
+    name: str,
+    seed: int,
+    short: bool,
+    *,
+    inviters: int,
+    invites: tuple[InviteSpec, ...],
+    joins: list[Action],
+    jitter: tuple[float, float],
+    description: str,
+) -> Scenario:
+    """A timeline of joins only: the inviters are the guild's members, each join a new person."""
+    return Scenario(
+        name=name,
+        seed=seed,
+        short=short,
+        people=inviters + len(joins),
+        members=inviters,
+        invites=invites,
+        actions=sorted_actions(joins),
+        jitter=jitter,
+        description=description,
+    )
+
+
 def steady(seed: int, short: bool = False) -> Scenario:
     """Joins several seconds apart (half a second in the short variant), over many
     invites of several inviters: every join can be told apart."""
@@ -42,14 +67,13 @@ def steady(seed: int, short: bool = False) -> Scenario:
         via = rng.choice(invites).code
         actions.append(Join(round(at, 3), inviters + n, via, delay(rng, jitter)))
         at += rng.uniform(*gaps)
-    return Scenario(
-        name="steady",
-        seed=seed,
-        short=short,
-        people=inviters + count,
-        members=inviters,
+    return _joins_only(
+        "steady",
+        seed,
+        short,
+        inviters=inviters,
         invites=invites,
-        actions=sorted_actions(actions),
+        joins=actions,
         jitter=jitter,
         description=f"{count} joins, {gaps[0]:g}-{gaps[1]:g} s apart, over {len(invites)} "
         f"invites of {inviters} inviters",
@@ -78,14 +102,13 @@ def burst(seed: int, short: bool = False) -> Scenario:
         )
         for n, at in enumerate(spread(rng, count, duration))
     ]
-    return Scenario(
-        name="burst",
-        seed=seed,
-        short=short,
-        people=inviters + count,
-        members=inviters,
+    return _joins_only(
+        "burst",
+        seed,
+        short,
+        inviters=inviters,
         invites=invites,
-        actions=sorted_actions(actions),
+        joins=actions,
         jitter=GATEWAY_JITTER,
         description=f"{count} joins in {duration:g} s over {len(invites)} invites "
         f"({BURST_WEIGHTS[0]} % and {BURST_WEIGHTS[1]} % through the two popular ones)",
@@ -103,14 +126,13 @@ def raid(seed: int, short: bool = False) -> Scenario:
         Join(at, inviters + n, target, delay(rng, GATEWAY_JITTER))
         for n, at in enumerate(spread(rng, count, duration))
     ]
-    return Scenario(
-        name="raid",
-        seed=seed,
-        short=short,
-        people=inviters + count,
-        members=inviters,
+    return _joins_only(
+        "raid",
+        seed,
+        short,
+        inviters=inviters,
         invites=invites,
-        actions=sorted_actions(actions),
+        joins=actions,
         jitter=GATEWAY_JITTER,
         description=f"{count} joins in {duration:g} s through one invite",
     )
