@@ -54,17 +54,29 @@ class GuildAttribution:
 
 
 def next_read_at(state: GuildAttribution, interval: float, calm_interval: float) -> float:
-    """When (monotonic clock) the next read may start: `interval` after the last one (longer
-    during a one-invite raid), and never more than BURST reads within BURST intervals plus a
-    typical flight, so the invite-list bucket is never exhausted. When it is, hikari holds the
-    request, and a read in flight that long says less about which joins it counted."""
-    turn = state.last_fetch + (calm_interval if state.calm >= CALM_AFTER else interval)
+    """When (monotonic clock) the next read may start.
+
+    The bucket holds BURST reads per BURST intervals, counted when a read reaches Discord;
+    the client's rate limiter (hikari) counts from when it leaves, so it frees the bucket a
+    flight later than Discord does. Reading BURST times at the interval and then waiting that
+    flight would leave one window in BURST long; the reads are spread evenly over the same
+    time instead (`read_spacing`), since a long window is more likely to mix two invites'
+    joins than two short ones. Longer during a one-invite raid. Never more than BURST reads
+    within BURST intervals plus a typical flight, so the bucket is never exhausted: when it
+    is, the client holds or refuses the read."""
+    flight = statistics.median(state.flights)
+    calm = state.calm >= CALM_AFTER
+    turn = state.last_fetch + (calm_interval if calm else read_spacing(interval, flight))
     starts = state.recent_reads
     if len(starts) == starts.maxlen:
-        # The bucket counts a read when it reaches Discord, about a flight after it leaves.
-        slack = statistics.median(state.flights) + BUCKET_SLACK
-        turn = max(turn, starts[0] + BURST * interval + slack)
+        turn = max(turn, starts[0] + BURST * interval + flight + BUCKET_SLACK)
     return turn
+
+
+def read_spacing(interval: float, flight: float) -> float:
+    """The time between reads made back to back: BURST of them per BURST intervals plus the
+    flight the client's limiter adds (and a little slack), evenly."""
+    return interval + (flight + BUCKET_SLACK) / BURST
 
 
 def deferral_wait(retry_after: float, interval: float) -> float:

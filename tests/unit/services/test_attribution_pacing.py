@@ -12,6 +12,7 @@ from invite_tracker.domain.evidence import InviteCount, Snapshot
 from invite_tracker.services.announcer import Announcer
 from invite_tracker.services.attribution import AttributionEngine, EngineConfig
 from invite_tracker.services.attribution_pacing import (
+    BUCKET_SLACK,
     BURST,
     CALM_AFTER,
     MAX_MARGIN,
@@ -19,6 +20,7 @@ from invite_tracker.services.attribution_pacing import (
     deferral_wait,
     delivery_margin,
     next_read_at,
+    read_spacing,
     track_calm,
 )
 
@@ -38,15 +40,35 @@ def state(reads: list[float], flight: float = 0.08) -> GuildAttribution:
 @pytest.mark.parametrize(
     ("reads", "expected"),
     [
-        ([], -1e9 + 0.2),  # never read: at once
-        ([10.0], 10.2),  # the interval after the last read
-        ([10.0, 10.2, 10.4, 10.6], 10.8),
-        ([10.0, 10.2, 10.4, 10.6, 10.8], 10.0 + 1.0 + 0.08 + 0.02),  # the bucket's 5 are used
-        ([10.0, 10.5, 11.0, 11.5, 12.0], 12.2),  # spread out: the bucket is no constraint
+        ([], -1e9 + 0.22),  # never read: at once
+        # back to back, reads are spread evenly over 5 intervals plus the flight hikari adds
+        ([10.0], 10.22),
+        ([10.0, 10.22, 10.44, 10.66], 10.88),
+        ([10.0, 10.22, 10.44, 10.66, 10.88], 10.0 + 1.0 + 0.08 + 0.02),  # the bucket refills
+        ([10.0, 10.2, 10.4, 10.6, 10.8], 10.0 + 1.0 + 0.08 + 0.02),  # spent sooner: it waits
+        ([10.0, 10.5, 11.0, 11.5, 12.0], 12.22),  # spread out: the bucket is no constraint
     ],
 )
 def test_next_read(reads: list[float], expected: float) -> None:
     assert next_read_at(state(reads), 0.2, 1.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("interval", "flight", "expected"),
+    [
+        (0.2, 0.08, 0.22),  # 5 per second: 5 reads per 1.1 s
+        (0.2, 0.0, 0.204),
+        (1.0, 0.08, 1.02),  # 5 per 5 s
+    ],
+)
+def test_reads_back_to_back_are_spread_evenly(
+    interval: float, flight: float, expected: float
+) -> None:
+    assert read_spacing(interval, flight) == pytest.approx(expected)
+    # BURST of them fill exactly the time the client's limiter gives BURST reads
+    assert BURST * read_spacing(interval, flight) == pytest.approx(
+        BURST * interval + flight + BUCKET_SLACK
+    )
 
 
 def test_other_reads_of_the_invite_list_count_against_the_pacing() -> None:
@@ -98,6 +120,12 @@ def test_a_raid_slows_reads_down() -> None:
     calm = state([10.0])
     calm.calm = CALM_AFTER
     assert next_read_at(calm, 0.2, 1.0) == pytest.approx(11.0)
+
+
+def test_a_raid_under_the_strict_bucket_still_respects_it() -> None:
+    calm = state([10.0, 11.0, 12.0, 13.0, 14.0])
+    calm.calm = CALM_AFTER
+    assert next_read_at(calm, 1.0, 1.0) == pytest.approx(10.0 + 5.0 + 0.08 + 0.02)
 
 
 def snap(**uses: int) -> Snapshot:
