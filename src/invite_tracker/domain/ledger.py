@@ -182,12 +182,12 @@ class Ledger:
         segment = self._windows[: end + 1]
         open_end = sum(1 for spot in placed.values() if spot == (end, True))
         definite = [0] * len(segment)
-        boundaries = [0] * end
-        for index, on_boundary in placed.values():
+        boundaries: list[list[float]] = [[] for _ in range(end)]  # the joins' times
+        for key, (index, on_boundary) in placed.items():
             if index > end or (index == end and on_boundary):
                 continue
             if on_boundary:
-                boundaries[index] += 1
+                boundaries[index].append(self._joins[key].timestamp())
             else:
                 definite[index] += 1
         windows = [
@@ -199,15 +199,15 @@ class Ledger:
             # The decided window before the baseline joins the segment, linked by the joins
             # made while the baseline was read: they may be its missing joins.
             windows.insert(0, SegmentWindow(previous.window.ranges, previous.joins))
-            boundaries.insert(0, len(edge))
-        joins = sum(w.joins for w in windows) + sum(boundaries) + open_end
+            boundaries.insert(0, [self._joins[key].timestamp() for key in edge])
+        joins = sum(w.joins for w in windows) + sum(map(len, boundaries)) + open_end
         observed = sum(r.lo for window in windows for r in window.ranges.values())
         relaxed = joins < observed
         answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)
         shift = 1 if linked else 0
         decisions = []
-        for key in edge:
-            found = answer.boundaries[0] if shift else answer.windows[0]
+        for rank, key in enumerate(sorted(edge, key=self._joins.__getitem__)):
+            found = answer.ranked[0][rank] if shift else answer.windows[0]
             window = previous.window if shift and previous is not None else segment[0]
             decisions.append(_decide(key, found, window, answer.consistent))
             del self._joins[key]

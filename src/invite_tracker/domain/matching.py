@@ -11,6 +11,10 @@ The rules, for a window with n joins and per-code ranges lo..hi:
   joins have no invite;
 - `relaxed` (the deadline for late join events has passed): join events may be missing, so a
   code may account for fewer joins than its uses (lo becomes 0); the cap above stays.
+
+Joins made while a read was in flight are on one side of it or the other, and in time order:
+Discord answered at one instant, so the joins it counted are the earliest of them. Joins
+closer together than ORDER_TOLERANCE are not taken to be in order.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from invite_tracker.domain.evidence import UseRange
 NO_INVITE = "(none)"
 """The pseudo-code for a join through no visible invite."""
 MAX_COMBINATIONS = 4096
+ORDER_TOLERANCE = 0.01
+"""Seconds: joins closer together than this may have been counted in either order."""
 
 
 def possible_codes(
@@ -56,82 +62,122 @@ class SegmentWindow:
 
 @dataclass(frozen=True, slots=True)
 class SegmentAnswer:
-    """Possible codes for the definite joins of each window, and for the joins on each
-    boundary between window k and k+1. An empty answer set means the counts cannot fit."""
+    """Possible codes for the definite joins of each window, and for each join on each
+    boundary between window k and k+1 (`ranked[k][i]`: the i-th of them in time order). An
+    empty answer set means the counts cannot fit."""
 
     windows: tuple[frozenset[str], ...]
-    boundaries: tuple[frozenset[str], ...]
+    ranked: tuple[tuple[frozenset[str], ...], ...]
     consistent: bool
+
+    @property
+    def boundaries(self) -> tuple[frozenset[str], ...]:
+        """The codes any join on each boundary may have used."""
+        return tuple(frozenset().union(*joins) for joins in self.ranked)
 
 
 def solve_segment(
     windows: Sequence[SegmentWindow],
-    boundaries: Sequence[int],
+    boundaries: Sequence[int | Sequence[float]],
     *,
     relaxed: bool,
     open_end: int = 0,
 ) -> SegmentAnswer:
     """Possible codes across consecutive windows linked by joins of uncertain side.
 
-    `boundaries[k]` joins happened while the snapshot between window k and k+1 was being
-    read, so each belongs to one side or the other. Every split is tried (up to a bound).
-    `open_end` joins happened during the last read: some may belong to the last window, the
-    others to a window not read yet, which constrains nothing (they are not answered for).
+    `boundaries[k]` are the joins made while the snapshot between window k and k+1 was being
+    read: their times (seconds, any origin), or only how many there were when their order is
+    not known. Each belongs to one side or the other, and every split is tried (up to a
+    bound); with times, the joins the read counted are the earliest. `open_end` joins
+    happened during the last read: some may belong to the last window, the others to a window
+    not read yet, which constrains nothing (they are not answered for).
     """
+    times = [_times(boundary) for boundary in boundaries]
+    counts = [len(joins) for joins in times]
     if open_end:
         windows = [*windows, SegmentWindow({}, 0)]
-        boundaries = [*boundaries, open_end]
+        times.append([None] * open_end)
+        counts.append(open_end)
     window_sets: list[set[str]] = [set() for _ in windows]
-    boundary_sets: list[set[str]] = [set() for _ in boundaries]
-    splits = [range(count + 1) for count in boundaries]  # how many go to the earlier side
+    ranked_sets: list[list[set[str]]] = [[set() for _ in joins] for joins in times]
     combinations = 1
-    for count in boundaries:
+    for count in counts:
         combinations *= count + 1
     if combinations > MAX_COMBINATIONS:
-        return _merged(windows, boundaries, relaxed=relaxed, open_end=open_end)
+        return _merged(windows, counts, relaxed=relaxed, open_end=open_end)
     feasible: list[tuple[int, tuple[int, ...], list[frozenset[str]]]] = []
-    for split in itertools.product(*splits):
-        counts = [window.joins for window in windows]
+    for split in itertools.product(*(range(count + 1) for count in counts)):
+        # split[k]: how many of boundary k's joins go to the earlier side
+        sizes = [window.joins for window in windows]
         for k, earlier in enumerate(split):
-            counts[k] += earlier
-            counts[k + 1] += boundaries[k] - earlier
+            sizes[k] += earlier
+            sizes[k + 1] += counts[k] - earlier
         if open_end:
-            counts[-1] = 0  # the window not read yet takes any number of joins, of any code
+            sizes[-1] = 0  # the window not read yet takes any number of joins, of any code
         answers = [
-            possible_codes(window.ranges, count, relaxed=relaxed)
-            for window, count in zip(windows, counts, strict=True)
+            possible_codes(window.ranges, size, relaxed=relaxed)
+            for window, size in zip(windows, sizes, strict=True)
         ]
         if any(answer is None for answer in answers):
             continue
         without_invite = sum(
-            max(0, count - sum(r.lo for r in window.ranges.values()))
-            for window, count in zip(windows, counts, strict=True)
+            max(0, size - sum(r.lo for r in window.ranges.values()))
+            for window, size in zip(windows, sizes, strict=True)
         )
         feasible.append((without_invite, split, [answer or frozenset() for answer in answers]))
-    consistent = bool(feasible)
+    if not feasible:
+        return _merged(windows, counts, relaxed=relaxed, open_end=open_end)
     # Every observed use belongs to some join: of the ways to place the boundary joins, only
     # those needing the fewest joins without an invite are believed.
-    fewest = min((item[0] for item in feasible), default=0)
+    fewest = min(item[0] for item in feasible)
     for without_invite, split, sets in feasible:
         if without_invite != fewest:
             continue
         for k, found in enumerate(sets):
             window_sets[k] |= found
         for k, earlier in enumerate(split):
-            if earlier:
-                boundary_sets[k] |= sets[k]
-            if earlier < boundaries[k]:
-                boundary_sets[k] |= sets[k + 1]
-    if not consistent:
-        return _merged(windows, boundaries, relaxed=relaxed, open_end=open_end)
+            for rank, (before, after) in enumerate(_sides(times[k], earlier)):
+                if before:
+                    ranked_sets[k][rank] |= sets[k]
+                if after:
+                    ranked_sets[k][rank] |= sets[k + 1]
     if open_end:
         window_sets.pop()
-        boundary_sets.pop()
+        ranked_sets.pop()
     return SegmentAnswer(
         windows=tuple(frozenset(found) for found in window_sets),
-        boundaries=tuple(frozenset(found) for found in boundary_sets),
+        ranked=tuple(tuple(frozenset(found) for found in joins) for joins in ranked_sets),
         consistent=True,
     )
+
+
+def _times(boundary: int | Sequence[float]) -> Sequence[float | None]:
+    """A boundary's join times in order, or as many unknown times as it has joins."""
+    if isinstance(boundary, int):
+        return [None] * boundary
+    return sorted(boundary)
+
+
+def _sides(times: Sequence[float | None], earlier: int) -> list[tuple[bool, bool]]:
+    """For each join of a boundary (in time order), when `earlier` of them were counted by
+    the read: whether it may be one of those, and whether it may be one of the others.
+
+    The counted ones are the earliest; a join closer than ORDER_TOLERANCE to the last counted
+    or the first not counted may be on either side, and so may every join of unknown time."""
+    count = len(times)
+    sides = []
+    for rank, at in enumerate(times):
+        if at is None:
+            sides.append((earlier > 0, earlier < count))
+            continue
+        last_counted = times[earlier - 1] if earlier > 0 else None
+        first_left = times[earlier] if earlier < count else None
+        counted = rank < earlier or (
+            last_counted is not None and at - last_counted < ORDER_TOLERANCE
+        )
+        left = rank >= earlier or (first_left is not None and first_left - at < ORDER_TOLERANCE)
+        sides.append((counted, left))
+    return sides
 
 
 def _merged(
@@ -159,7 +205,7 @@ def _merged(
         return _everything_possible(windows, boundaries)
     return SegmentAnswer(
         windows=tuple(found for _ in windows),
-        boundaries=tuple(found for _ in boundaries),
+        ranked=tuple((found,) * count for count in boundaries),
         consistent=True,
     )
 
@@ -171,6 +217,6 @@ def _everything_possible(
     every = frozenset({NO_INVITE}).union(*(window.ranges for window in windows))
     return SegmentAnswer(
         windows=tuple(every for _ in windows),
-        boundaries=tuple(every for _ in boundaries),
+        ranked=tuple((every,) * count for count in boundaries),
         consistent=False,
     )

@@ -118,6 +118,30 @@ def test_a_join_during_a_snapshot_read_is_placed_by_the_counts() -> None:
     }
 
 
+def test_of_two_joins_during_a_read_it_counted_the_earlier() -> None:
+    # As in a burst run: Discord answered the read at 1.0 between the two joins in flight.
+    ledger = Ledger(snap(0, a=0, b=0))
+    ledger.add_join("earlier", at(1.02))
+    ledger.add_join("later", at(1.06))
+    ledger.observe(snap(1, a=1, b=0))
+    ledger.observe(snap(1.3, a=1, b=1))
+    assert by_key(ledger.settle(at(2.4))) == {
+        "earlier": (JoinType.INVITE, "a"),
+        "later": (JoinType.INVITE, "b"),
+    }
+
+
+def test_joins_during_a_read_too_close_to_order_stay_ambiguous() -> None:
+    ledger = Ledger(snap(0, a=0, b=0))
+    ledger.add_join("one", at(1.02))
+    ledger.add_join("other", at(1.025))
+    ledger.observe(snap(1, a=1, b=0))
+    ledger.observe(snap(1.3, a=1, b=1))
+    decisions = ledger.settle(at(2.4))
+    assert {d.join_type for d in decisions} == {JoinType.AMBIGUOUS}
+    assert all(d.candidates == ("a", "b") for d in decisions)
+
+
 def test_joins_during_every_read_do_not_hold_a_raid_up() -> None:
     ledger = Ledger(snap(0, a=0))
     uses = 0

@@ -90,3 +90,38 @@ def test_boundary_joins_are_placed_so_every_use_has_its_join() -> None:
     )
     assert answer.windows[0] == {"a"}
     assert answer.boundaries[0] == {"a"}
+
+
+A, B = frozenset({"a"}), frozenset({"b"})
+AB = A | B
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "boundary", "expected"),
+    [
+        # the read between saw a+1, the next one b+1; two joins were made while it was in
+        # flight: it counted the earlier one, so that one used a and the later one b
+        (({"a": r(1)}, 0), ({"b": r(1)}, 0), [0.0, 0.03], (A, B)),
+        (({"a": r(1)}, 0), ({"b": r(1)}, 0), [0.03, 0.0], (A, B)),  # given in any order
+        # closer together than ORDER_TOLERANCE: either may have been counted first
+        (({"a": r(1)}, 0), ({"b": r(1)}, 0), [0.0, 0.005], (AB, AB)),
+        (({"a": r(1)}, 0), ({"b": r(1)}, 0), 2, (AB, AB)),  # times unknown
+        # the read counted two of three: the last one is the next window's
+        (({"a": r(2)}, 0), ({"b": r(1)}, 0), [0.0, 0.02, 0.04], (A, A, B)),
+        (({"a": r(1)}, 0), ({"b": r(2)}, 0), [0.0, 0.02, 0.04], (A, B, B)),
+        # one join certainly before, and one of the two in flight counted: which one is known
+        # (the earlier), not which of a and b the first window's two joins used
+        (({"a": r(1), "b": r(1)}, 1), ({"b": r(2)}, 1), [0.0, 0.03], (AB, B)),
+    ],
+)
+def test_joins_in_flight_were_counted_in_time_order(
+    first: tuple[dict[str, UseRange], int],
+    second: tuple[dict[str, UseRange], int],
+    boundary: list[float] | int,
+    expected: tuple[frozenset[str], ...],
+) -> None:
+    windows = [SegmentWindow(*first), SegmentWindow(*second)]
+    answer = solve_segment(windows, [boundary], relaxed=False)
+    assert answer.consistent
+    assert answer.ranked[0] == expected
+    assert answer.boundaries[0] == frozenset().union(*expected)
