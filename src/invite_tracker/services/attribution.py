@@ -32,6 +32,7 @@ from invite_tracker.services.attribution_pacing import (
     delivery_margin,
     invite_counts,
     next_read_at,
+    read_made,
     track_calm,
 )
 from invite_tracker.services.attribution_store import store_decisions
@@ -142,9 +143,7 @@ class AttributionEngine:
         GET /invite-links): it spends the same rate-limit bucket, so the guild's read pacing
         counts it, and the attributor's next read neither hits the limit nor waits behind it."""
         attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
-        now = time.monotonic()
-        attributor.recent_reads.append(now)
-        attributor.last_fetch = max(attributor.last_fetch, now)
+        read_made(attributor, time.monotonic(), paid=False)
 
     def guild_state(self, guild_id: int) -> GuildAttribution | None:
         """What the engine keeps for a guild in this process (None: nothing yet)."""
@@ -245,7 +244,8 @@ class AttributionEngine:
             except ReadDeferred as exc:
                 # The bucket is spent as the client sees it: wait here, then read at once.
                 self.stats.deferred_reads += 1
-                if await self._pause(deferral_wait(exc.retry_after, self._config.fetch_interval)):
+                wait = deferral_wait(attributor, exc.retry_after, self._config.fetch_interval)
+                if await self._pause(wait):
                     return
                 continue
             except DiscordUnavailable as exc:
@@ -401,9 +401,7 @@ class AttributionEngine:
 
     def _count_read(self, attributor: GuildAttribution, started: float) -> None:
         """A read reached Discord: it spent the bucket and one join's credit."""
-        attributor.last_fetch = started
-        attributor.recent_reads.append(started)
-        attributor.credit -= 1
+        read_made(attributor, started, paid=True)
         self.stats.fetches += 1
 
     async def _store(

@@ -43,6 +43,8 @@ class GuildAttribution:
     credit: int = 0  # reads earned by joins: never more reads than joins
     last_join: float = -1e9
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
+    reads_since_long_wait: int | None = None  # reads made since the rate limiter last
+    # asked for a wait far longer than the pacing (None: not since the last escape)
     flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
     delays: deque[tuple[datetime, float]] = field(  # (stored at, seconds after the join)
         default_factory=lambda: deque(maxlen=DELAYS_KEPT)
@@ -51,6 +53,17 @@ class GuildAttribution:
     owned: bool = False  # this process is attributing the guild right now
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+
+
+def read_made(state: GuildAttribution, started: float, *, paid: bool) -> None:
+    """A read of the invite list went out at `started` (monotonic clock): it spent the
+    bucket, and, when `paid`, one join's credit (the dashboard's reads are not the joins')."""
+    state.last_fetch = max(state.last_fetch, started)
+    state.recent_reads.append(started)
+    if paid:
+        state.credit -= 1
+    if state.reads_since_long_wait is not None:
+        state.reads_since_long_wait += 1
 
 
 def next_read_at(state: GuildAttribution, interval: float, calm_interval: float) -> float:
@@ -79,15 +92,21 @@ def read_spacing(interval: float, flight: float) -> float:
     return interval + (flight + BUCKET_SLACK) / BURST
 
 
-def deferral_wait(retry_after: float, interval: float) -> float:
+def deferral_wait(state: GuildAttribution, retry_after: float, interval: float) -> float:
     """How long to wait when the client's rate limiter would have held a read back.
 
     hikari can take a fixed-window bucket for a sliding one whose single slot lasts the whole
     window (when a read reaches Discord just after the window turned). It then allows one
     read per window, each landing in a new window, which keeps it believing so. A wait far
-    longer than the pacing interval says it is in that state; waiting one window more lets it
-    gain two reads, and two reads in one window show it the bucket is fixed again."""
-    if retry_after > TRAPPED_AFTER * interval:
+    longer than the pacing interval may say it is in that state, or only that it counted
+    reads of the window before (then the next reads go through). Two such waits with at most
+    one read between say it is stuck: waiting one window more then lets it gain two reads,
+    and two reads in one window show it the bucket is fixed again."""
+    if retry_after <= TRAPPED_AFTER * interval:
+        return retry_after
+    stuck = state.reads_since_long_wait is not None and state.reads_since_long_wait <= 1
+    state.reads_since_long_wait = None if stuck else 0
+    if stuck:
         return retry_after + BURST * interval + BUCKET_SLACK
     return retry_after
 

@@ -20,6 +20,7 @@ from invite_tracker.services.attribution_pacing import (
     deferral_wait,
     delivery_margin,
     next_read_at,
+    read_made,
     read_spacing,
     track_calm,
 )
@@ -83,6 +84,7 @@ def test_other_reads_of_the_invite_list_count_against_the_pacing() -> None:
     assert found is not None
     # the bucket's five are spent: the attributor's next read waits for the window to pass
     assert next_read_at(found, 0.2, 1.0) >= started + BURST * 0.2
+    assert found.credit == 0  # they are not the joins' reads
 
 
 @pytest.mark.parametrize(
@@ -103,17 +105,33 @@ def test_the_margin_follows_slow_events(delays: list[tuple[float, float]], expec
 
 
 @pytest.mark.parametrize(
-    ("retry_after", "interval", "expected"),
+    ("interval", "steps", "expected"),
     [
-        (0.05, 0.2, 0.05),  # the next slot is near: wait for it
-        (0.5, 0.2, 0.5),
-        (0.9, 0.2, 0.9 + 1.0 + 0.02),  # a whole window for one slot: one window more
-        (4.0, 1.0, 4.0 + 5.0 + 0.02),  # the same under 5 reads per 5 s
-        (2.0, 1.0, 2.0),
+        # a number: the rate limiter asks for that wait; "read": a read went out
+        (0.2, [0.05, 0.5], [0.05, 0.5]),  # the next slot is near: wait for it
+        # far longer than the pacing: hikari may only have counted the window before
+        (0.2, [0.9, "read", "read", "read"], [0.9]),
+        # again after one read: it is stuck at one read per window; one window more
+        (0.2, [0.9, "read", 0.8], [0.9, 0.8 + 1.0 + 0.02]),
+        (0.2, [0.9, 0.7], [0.9, 0.7 + 1.0 + 0.02]),
+        (0.2, [0.9, "read", "read", 0.8], [0.9, 0.8]),  # two reads went out between
+        # after an escape, the next long wait is a first one again
+        (0.2, [0.9, 0.7, "read", 0.8], [0.9, 1.72, 0.8]),
+        (1.0, [4.0, "read", 4.0], [4.0, 4.0 + 5.0 + 0.02]),  # the same under 5 per 5 s
+        (1.0, [2.0, 2.0], [2.0, 2.0]),
     ],
 )
-def test_a_deferred_read_waits(retry_after: float, interval: float, expected: float) -> None:
-    assert deferral_wait(retry_after, interval) == pytest.approx(expected)
+def test_a_deferred_read_waits(
+    interval: float, steps: list[float | str], expected: list[float]
+) -> None:
+    attribution = GuildAttribution(guild_id=1)
+    waits = []
+    for step in steps:
+        if isinstance(step, str):
+            read_made(attribution, 0.0, paid=True)
+            continue
+        waits.append(deferral_wait(attribution, step, interval))
+    assert waits == pytest.approx(expected)
 
 
 def test_a_raid_slows_reads_down() -> None:
