@@ -47,6 +47,10 @@ def _versus_bound(result: RunResult) -> str:
     return f"{100.0 * result.tally[Outcome.CORRECT] / result.bound:.1f} %"
 
 
+def _read_bound(result: RunResult) -> str:
+    return f"{share(result.read_bound, result.joins):.1f} % ({result.read_bound})"
+
+
 ROWS: tuple[Row, ...] = (
     ("joins", lambda result: str(result.joins)),
     ("join records stored", lambda result: str(result.recorded)),
@@ -57,6 +61,7 @@ ROWS: tuple[Row, ...] = (
     ("pending", _count(Outcome.PENDING)),
     ("bound", _bound),
     ("correct / bound", _versus_bound),
+    ("bound with its reads", _read_bound),
     ("invite fetches / join", _per_join(lambda result: result.invite_fetches)),
     ("Discord requests / join", _per_join(lambda result: result.requests)),
     ("429s received", lambda result: str(result.rate_limited)),

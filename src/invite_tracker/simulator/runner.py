@@ -34,6 +34,7 @@ from invite_tracker.simulator.scoring import (
     Verdict,
     bound,
     match,
+    read_bound,
     tally,
 )
 from invite_tracker.simulator.tracker import GuildSetup, Tracker, TrackerFactory
@@ -54,6 +55,7 @@ class RunResult:
     tracker: str
     tally: Tally
     bound: int
+    read_bound: int  # what the tracker's own reads of the invite list allowed (`read_bound`)
     invite_fetches: int
     requests: int
     rate_limited: int
@@ -276,6 +278,10 @@ class _Player:
             )
             await asyncio.sleep(0.25)
 
+    def _reads(self) -> list[datetime]:
+        """When the fake answered the tracker's reads of the guild's invite list."""
+        return list(self.fake.world.guild(self.world.setup.guild_id).invite_list_reads)
+
     def _score(self, profile: Profile, verdicts: list[Verdict], gateway: Gateway) -> RunResult:
         stats = self.fake.stats
         pairs = match(self.truths, verdicts)
@@ -296,6 +302,7 @@ class _Player:
             tracker=self.tracker.name,
             tally=tally(pairs),
             bound=bound(self.truths, profile.fetch_window),
+            read_bound=read_bound(self.truths, self._reads()),
             invite_fetches=stats.requests.get(GUILD_INVITES, 0),
             requests=stats.total_requests,
             rate_limited=stats.total_rate_limited,

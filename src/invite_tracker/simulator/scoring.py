@@ -5,9 +5,10 @@ Pure: no I/O, so every rule here is unit-tested with tables.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -131,10 +132,26 @@ def bound(truths: Sequence[TruthJoin], window: float) -> int:
     """
     if window <= 0:
         raise ValueError("the window must be positive")
+    return _single_source(truths, lambda truth: math.floor(truth.offset / window))
+
+
+def read_bound(truths: Sequence[TruthJoin], reads: Iterable[datetime]) -> int:
+    """How many joins a fetch-and-diff tracker could attribute with the reads a tracker made.
+
+    The same rule as `bound`, with the windows between the instants Discord answered the
+    tracker's reads of the invite list: what the tracker's reading allowed, however well it
+    then reasoned. `bound` less this is what reading more often would have won; this less
+    the joins credited is what the reasoning left."""
+    instants = sorted(reads)
+    return _single_source(truths, lambda truth: bisect.bisect_right(instants, truth.joined_at))
+
+
+def _single_source(truths: Sequence[TruthJoin], window_of: Callable[[TruthJoin], int]) -> int:
+    """Joins whose window saw one source only (bots always count, and blur nothing)."""
     sources: defaultdict[int, set[str]] = defaultdict(set)
     slots: list[tuple[int, TruthJoin]] = []
     for truth in truths:
-        slot = math.floor(truth.offset / window)
+        slot = window_of(truth)
         slots.append((slot, truth))
         if truth.source is not Source.BOT:
             sources[slot].add(source_key(truth))

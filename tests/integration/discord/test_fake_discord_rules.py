@@ -70,6 +70,19 @@ async def test_guild_invites_without_manage_guild_lack_their_metadata(
     assert not {"uses", "max_uses", "max_age", "temporary", "created_at"} & set(invite)
 
 
+async def test_the_fake_keeps_when_the_invite_counts_were_read(
+    fake: FakeDiscord, guild: Guild, channel: Channel, http: httpx.AsyncClient
+) -> None:
+    await fake.create_invite(channel.id)
+    before = fake.now()
+    assert (await http.get(f"/guilds/{guild.id}/invites")).status_code == 200
+    await fake.set_bot_permissions(guild.id, ["VIEW_AUDIT_LOG"])
+    assert (await http.get(f"/guilds/{guild.id}/invites")).status_code == 200  # no counts
+
+    (read,) = fake.world.guild(guild.id).invite_list_reads
+    assert before <= read <= fake.now()
+
+
 @pytest.mark.parametrize(
     ("method", "url", "code", "message"),
     [

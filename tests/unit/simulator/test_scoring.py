@@ -15,6 +15,7 @@ from invite_tracker.simulator.scoring import (
     classify,
     match,
     percentile,
+    read_bound,
     tally,
 )
 
@@ -81,6 +82,41 @@ def test_bound(spec: list[tuple[float, str]], window: float, expected: int) -> N
 def test_bound_needs_a_positive_window() -> None:
     with pytest.raises(ValueError, match="positive"):
         bound(joins((0.1, "a")), 0)
+
+
+@pytest.mark.parametrize(
+    ("spec", "reads", "expected"),
+    [
+        pytest.param([(0.05, "a"), (0.15, "b")], [], 0, id="never read: one window"),
+        pytest.param([(0.05, "a")], [], 1, id="one join, never read"),
+        pytest.param([(0.05, "a"), (0.15, "b")], [0.1], 2, id="a read between them"),
+        pytest.param([(0.05, "a"), (0.15, "b")], [0.2], 0, id="a read after both"),
+        pytest.param([(0.05, "a"), (0.15, "b")], [0.2, 0.1], 2, id="reads in any order"),
+        pytest.param(
+            [(0.05, "a"), (0.1, "a"), (0.15, "b"), (0.5, "c")],
+            [0.12, 0.3],
+            4,
+            id="one source in every window",
+        ),
+        pytest.param(
+            [(0.05, "a"), (0.1, "a"), (0.15, "b"), (0.5, "c")],
+            [0.12],
+            2,
+            id="the last window blurred",
+        ),
+        pytest.param([(0.1, "a"), (0.15, "bot")], [0.12], 2, id="bots count"),
+        pytest.param([(0.1, "vanity"), (0.15, "none")], [0.3], 0, id="vanity and discovery"),
+    ],
+)
+def test_read_bound(spec: list[tuple[float, str]], reads: list[float], expected: int) -> None:
+    instants = [T0 + timedelta(seconds=offset) for offset in reads]
+    assert read_bound(joins(*spec), instants) == expected
+
+
+def test_the_read_bound_is_the_bound_when_reads_fall_on_its_windows() -> None:
+    spec = [(0.05, "a"), (0.1, "b"), (0.25, "b"), (0.3, "b"), (0.45, "c"), (0.7, "a")]
+    edges = [T0 + timedelta(seconds=0.2 * n) for n in range(1, 5)]
+    assert read_bound(joins(*spec), edges) == bound(joins(*spec), 0.2) == 4
 
 
 A_INVITER = 100 + ord("a")

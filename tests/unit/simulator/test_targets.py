@@ -33,6 +33,7 @@ def result(
         tracker="test",
         tally=tally,
         bound=bound,
+        read_bound=bound,
         invite_fetches=fetches,
         requests=fetches,
         rate_limited=limited,

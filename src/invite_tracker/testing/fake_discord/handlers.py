@@ -58,6 +58,8 @@ async def list_guild_invites(request: web.Request) -> web.StreamResponse:
         if not metadata and not has_all(granted, Permission.VIEW_AUDIT_LOG):
             raise errors.missing_permissions()
         found = invites.guild_invites(world, guild_id)
+        if metadata:
+            world.guild(guild_id).invite_list_reads.append(world.now())
         return json_response([_invite_body(world, i, metadata=metadata) for i in found])
 
 

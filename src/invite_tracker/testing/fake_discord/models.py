@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
 JSONObject = dict[str, Any]
+INVITE_LIST_READS_KEPT = 10_000
 
 
 class ChannelType(IntEnum):
@@ -83,6 +85,9 @@ class Guild:
     vanity_code: str | None = None
     vanity_uses: int = 0
     description: str | None = None
+    invite_list_reads: deque[datetime] = field(
+        default_factory=lambda: deque(maxlen=INVITE_LIST_READS_KEPT)
+    )  # when the invite list was read with its counts (for the simulator's measures)
 
 
 @dataclass(slots=True)
