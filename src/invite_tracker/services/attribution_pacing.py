@@ -43,8 +43,9 @@ class GuildAttribution:
     credit: int = 0  # reads earned by joins: never more reads than joins
     last_join: float = -1e9
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
-    reads_since_long_wait: int | None = None  # reads made since the rate limiter last
-    # asked for a wait far longer than the pacing (None: not since the last escape)
+    # reads made since the rate limiter last asked for a wait far longer than the pacing
+    # (None: none since the last escape from hikari's one-read-per-window state)
+    reads_since_long_wait: int | None = None
     flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
     delays: deque[tuple[datetime, float]] = field(  # (stored at, seconds after the join)
         default_factory=lambda: deque(maxlen=DELAYS_KEPT)
