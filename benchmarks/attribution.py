@@ -167,6 +167,8 @@ METRICS: tuple[Metric, ...] = (
     ("pending", lambda r: float(r.tally[Outcome.PENDING]), "{:.0f}"),
     ("bound %", lambda r: share(r.bound, r.joins), "{:.1f}"),
     ("correct / bound %", lambda r: _of_bound(r, r.bound), "{:.1f}"),
+    ("bound with its reads %", lambda r: share(r.read_bound, r.joins), "{:.1f}"),
+    ("correct / that bound %", lambda r: _of_bound(r, r.read_bound), "{:.1f}"),
     ("invite fetches / join", _per_join(lambda r: r.invite_fetches), "{:.3f}"),
     ("Discord requests / join", _per_join(lambda r: r.requests), "{:.3f}"),
     ("429s received", lambda r: float(r.rate_limited), "{:.0f}"),
