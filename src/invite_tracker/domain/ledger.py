@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from invite_tracker.domain.evidence import (
@@ -24,9 +24,10 @@ from invite_tracker.domain.evidence import (
     with_created,
 )
 from invite_tracker.domain.invites import JoinType
-from invite_tracker.domain.matching import NO_INVITE, SegmentWindow, possible_codes, solve_segment
+from invite_tracker.domain.matching import NO_INVITE, SegmentWindow, solve_segment
 
 LOOKAHEAD = 3
+LATE_REASON = "its event came after its window was decided: it may also have used no invite"
 """Windows after the oldest one that may be read before it is decided (see `decides_at`)."""
 
 
@@ -64,11 +65,14 @@ class Ledger:
     baseline: Snapshot
     margin: timedelta = timedelta(seconds=1)
     keep_settled: timedelta = timedelta(minutes=5)
+    patience: timedelta = timedelta(seconds=5)
+    """How long after its read a window with uses but too few join events waits for them."""
     _windows: list[_Window] = field(default_factory=list)
     _joins: dict[Hashable, datetime] = field(default_factory=dict)
     _created: dict[str, InviteCount] = field(default_factory=dict)
     _staff_deleted: set[str] = field(default_factory=set)
     _settled: list[_Settled] = field(default_factory=list)
+    _waiting_until: datetime | None = None
 
     @property
     def latest(self) -> Snapshot:
@@ -139,7 +143,12 @@ class Ledger:
         and so on while the next reads have joins in flight too, up to `LOOKAHEAD` windows.
         """
         end = self._segment_end()
-        return None if end is None else self._deadline(end)
+        if end is None:
+            return None
+        deadline = self._deadline(end)
+        if self._waiting_until is not None and self._waiting_until > deadline:
+            return self._waiting_until
+        return deadline
 
     def _deadline(self, end: int) -> datetime:
         """The joins of windows up to `end` were made before its read: their events are in
@@ -203,6 +212,13 @@ class Ledger:
         joins = sum(w.joins for w in windows) + sum(map(len, boundaries)) + open_end
         observed = sum(r.lo for window in windows for r in window.ranges.values())
         relaxed = joins < observed
+        if relaxed and now < self._windows[end].after.sent_at + self.patience:
+            # Some uses have no join yet: their events are later than the margin, so the
+            # joins seen may include one through no invite standing in for them. Wait for
+            # them a while longer before assuming every join seen used an invite.
+            self._waiting_until = self._windows[end].after.sent_at + self.patience
+            return None
+        self._waiting_until = None
         answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)
         shift = 1 if linked else 0
         decisions = []
@@ -250,11 +266,18 @@ class Ledger:
                     Decision(key, JoinType.UNKNOWN, reason="joined before the snapshots kept")
                 )
                 continue
-            found = possible_codes(settled.window.ranges, settled.joins + 1)
-            if found is None:
-                found = possible_codes(settled.window.ranges, settled.joins + 1, relaxed=True)
+            # Its window was decided without it: it may be the member who used an invite the
+            # window left unexplained, or a join through no invite whose neighbours' events
+            # are later still. Nothing tells which, so it is credited only when the window saw
+            # no use at all (then it certainly used no invite).
+            found = frozenset(
+                {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
+            )
             settled.joins += 1
-            decisions.append(_decide(key, found or frozenset(), settled.window, found is not None))
+            decision = _decide(key, found, settled.window, consistent=True)
+            if decision.join_type is JoinType.AMBIGUOUS:
+                decision = replace(decision, reason=LATE_REASON)
+            decisions.append(decision)
         return decisions
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from invite_tracker.domain.evidence import InviteCount, Snapshot
 from invite_tracker.domain.invites import JoinType
-from invite_tracker.domain.ledger import LOOKAHEAD, Decision, Ledger
+from invite_tracker.domain.ledger import LATE_REASON, LOOKAHEAD, Decision, Ledger
 
 T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
 FLIGHT = timedelta(milliseconds=80)
@@ -83,15 +83,57 @@ def test_reordered_events_land_in_their_own_windows() -> None:
     }
 
 
-def test_after_the_deadline_missing_joins_do_not_block() -> None:
+def test_a_window_missing_join_events_waits_for_them() -> None:
     ledger = Ledger(snap(0, a=0), margin=timedelta(seconds=1))
     ledger.add_join("m1", at(0.5))
     ledger.observe(snap(1, a=2))  # two uses, one join event so far
-    assert ledger.settle(at(1.5)) == []
-    assert by_key(ledger.settle(at(2.2))) == {"m1": (JoinType.INVITE, "a")}
-    # the other join's event finally comes: it takes the use left unexplained
+    assert ledger.settle(at(2.2)) == []  # past the margin, but a use has no join yet
+    assert ledger.decides_at == at(1) + ledger.patience
+    ledger.add_join("m2", at(0.6))  # its event, slower than the margin
+    assert by_key(ledger.settle(at(2.5))) == {
+        "m1": (JoinType.INVITE, "a"),
+        "m2": (JoinType.INVITE, "a"),
+    }
+
+
+def test_missing_join_events_do_not_block_for_ever() -> None:
+    ledger = Ledger(snap(0, a=0), margin=timedelta(seconds=1))
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(snap(1, a=2))
+    assert ledger.settle(at(5.9)) == []
+    # past the patience: the joins seen are taken to be the uses' (a raid's late events)
+    assert by_key(ledger.settle(at(6.1))) == {"m1": (JoinType.INVITE, "a")}
+    # the other join's event finally comes: it may be the member who used "a", or one who
+    # used no invite while that member's event is later still
     ledger.add_join("m2", at(0.6))
-    assert by_key(ledger.settle(at(3))) == {"m2": (JoinType.INVITE, "a")}
+    (late,) = ledger.settle(at(7))
+    assert (late.key, late.join_type, late.candidates) == (
+        "m2",
+        JoinType.AMBIGUOUS,
+        ("(none)", "a"),
+    )
+    assert late.reason == LATE_REASON
+
+
+def test_a_late_join_in_a_window_without_uses_used_no_invite() -> None:
+    ledger = Ledger(snap(0, a=0))
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(snap(1, a=0))
+    assert by_key(ledger.settle(at(2.1))) == {"m1": (JoinType.UNKNOWN, None)}
+    ledger.add_join("m2", at(0.6))
+    assert by_key(ledger.settle(at(3))) == {"m2": (JoinType.UNKNOWN, None)}
+
+
+def test_a_late_discovery_join_does_not_take_a_use_left_unexplained() -> None:
+    # Two joins in one window, both events later than the margin: the discovery join's
+    # event comes first and must not take the invite of the member whose event is later still.
+    ledger = Ledger(snap(0, a=0), margin=timedelta(seconds=0.75))
+    ledger.observe(snap(1, a=1))
+    assert ledger.settle(at(2)) == []  # a use, no join yet: nothing to decide
+    ledger.add_join("discovery", at(0.3))
+    ledger.add_join("member", at(0.6))
+    decisions = ledger.settle(at(2.5))
+    assert [d.join_type for d in decisions] == [JoinType.AMBIGUOUS] * 2
 
 
 def test_a_very_late_join_in_a_fully_explained_window_used_no_invite() -> None:

@@ -1,0 +1,88 @@
+"""The ledger on random timelines: whatever the joins, reads and event delays, no member is
+credited with an invite (or the vanity URL) they did not use, as long as every join event
+arrives within the margin. Seeded, so a failure names a timeline that can be replayed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from invite_tracker.domain.evidence import InviteCount, Snapshot
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.ledger import Decision, Ledger
+
+T0 = datetime(2026, 11, 29, tzinfo=UTC)
+CODES = ("a", "b", "c")
+MARGIN = 0.75
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Read:
+    sent: float
+    answered: float  # when Discord counted, somewhere in the flight
+    received: float
+
+
+def timeline(seed: int, rate: float) -> tuple[list[tuple[float, str]], list[Read]]:
+    """Joins (time, source: a code, "vanity" or "none") and reads over 15 s."""
+    rng = random.Random(seed)
+    joins, now = [], 0.3
+    while now < 15:
+        now += rng.expovariate(rate)
+        roll = rng.random()
+        source = "none" if roll < 0.2 else "vanity" if roll < 0.35 else rng.choice(CODES)
+        joins.append((now, source))
+    reads, sent = [], 0.0
+    while sent < 18:
+        flight = rng.uniform(0.05, 0.12)
+        reads.append(Read(sent, sent + rng.uniform(0, flight), sent + flight))
+        sent += flight + rng.choice((0.02, 0.1, 0.2, 0.5, 1.0))
+    return joins, reads
+
+
+def snapshot(joins: list[tuple[float, str]], read: Read) -> Snapshot:
+    counted = [source for when, source in joins if when < read.answered]
+    invites = {code: InviteCount(code, counted.count(code)) for code in CODES}
+    return Snapshot(at(read.sent), at(read.received), invites, counted.count("vanity"))
+
+
+def play(seed: int, rate: float) -> tuple[list[tuple[float, str]], dict[int, Decision]]:
+    joins, reads = timeline(seed, rate)
+    rng = random.Random(-seed)
+    happenings: list[tuple[float, int, int]] = []  # (when, kind, index): 0 join, 1 read, 2 look
+    for index, (when, _) in enumerate(joins):
+        happenings.append((when + rng.uniform(0.02, MARGIN - 0.05), 0, index))
+    happenings.extend((read.received, 1, index) for index, read in enumerate(reads) if index)
+    happenings.extend((tick * 0.05, 2, 0) for tick in range(440))
+    ledger = Ledger(snapshot(joins, reads[0]), margin=timedelta(seconds=MARGIN))
+    decided: dict[int, Decision] = {}
+    for when, kind, index in sorted(happenings):
+        if kind == 0:
+            ledger.add_join(index, at(joins[index][0]))
+        elif kind == 1:
+            ledger.observe(snapshot(joins, reads[index]))
+        decided.update((int(str(d.key)), d) for d in ledger.settle(at(when)))
+    return joins, decided
+
+
+@pytest.mark.parametrize("rate", [1.0, 3.0, 6.0])
+@pytest.mark.parametrize("seed", range(8))
+def test_no_one_is_credited_wrongly(seed: int, rate: float) -> None:
+    joins, decided = play(seed, rate)
+    assert len(decided) == len(joins)  # every join is decided in the end
+    for index, (_, source) in enumerate(joins):
+        decision = decided[index]
+        if decision.join_type is JoinType.INVITE:
+            assert decision.code == source, (index, decision)
+        elif decision.join_type is JoinType.VANITY:
+            assert source == "vanity", (index, decision)
+    # and the evidence is used: a fair share of the joins is credited
+    credited = sum(d.join_type in (JoinType.INVITE, JoinType.VANITY) for d in decided.values())
+    assert credited > 0
