@@ -4,8 +4,10 @@ Snapshots cut time into windows. A join belongs to the window its `joined_at` (D
 timestamp, so a late or reordered event still lands in the right place) falls in; a join made
 while a snapshot was being read may be on either side of it, which links the two windows into
 one segment solved together. A window is decided once it is closed by a snapshot and the
-margin for late join events has passed since, so every join of it is known. Decided windows
-are kept a while, so a join event arriving even later takes what its window left unexplained.
+margin for late join events has passed since, so every join of it is known (a window whose
+uses outnumber the join events seen waits longer for them, up to `patience`). Decided windows
+are kept a while: a join event arriving even later is placed in its window, but the window was
+decided without it, so it is ambiguous between the invites used there and none.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.matching import NO_INVITE, SegmentWindow, solve_segment
 
 LOOKAHEAD = 3
-LATE_REASON = "its event came after its window was decided: it may also have used no invite"
 """Windows after the oldest one that may be read before it is decided (see `decides_at`)."""
+LATE_REASON = "its event came after its window was decided: it may also have used no invite"
+"""Why a join whose event came after its window was decided is ambiguous."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +271,8 @@ class Ledger:
                 continue
             # Its window was decided without it: it may be the member who used an invite the
             # window left unexplained, or a join through no invite whose neighbours' events
-            # are later still. Nothing tells which, so it is credited only when the window saw
-            # no use at all (then it certainly used no invite).
+            # are later still. Nothing tells which, so it is decided only when the window saw
+            # no use at all: then it certainly used no invite.
             found = frozenset(
                 {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
             )
