@@ -215,11 +215,12 @@ class Ledger:
         joins = sum(w.joins for w in windows) + sum(map(len, boundaries)) + open_end
         observed = sum(r.lo for window in windows for r in window.ranges.values())
         relaxed = joins < observed
-        if relaxed and now < self._windows[end].after.sent_at + self.patience:
+        waiting_until = self._windows[end].after.sent_at + self.patience
+        if relaxed and now < waiting_until:
             # Some uses have no join yet: their events are later than the margin, so the
             # joins seen may include one through no invite standing in for them. Wait for
             # them a while longer before assuming every join seen used an invite.
-            self._waiting_until = self._windows[end].after.sent_at + self.patience
+            self._waiting_until = waiting_until
             return None
         self._waiting_until = None
         answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)

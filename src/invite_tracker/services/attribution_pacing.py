@@ -102,7 +102,8 @@ def deferral_wait(state: GuildAttribution, retry_after: float, interval: float) 
     longer than the pacing interval may say it is in that state, or only that it counted
     reads of the window before (then the next reads go through). Two such waits with at most
     one read between say it is stuck: waiting one window more then lets it gain two reads,
-    and two reads in one window show it the bucket is fixed again."""
+    and two reads in one window show it the bucket is fixed again. Records the long wait in
+    `state` (`read_made` counts the reads after it)."""
     if retry_after <= TRAPPED_AFTER * interval:
         return retry_after
     stuck = state.reads_since_long_wait is not None and state.reads_since_long_wait <= 1
