@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -138,6 +138,18 @@ class AttributionEngine:
             if not waiting:
                 self._waiters.pop(join_id, None)
 
+    @contextlib.contextmanager
+    def storing(self, guild_id: int, at: datetime) -> Iterator[None]:
+        """A join of the guild, timed `at`, is being stored in this process: until it is
+        committed, the guild's windows are decided as of `at` at the latest, so a join event
+        that came in time is never left out because its transaction was still open."""
+        attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
+        attributor.storing.append(at)
+        try:
+            yield
+        finally:
+            attributor.storing.remove(at)
+
     def invite_list_read(self, guild_id: int) -> None:
         """Something else in this process reads the guild's invite list now (the dashboard's
         GET /invite-links): it spends the same rate-limit bucket, so the guild's read pacing
@@ -236,11 +248,15 @@ class AttributionEngine:
             attributor.wake.clear()
             try:
                 ledger = attributor.ledger or await self._start_ledger(attributor)
-                await self._load_joins(attributor, ledger)
+                known_at = await self._load_joins(attributor, ledger)
                 if self._should_read(attributor, ledger):
                     await self._pace(attributor)
                     await self._load_invite_news(attributor, ledger)
                     ledger.observe(await self._snapshot(attributor, ledger))
+                    # Join events stored while the read waited its turn and flew may belong
+                    # to the windows it lets the ledger decide: a window decided without a
+                    # join whose event came in time could credit its invite to another join.
+                    known_at = await self._load_joins(attributor, ledger)
             except ReadDeferred as exc:
                 # The bucket is spent as the client sees it: wait here, then read at once.
                 self.stats.deferred_reads += 1
@@ -263,7 +279,7 @@ class AttributionEngine:
                 )
                 return
             backoff = self._config.retry_backoff
-            decisions = ledger.settle(self._clock())
+            decisions = ledger.settle(known_at)
             if decisions:
                 await self._store(attributor, ledger, decisions)
             if ledger.pending == 0 and not self._active(attributor):
@@ -274,7 +290,7 @@ class AttributionEngine:
             # window can be decided, or a while.
             wait = self._config.delivery_margin / 4
             decides_at = ledger.decides_at
-            if decides_at is not None:
+            if decides_at is not None and not attributor.storing:  # else woken by the store
                 wait = min(wait, max(0.0, (decides_at - self._clock()).total_seconds()) + 0.001)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(attributor.wake.wait(), wait)
@@ -323,8 +339,11 @@ class AttributionEngine:
         attributor.ledger = Ledger(baseline, margin=margin)
         return attributor.ledger
 
-    async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> None:
-        """Bring in joins stored since the last look (by this worker or another)."""
+    async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
+        """Bring in joins stored since the last look (by this worker or another); returns
+        the time up to which the ledger now knows every join stored (in this process: a join
+        still being stored is not known, so it is the earliest of those)."""
+        known_at = min([self._clock(), *attributor.storing])
         async with self._storage.reading() as uow:
             joins = await uow.joins.pending(attributor.guild_id, after_id=attributor.seen_id)
         for join in joins:
@@ -337,6 +356,7 @@ class AttributionEngine:
             attributor.last_join = time.monotonic()
             margin = delivery_margin(self._config.delivery_margin, attributor.delays, self._clock())
             ledger.margin = timedelta(seconds=margin)
+        return known_at
 
     async def _load_invite_news(self, attributor: GuildAttribution, ledger: Ledger) -> None:
         """Tell the ledger of invites created, or deleted by our staff, since its last snapshot

@@ -51,6 +51,8 @@ class GuildAttribution:
         default_factory=lambda: deque(maxlen=DELAYS_KEPT)
     )
     reports: list[InviteReport] | None = None
+    # the clock times of joins this process is storing now (not committed yet)
+    storing: list[datetime] = field(default_factory=list)
     owned: bool = False  # this process is attributing the guild right now
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None

@@ -64,12 +64,13 @@ async def record_join(
         join = NewJoin(
             guild_id=guild_id, member_id=member_id, joined_at=joined_at, join_type=JoinType.PENDING
         )
-    async with storage.unit_of_work() as uow:
-        await require_enabled(uow, guild_id)
-        if member_id is not None:
-            await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)
-        record, created = await uow.joins.add_if_absent(join, now=now)
-        await uow.commit()
+    with engine.storing(guild_id, now):
+        async with storage.unit_of_work() as uow:
+            await require_enabled(uow, guild_id)
+            if member_id is not None:
+                await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)
+            record, created = await uow.joins.add_if_absent(join, now=now)
+            await uow.commit()
     if created and record.join_type is JoinType.BOT:
         engine.announce(guild_id, [record])
     if record.join_type is JoinType.PENDING:

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from invite_tracker.api.app import create_app
+from invite_tracker.clock import utcnow
 from invite_tracker.db.session import Database
 from invite_tracker.testing.fake_discord import FakeDiscord, Member
 from tests.integration.api.conftest import Api, data_of, running_app
@@ -23,10 +24,15 @@ async def report(api: Api, world: World, member: Member, **extra: Any) -> dict[s
     return result
 
 
+async def joined(api: Api, world: World, join_id: int) -> dict[str, Any]:
+    joins = data_of(await api.get("/joins", guild_id=world.guild.id, limit=200))["joins"]
+    found: dict[str, Any] = next(j for j in joins if j["join_id"] == join_id)
+    return found
+
+
 async def final(api: Api, world: World, join_id: int) -> dict[str, Any]:
     for _ in range(200):
-        joins = data_of(await api.get("/joins", guild_id=world.guild.id, limit=200))["joins"]
-        found: dict[str, Any] = next(j for j in joins if j["join_id"] == join_id)
+        found = await joined(api, world, join_id)
         if found["join_type"] != "pending":
             return found
         await asyncio.sleep(0.05)
@@ -246,3 +252,74 @@ async def test_reads_the_rate_limiter_would_hold_are_made_later_instead(
     assert {(d["join_type"], d["invite_code"]) for d in decided} == {("invite", invite.code)}
     assert engine.stats.deferred_reads >= 1
     assert fake.stats.rate_limited.get("GET /guilds/{guild_id}/invites", 0) == 0
+
+
+async def test_join_events_stored_while_a_read_waits_its_turn_are_weighed_before_deciding(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """A join event stored in time, while the engine waited for its next read, must be part
+    of the window it decides after that read: otherwise a join through no invite stands in for
+    the member who used the window's invite, and takes their inviter."""
+    world_fake = world.fake
+    a = await world_fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    b = await world_fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    # one read a second at most; join events count as in time for 0.5 s after the read
+    settings = discord_settings(
+        database_url,
+        fake,
+        invite_fetch_interval_seconds=1.0,
+        attribution_margin_seconds=0.5,
+        attribution_wait_seconds=0.1,
+    )
+
+    def reads() -> int:
+        return fake.stats.requests.get("GET /guilds/{guild_id}/invites", 0)
+
+    async for client in running_app(create_app(settings, database=database)):
+        api = Api(client)
+        await ready(api, world)
+        await asyncio.sleep(1.2)  # the next read may go out at once
+        used = await world_fake.join_via_invite(
+            world.guild.id, (await world.user("used-a")).id, a.code
+        )
+        found = await world_fake.join_without_invite(
+            world.guild.id, (await world.user("discovered")).id
+        )
+        before = reads()
+        discovered = await report(api, world, found)  # read at once: it counts a's use
+        for _ in range(100):
+            if reads() > before:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        later = await world_fake.join_via_invite(
+            world.guild.id, (await world.user("later")).id, b.code
+        )
+        await report(api, world, later)  # the engine now waits about a second to read again
+        await asyncio.sleep(0.1)
+        user_of_a = await report(api, world, used)  # 0.3 s after the join: within the margin
+        decided = [await final(api, world, r["join_id"]) for r in (discovered, user_of_a)]
+    for join in decided:
+        assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None), join
+        assert sorted(join["candidates"]) == sorted(["(none)", a.code]), join
+
+
+async def test_no_window_is_decided_past_a_join_still_being_stored(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """A join event whose transaction is still open is not visible yet, but came in time:
+    the windows are decided only up to when it came."""
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    settings = discord_settings(database_url, fake, attribution_margin_seconds=0.3)
+    app = create_app(settings, database=database)
+    async for client in running_app(app):
+        api = Api(client)
+        await ready(api, world)
+        engine = app.state.service.engine
+        member = await fake.join_via_invite(world.guild.id, (await world.user("m")).id, invite.code)
+        with engine.storing(world.guild.id, utcnow()):  # another join, slow to commit
+            reported = await report(api, world, member)
+            await asyncio.sleep(1.0)  # the read and the margin are long past
+            assert (await joined(api, world, reported["join_id"]))["join_type"] == "pending"
+        decided = await final(api, world, reported["join_id"])
+    assert (decided["join_type"], decided["invite_code"]) == ("invite", invite.code)
