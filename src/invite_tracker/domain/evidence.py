@@ -7,9 +7,10 @@ possible uses in the window between two snapshots:
 - a code in both snapshots: exactly the difference of its `uses`;
 - a code new in the later snapshot: exactly its `uses` (created, and maybe used, in between);
 - a code gone from the later snapshot with a use limit, not expired and not deleted through our
-  own API: used up, so exactly its remaining uses (Discord deletes an invite on its last use;
-  staff deleting it through Discord looks the same, which the ledger allows for when a window's
-  counts do not add up);
+  own API: used up, so exactly its remaining uses (Discord deletes an invite on its last use).
+  Staff deleting it through Discord looks the same, so the range is marked `gone`: when the
+  joins seen are too few for it to have been used up, the ledger takes it as deleted, 0 up to
+  its remaining uses (`deleted_out_of_band`);
 - a code gone otherwise (expired, deleted by our staff, or unlimited): 0..remaining, since it
   may have been used just before it went;
 - the vanity URL: exactly the difference of its counter.
@@ -56,10 +57,14 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class UseRange:
-    """How many joins a code can account for in a window: lo..hi."""
+    """How many joins a code can account for in a window: lo..hi.
+
+    `gone`: a limited invite that vanished, taken as used up (lo = hi = its remaining uses);
+    it may also have been deleted by staff through Discord, with 0 up to hi uses."""
 
     lo: int
     hi: int
+    gone: bool = False
 
     @property
     def exact(self) -> bool:
@@ -89,12 +94,20 @@ def uses_between(
             continue
         expired = previous.expires_at is not None and previous.expires_at <= after.sent_at
         used_up = previous.max_uses > 0 and not expired and code not in deleted_by_staff
-        ranges[code] = UseRange(remaining, remaining) if used_up else UseRange(0, remaining)
+        ranges[code] = (
+            UseRange(remaining, remaining, gone=True) if used_up else UseRange(0, remaining)
+        )
     if before.vanity_uses is not None and after.vanity_uses is not None:
         gained = after.vanity_uses - before.vanity_uses
         if gained > 0:
             ranges[VANITY] = UseRange(gained, gained)
     return ranges
+
+
+def deleted_out_of_band(ranges: Mapping[str, UseRange]) -> dict[str, UseRange]:
+    """The ranges with every limited invite that vanished taken as deleted by staff through
+    Discord rather than used up: 0 up to its remaining uses."""
+    return {code: UseRange(0, r.hi) if r.gone else r for code, r in ranges.items()}
 
 
 def with_created(snapshot: Snapshot, created: Mapping[str, InviteCount]) -> Snapshot:

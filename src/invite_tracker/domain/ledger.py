@@ -5,7 +5,9 @@ timestamp, so a late or reordered event still lands in the right place) falls in
 while a snapshot was being read may be on either side of it, which links the two windows into
 one segment solved together. A window is decided once it is closed by a snapshot and the
 margin for late join events has passed since, so every join of it is known (a window whose
-uses outnumber the join events seen waits longer for them, up to `patience`). Decided windows
+uses outnumber the join events seen waits longer for them, up to `patience`, unless the uses
+without a join are those of limited invites that vanished: then staff deleted them through
+Discord, which looks the same as being used up). Decided windows
 are kept a while: a join event arriving even later is placed in its window, but the window was
 decided without it, so it is ambiguous between the invites used there and none.
 """
@@ -22,6 +24,7 @@ from invite_tracker.domain.evidence import (
     InviteCount,
     Snapshot,
     UseRange,
+    deleted_out_of_band,
     uses_between,
     with_created,
 )
@@ -215,6 +218,18 @@ class Ledger:
         joins = sum(w.joins for w in windows) + sum(map(len, boundaries)) + open_end
         observed = sum(r.lo for window in windows for r in window.ranges.values())
         relaxed = joins < observed
+        if relaxed and joins >= sum(
+            r.lo for window in windows for r in window.ranges.values() if not r.gone
+        ):
+            # The uses without a join are those of limited invites that vanished: too few
+            # joins to have used them up, so staff deleted them through Discord (it looks the
+            # same) rather than their members' events being late.
+            windows = [
+                SegmentWindow(deleted_out_of_band(window.ranges), window.joins)
+                for window in windows
+            ]
+            segment[0].ranges = windows[1 if linked else 0].ranges
+            relaxed = False
         waiting_until = self._windows[end].after.sent_at + self.patience
         if relaxed and now < waiting_until:
             # Some uses have no join yet: their events are later than the margin, so the
@@ -240,7 +255,7 @@ class Ledger:
         if linked and previous is not None:
             # Keep each decided window's join count true for what comes after: the edge joins
             # fill what the previous window left unexplained first, the rest are this one's.
-            unexplained = sum(r.lo for r in previous.window.ranges.values()) - previous.joins
+            unexplained = sum(r.lo for r in windows[0].ranges.values()) - previous.joins
             to_previous = min(len(edge), max(0, unexplained))
             previous.joins += to_previous
             decided += len(edge) - to_previous

@@ -12,6 +12,7 @@ from invite_tracker.domain.evidence import (
     InviteCount,
     Snapshot,
     UseRange,
+    deleted_out_of_band,
     uses_between,
     with_created,
 )
@@ -37,8 +38,8 @@ def snap(at: datetime, *invites: InviteCount, vanity: int | None = None) -> Snap
         ([], [InviteCount("n", 2)], (), {"n": UseRange(2, 2)}),
         ([], [InviteCount("n", 0)], (), {}),
         # gone with uses left: used up, exactly the remaining uses
-        ([InviteCount("s", 0, max_uses=1)], [], (), {"s": UseRange(1, 1)}),
-        ([InviteCount("s", 3, max_uses=5)], [], (), {"s": UseRange(2, 2)}),
+        ([InviteCount("s", 0, max_uses=1)], [], (), {"s": UseRange(1, 1, gone=True)}),
+        ([InviteCount("s", 3, max_uses=5)], [], (), {"s": UseRange(2, 2, gone=True)}),
         # gone, but deleted through our own API: maybe used first
         ([InviteCount("s", 0, max_uses=1)], [], ("s",), {"s": UseRange(0, 1)}),
         # gone after expiring: maybe used first
@@ -69,7 +70,25 @@ def test_vanity_counter(before: int | None, after: int, expected: dict[str, UseR
 
 def test_an_invite_created_and_used_up_between_snapshots_is_seen() -> None:
     before = with_created(snap(T0), {"once": InviteCount("once", 0, max_uses=1, inviter_id=9)})
-    assert uses_between(before, snap(T1)) == {"once": UseRange(1, 1)}
+    assert uses_between(before, snap(T1)) == {"once": UseRange(1, 1, gone=True)}
+
+
+@pytest.mark.parametrize(
+    ("ranges", "expected"),
+    [
+        # a limited invite that vanished: deleted through Discord, maybe after some uses
+        ({"s": UseRange(9, 9, gone=True)}, {"s": UseRange(0, 9)}),
+        # everything else stays as it was
+        ({"a": UseRange(2, 2), "e": UseRange(0, 3)}, {"a": UseRange(2, 2), "e": UseRange(0, 3)}),
+        (
+            {"a": UseRange(1, 1), "s": UseRange(1, 1, gone=True)},
+            {"a": UseRange(1, 1), "s": UseRange(0, 1)},
+        ),
+        ({}, {}),
+    ],
+)
+def test_deleted_out_of_band(ranges: dict[str, UseRange], expected: dict[str, UseRange]) -> None:
+    assert deleted_out_of_band(ranges) == expected
 
 
 def test_created_does_not_override_what_a_snapshot_saw() -> None:

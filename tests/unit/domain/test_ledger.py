@@ -221,6 +221,42 @@ def test_a_staff_deletion_is_not_taken_for_a_use() -> None:
     assert by_key(ledger.settle(at(2.1))) == {"m1": (JoinType.INVITE, "a")}
 
 
+def limited(seconds: float, *, vanity: int, **uses: tuple[int, int]) -> Snapshot:
+    """A snapshot whose invites have use limits: code=(uses, max_uses)."""
+    invites = {
+        code: InviteCount(code, count, max_uses=limit, inviter_id=ord(code[0]))
+        for code, (count, limit) in uses.items()
+    }
+    return Snapshot(at(seconds), at(seconds) + FLIGHT, invites, vanity)
+
+
+def test_a_limited_invite_deleted_through_discord_does_not_hold_its_window_up() -> None:
+    # "big" (1 of 10 uses) vanished with one join in the window: it was not used up 9 times
+    # (the join came through the vanity URL), so staff deleted it; no wait for missing events
+    ledger = Ledger(limited(0, vanity=10, big=(1, 10)), margin=timedelta(seconds=0.75))
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(limited(1, vanity=11))
+    assert ledger.decides_at == at(1.75)
+    assert by_key(ledger.settle(at(1.8))) == {"m1": (JoinType.VANITY, None)}
+
+
+def test_a_limited_invite_gone_with_its_join_seen_was_used_up() -> None:
+    ledger = Ledger(limited(0, vanity=10, big=(8, 10)), margin=timedelta(seconds=0.75))
+    ledger.add_join("m1", at(0.4))
+    ledger.add_join("m2", at(0.5))
+    ledger.observe(limited(1, vanity=10))
+    assert set(by_key(ledger.settle(at(1.8))).values()) == {(JoinType.INVITE, "big")}
+
+
+def test_uses_missing_joins_beyond_a_vanished_invite_still_wait_for_them() -> None:
+    # "a" went up by one with no join event for it: the deleted invite does not explain that
+    ledger = Ledger(limited(0, vanity=10, a=(0, 0), big=(1, 10)), margin=timedelta(seconds=1))
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(limited(1, vanity=11, a=(1, 0)))
+    assert ledger.settle(at(2.2)) == []
+    assert ledger.decides_at == at(1) + ledger.patience
+
+
 def test_vanity_and_discovery_joins() -> None:
     ledger = Ledger(snap(0, vanity=10, a=0))
     ledger.add_join("vanity", at(0.5))
