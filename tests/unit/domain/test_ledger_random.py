@@ -30,7 +30,18 @@ class Read:
     received: float
 
 
-def timeline(seed: int, rate: float) -> tuple[list[tuple[float, str]], list[Read]]:
+@dataclass(frozen=True)
+class Limited:
+    """Invites with a use limit: "ten" (10 uses, 1 used before the start) is deleted by staff
+    through Discord at `deleted`; each single-use code vanishes when it is used."""
+
+    deleted: float
+    single_use: tuple[str, ...] = ("once1", "once2", "once3")
+
+
+def timeline(
+    seed: int, rate: float, limited: Limited | None = None
+) -> tuple[list[tuple[float, str]], list[Read]]:
     """Joins (time, source: a code, "vanity" or "none") and reads over 15 s."""
     rng = random.Random(seed)
     joins, now = [], 0.3
@@ -38,7 +49,12 @@ def timeline(seed: int, rate: float) -> tuple[list[tuple[float, str]], list[Read
         now += rng.expovariate(rate)
         roll = rng.random()
         source = "none" if roll < 0.2 else "vanity" if roll < 0.35 else rng.choice(CODES)
+        if limited is not None and roll > 0.9 and now < limited.deleted:
+            source = "ten"
         joins.append((now, source))
+    if limited is not None:
+        joins.extend((rng.uniform(0.5, 14.5), code) for code in limited.single_use)
+        joins.sort()
     reads, sent = [], 0.0
     while sent < 18:
         flight = rng.uniform(0.05, 0.12)
@@ -47,35 +63,44 @@ def timeline(seed: int, rate: float) -> tuple[list[tuple[float, str]], list[Read
     return joins, reads
 
 
-def snapshot(joins: list[tuple[float, str]], read: Read) -> Snapshot:
+def snapshot(joins: list[tuple[float, str]], read: Read, limited: Limited | None) -> Snapshot:
     counted = [source for when, source in joins if when < read.answered]
     invites = {code: InviteCount(code, counted.count(code)) for code in CODES}
+    if limited is not None:
+        if read.answered < limited.deleted:
+            invites["ten"] = InviteCount("ten", 1 + counted.count("ten"), max_uses=10)
+        for code in limited.single_use:
+            if code not in counted:  # Discord deletes it on its only use
+                invites[code] = InviteCount(code, 0, max_uses=1)
     return Snapshot(at(read.sent), at(read.received), invites, counted.count("vanity"))
 
 
-def play(seed: int, rate: float) -> tuple[list[tuple[float, str]], dict[int, Decision]]:
-    joins, reads = timeline(seed, rate)
+def play(
+    seed: int, rate: float, limited: Limited | None = None
+) -> tuple[list[tuple[float, str]], dict[int, Decision]]:
+    joins, reads = timeline(seed, rate, limited)
     rng = random.Random(-seed)
     happenings: list[tuple[float, int, int]] = []  # (when, kind, index): 0 join, 1 read, 2 look
     for index, (when, _) in enumerate(joins):
         happenings.append((when + rng.uniform(0.02, MARGIN - 0.05), 0, index))
     happenings.extend((read.received, 1, index) for index, read in enumerate(reads) if index)
     happenings.extend((tick * 0.05, 2, 0) for tick in range(440))
-    ledger = Ledger(snapshot(joins, reads[0]), margin=timedelta(seconds=MARGIN))
+    ledger = Ledger(snapshot(joins, reads[0], limited), margin=timedelta(seconds=MARGIN))
     decided: dict[int, Decision] = {}
     for when, kind, index in sorted(happenings):
         if kind == 0:
             ledger.add_join(index, at(joins[index][0]))
         elif kind == 1:
-            ledger.observe(snapshot(joins, reads[index]))
+            ledger.observe(snapshot(joins, reads[index], limited))
         decided.update((int(str(d.key)), d) for d in ledger.settle(at(when)))
     return joins, decided
 
 
+@pytest.mark.parametrize("limited", [None, Limited(deleted=4.0), Limited(deleted=11.0)])
 @pytest.mark.parametrize("rate", [1.0, 3.0, 6.0])
 @pytest.mark.parametrize("seed", range(8))
-def test_no_one_is_credited_wrongly(seed: int, rate: float) -> None:
-    joins, decided = play(seed, rate)
+def test_no_one_is_credited_wrongly(seed: int, rate: float, limited: Limited | None) -> None:
+    joins, decided = play(seed, rate, limited)
     assert len(decided) == len(joins)  # every join is decided in the end
     for index, (_, source) in enumerate(joins):
         decision = decided[index]
