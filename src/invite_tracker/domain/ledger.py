@@ -90,6 +90,10 @@ class Ledger:
         """Joins not decided yet."""
         return len(self._joins)
 
+    def waits_for(self, key: Hashable) -> bool:
+        """True while the join is added and not decided yet."""
+        return key in self._joins
+
     def add_join(self, key: Hashable, joined_at: datetime) -> None:
         """A non-bot join to attribute."""
         self._joins[key] = joined_at

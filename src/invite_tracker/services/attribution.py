@@ -316,7 +316,6 @@ class AttributionEngine:
             loaded = await uow.snapshots.load(attributor.guild_id)
         if loaded is None or loaded[0].sent_at != attributor.ledger.baseline.sent_at:
             attributor.ledger = None
-            attributor.seen_id = 0
 
     async def _start_ledger(self, attributor: GuildAttribution) -> Ledger:
         """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
@@ -345,9 +344,12 @@ class AttributionEngine:
         still being stored is not known, so it is the earliest of those)."""
         known_at = min([self._clock(), *attributor.storing])
         async with self._storage.reading() as uow:
-            joins = await uow.joins.pending(attributor.guild_id, after_id=attributor.seen_id)
+            # By id, not "after the last id seen": two joins stored at once can commit out of
+            # id order (PostgreSQL), and the lower id would be skipped for good.
+            ids = await uow.joins.pending_ids(attributor.guild_id)
+            new = [join_id for join_id in ids if not ledger.waits_for(join_id)]
+            joins = await uow.joins.pending(attributor.guild_id, only=new) if new else []
         for join in joins:
-            attributor.seen_id = max(attributor.seen_id, join.id)
             ledger.add_join(join.id, join.joined_at)
             delay = (join.recorded_at - join.joined_at).total_seconds()
             attributor.delays.append((join.recorded_at, delay))

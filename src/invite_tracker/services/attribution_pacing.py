@@ -39,7 +39,6 @@ class GuildAttribution:
     last_fetch: float = -1e9
     calm: int = 0
     calm_code: str | None = None
-    seen_id: int = 0
     credit: int = 0  # reads earned by joins: never more reads than joins
     last_join: float = -1e9
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from invite_tracker.api.app import create_app
 from invite_tracker.clock import utcnow
 from invite_tracker.db.session import Database
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.joins import NewJoin
 from invite_tracker.testing.fake_discord import FakeDiscord, Member
 from tests.integration.api.conftest import Api, data_of, running_app
 from tests.integration.service.conftest import World, discord_settings
@@ -323,3 +327,37 @@ async def test_no_window_is_decided_past_a_join_still_being_stored(
             assert (await joined(api, world, reported["join_id"]))["join_type"] == "pending"
         decided = await final(api, world, reported["join_id"])
     assert (decided["join_type"], decided["invite_code"]) == ("invite", invite.code)
+
+
+async def test_a_join_committed_after_a_later_one_is_still_attributed(
+    backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """On PostgreSQL two joins stored at once can commit out of id order (SQLite lets one
+    writer at a time): the engine must not skip the one with the lower id."""
+    if backend == "sqlite":
+        pytest.skip("SQLite commits one writer at a time, so ids commit in order")
+    a = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    b = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    app = create_app(discord_settings(database_url, fake), database=database)
+    async for client in running_app(app):
+        api = Api(client)
+        await ready(api, world)
+        engine = app.state.service.engine
+        slow = await fake.join_via_invite(world.guild.id, (await world.user("slow")).id, a.code)
+        await asyncio.sleep(0.3)
+        quick = await fake.join_via_invite(world.guild.id, (await world.user("quick")).id, b.code)
+        async with database.unit_of_work() as held:  # a request storing `slow`, not committed
+            stored, _ = await held.joins.add_if_absent(
+                NewJoin(world.guild.id, slow.user_id, slow.joined_at, JoinType.PENDING),
+                now=utcnow(),
+            )
+            later = await report(api, world, quick)  # a higher id, committed first
+            assert later["join_id"] > stored.id
+            assert (await final(api, world, later["join_id"]))["join_type"] != "pending"
+            await held.commit()
+        engine.notify(world.guild.id)  # as the storing request does after its commit
+        decided = await final(api, world, stored.id)  # not left pending for good
+    # its window was decided while it was held (far past the margin): it is late, so honest
+    assert decided["join_type"] in ("invite", "ambiguous"), decided
+    assert decided["invite_code"] in (a.code, None), decided
+    assert a.code in decided["candidates"] or decided["invite_code"] == a.code, decided

@@ -31,7 +31,9 @@ def by_key(decisions: list[Decision]) -> dict[object, tuple[JoinType, str | None
 
 def test_one_join_one_use() -> None:
     ledger = Ledger(snap(0, a=0, b=0))
+    assert not ledger.waits_for("m1")
     ledger.add_join("m1", at(1))
+    assert ledger.waits_for("m1")
     assert ledger.needs_snapshot()
     assert ledger.settle(at(1.1)) == []
     ledger.observe(snap(1.2, a=1, b=0))
@@ -42,6 +44,7 @@ def test_one_join_one_use() -> None:
     assert decisions[0].inviter_id == ord("a")
     assert not ledger.needs_snapshot()
     assert ledger.pending == 0
+    assert not ledger.waits_for("m1")
 
 
 def test_a_raid_through_one_invite_is_all_attributed() -> None:

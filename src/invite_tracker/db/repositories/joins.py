@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,9 @@ from invite_tracker.db.models import JoinRow
 from invite_tracker.db.repositories._dialect import affected, count_where, insert_for
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import Attribution, JoinRecord, NewJoin
+
+IDS_PER_QUERY = 500
+"""Ids bound in one IN list (well under every driver's limit on parameters)."""
 
 
 class JoinRepository:
@@ -85,19 +89,38 @@ class JoinRepository:
         )
         return None if row is None else _to_domain(row)
 
-    async def pending(self, guild_id: int, *, after_id: int = 0) -> list[JoinRecord]:
-        """Joins of the guild still waiting for attribution, oldest first."""
-        rows = await self._session.scalars(
-            select(JoinRow)
-            .where(
-                JoinRow.guild_id == guild_id,
-                JoinRow.join_type == JoinType.PENDING.value,
-                JoinRow.id > after_id,
-            )
-            .order_by(JoinRow.id)
-            .execution_options(populate_existing=True)
+    async def pending(
+        self, guild_id: int, *, only: Collection[int] | None = None
+    ) -> list[JoinRecord]:
+        """Joins of the guild still waiting for attribution (of the ids `only`, if given),
+        oldest first."""
+        query = select(JoinRow).where(
+            JoinRow.guild_id == guild_id, JoinRow.join_type == JoinType.PENDING.value
         )
-        return [_to_domain(row) for row in rows]
+        if only is None:
+            chunks = [query]
+        else:
+            ids = sorted(only)
+            chunks = [
+                query.where(JoinRow.id.in_(ids[start : start + IDS_PER_QUERY]))
+                for start in range(0, len(ids), IDS_PER_QUERY)
+            ]
+        found: list[JoinRecord] = []
+        for chunk in chunks:
+            rows = await self._session.scalars(
+                chunk.order_by(JoinRow.id).execution_options(populate_existing=True)
+            )
+            found.extend(_to_domain(row) for row in rows)
+        return found
+
+    async def pending_ids(self, guild_id: int) -> list[int]:
+        """The ids of the guild's joins still waiting for attribution, oldest first."""
+        ids = await self._session.scalars(
+            select(JoinRow.id)
+            .where(JoinRow.guild_id == guild_id, JoinRow.join_type == JoinType.PENDING.value)
+            .order_by(JoinRow.id)
+        )
+        return list(ids)
 
     async def guilds_with_pending(self) -> list[int]:
         """Guilds that have joins waiting for attribution."""
