@@ -245,15 +245,21 @@ class Ledger:
         answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)
         shift = 1 if linked else 0
         decisions = []
+        inviters = segment[0].inviters
+        if shift and previous is not None:
+            # an edge join may have used a code of either window: only the later one may
+            # know it (created after the earlier read answered)
+            inviters = {**previous.window.inviters, **segment[0].inviters}
         for rank, key in enumerate(sorted(edge, key=self._joins.__getitem__)):
             found = answer.ranked[0][rank] if shift else answer.windows[0]
-            window = previous.window if shift and previous is not None else segment[0]
-            decisions.append(_decide(key, found, window, answer.consistent))
+            decisions.append(_decide(key, found, inviters, answer.consistent))
             del self._joins[key]
         for key, spot in placed.items():
             if spot != (0, False):
                 continue  # the next window's, or on its boundary: decided with it
-            decisions.append(_decide(key, answer.windows[shift], segment[0], answer.consistent))
+            decisions.append(
+                _decide(key, answer.windows[shift], segment[0].inviters, answer.consistent)
+            )
             del self._joins[key]
         decided = definite[0]
         if linked and previous is not None:
@@ -297,7 +303,7 @@ class Ledger:
                 {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
             )
             settled.joins += 1
-            decision = _decide(key, found, settled.window, consistent=True)
+            decision = _decide(key, found, settled.window.inviters, consistent=True)
             if decision.join_type is JoinType.AMBIGUOUS:
                 decision = replace(decision, reason=LATE_REASON)
             decisions.append(decision)
@@ -313,7 +319,9 @@ def _settled_window(settled: Iterable[_Settled], joined_at: datetime) -> _Settle
     return None
 
 
-def _decide(key: Hashable, found: frozenset[str], window: _Window, consistent: bool) -> Decision:
+def _decide(
+    key: Hashable, found: frozenset[str], inviters: Mapping[str, int | None], consistent: bool
+) -> Decision:
     candidates = tuple(sorted(found))
     if not consistent:
         return Decision(
@@ -340,6 +348,6 @@ def _decide(key: Hashable, found: frozenset[str], window: _Window, consistent: b
         key,
         JoinType.INVITE,
         code=code,
-        inviter_id=window.inviters.get(code),
+        inviter_id=inviters.get(code),
         reason="the only invite whose uses explain this join",
     )

@@ -205,6 +205,19 @@ def test_joins_during_every_read_do_not_hold_a_raid_up() -> None:
     assert ledger.pending <= 4 * (LOOKAHEAD + 1) + 1
 
 
+def test_a_join_in_flight_credited_to_an_invite_of_the_next_window_gets_its_inviter() -> None:
+    # "n" was created after the read at 0.95 answered and used by the join at 1.0, made while
+    # that read was in flight: only the next read knows the code, and so its inviter
+    ledger = Ledger(snap(0, a=0))
+    ledger.add_join("m", at(1.0))
+    ledger.observe(snap(0.95, a=0))
+    ledger.observe(snap(2, a=0, n=1))
+    decisions = ledger.settle(at(3.5))
+    assert [(d.key, d.join_type, d.code, d.inviter_id) for d in decisions] == [
+        ("m", JoinType.INVITE, "n", ord("n"))
+    ]
+
+
 def test_a_single_use_invite_created_and_used_up_between_snapshots() -> None:
     ledger = Ledger(snap(0, a=4))
     ledger.invite_created(InviteCount("once", 0, max_uses=1, inviter_id=77))
