@@ -339,9 +339,9 @@ class AttributionEngine:
         return attributor.ledger
 
     async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
-        """Bring in joins stored since the last look (by this worker or another); returns
-        the time up to which the ledger now knows every join stored (in this process: a join
-        still being stored is not known, so it is the earliest of those)."""
+        """Bring in the pending joins the ledger does not hold yet (stored by this worker or
+        another); returns the time up to which the ledger now knows every join stored (in
+        this process: a join still being stored is not known, so it is the earliest of those)."""
         known_at = min([self._clock(), *attributor.storing])
         async with self._storage.reading() as uow:
             # By id, not "after the last id seen": two joins stored at once can commit out of

@@ -264,9 +264,8 @@ async def test_join_events_stored_while_a_read_waits_its_turn_are_weighed_before
     """A join event stored in time, while the engine waited for its next read, must be part
     of the window it decides after that read: otherwise a join through no invite stands in for
     the member who used the window's invite, and takes their inviter."""
-    world_fake = world.fake
-    a = await world_fake.create_invite(world.channel.id, inviter_id=world.alice.id)
-    b = await world_fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    a = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    b = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
     # one read a second at most; join events count as in time for 0.5 s after the read
     settings = discord_settings(
         database_url,
@@ -283,12 +282,8 @@ async def test_join_events_stored_while_a_read_waits_its_turn_are_weighed_before
         api = Api(client)
         await ready(api, world)
         await asyncio.sleep(1.2)  # the next read may go out at once
-        used = await world_fake.join_via_invite(
-            world.guild.id, (await world.user("used-a")).id, a.code
-        )
-        found = await world_fake.join_without_invite(
-            world.guild.id, (await world.user("discovered")).id
-        )
+        used = await fake.join_via_invite(world.guild.id, (await world.user("used-a")).id, a.code)
+        found = await fake.join_without_invite(world.guild.id, (await world.user("discovered")).id)
         before = reads()
         discovered = await report(api, world, found)  # read at once: it counts a's use
         for _ in range(100):
@@ -296,9 +291,7 @@ async def test_join_events_stored_while_a_read_waits_its_turn_are_weighed_before
                 break
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.1)
-        later = await world_fake.join_via_invite(
-            world.guild.id, (await world.user("later")).id, b.code
-        )
+        later = await fake.join_via_invite(world.guild.id, (await world.user("later")).id, b.code)
         await report(api, world, later)  # the engine now waits about a second to read again
         await asyncio.sleep(0.1)
         user_of_a = await report(api, world, used)  # 0.3 s after the join: within the margin
