@@ -21,21 +21,25 @@ import structlog
 
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
-from invite_tracker.domain.evidence import InviteCount, Snapshot
-from invite_tracker.domain.invites import InviteEnd, JoinType
+from invite_tracker.domain.evidence import Snapshot
+from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
+from invite_tracker.services.attribution_loading import (
+    drop_stale_ledger,
+    load_invite_news,
+    load_joins,
+)
 from invite_tracker.services.attribution_pacing import (
     GuildAttribution,
     deferral_wait,
-    delivery_margin,
     invite_counts,
     next_read_at,
     read_made,
     track_calm,
 )
-from invite_tracker.services.attribution_store import store_decisions
+from invite_tracker.services.attribution_store import decide_all_unknown, store_decisions
 from invite_tracker.services.ports import Storage
 
 log = structlog.get_logger(__name__)
@@ -242,7 +246,7 @@ class AttributionEngine:
         if self._discord is None:
             await self._decide_all(attributor, "Discord is not configured")
             return
-        await self._drop_stale_ledger(attributor)
+        await drop_stale_ledger(self._storage, attributor)
         backoff = self._config.retry_backoff
         while not self._stopping.is_set():
             attributor.wake.clear()
@@ -251,7 +255,7 @@ class AttributionEngine:
                 known_at = await self._load_joins(attributor, ledger)
                 if self._should_read(attributor, ledger):
                     await self._pace(attributor)
-                    await self._load_invite_news(attributor, ledger)
+                    await load_invite_news(self._storage, attributor.guild_id, ledger)
                     ledger.observe(await self._snapshot(attributor, ledger))
                     # Join events stored while the read waited its turn and flew may belong
                     # to the windows it lets the ledger decide: a window decided without a
@@ -307,15 +311,10 @@ class AttributionEngine:
             return True
         return attributor.credit > 0 and self._active(attributor)
 
-    async def _drop_stale_ledger(self, attributor: GuildAttribution) -> None:
-        """Forget the in-memory ledger if another worker moved the stored baseline on since
-        (it owned the guild meanwhile); the stored baseline is then the one to resume from."""
-        if attributor.ledger is None:
-            return
-        async with self._storage.reading() as uow:
-            loaded = await uow.snapshots.load(attributor.guild_id)
-        if loaded is None or loaded[0].sent_at != attributor.ledger.baseline.sent_at:
-            attributor.ledger = None
+    async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
+        return await load_joins(
+            self._storage, attributor, ledger, self._config.delivery_margin, clock=self._clock
+        )
 
     async def _start_ledger(self, attributor: GuildAttribution) -> Ledger:
         """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
@@ -337,49 +336,6 @@ class AttributionEngine:
                 await uow.commit()
         attributor.ledger = Ledger(baseline, margin=margin)
         return attributor.ledger
-
-    async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
-        """Bring in the pending joins the ledger does not hold yet (stored by this worker or
-        another); returns the time up to which the ledger now knows every join stored (in
-        this process: a join still being stored is not known, so it is the earliest of those)."""
-        known_at = min([self._clock(), *attributor.storing])
-        async with self._storage.reading() as uow:
-            # By id, not "after the last id seen": two joins stored at once can commit out of
-            # id order (PostgreSQL), and the lower id would be skipped for good.
-            ids = await uow.joins.pending_ids(attributor.guild_id)
-            new = [join_id for join_id in ids if not ledger.waits_for(join_id)]
-            joins = await uow.joins.pending(attributor.guild_id, only=new) if new else []
-        for join in joins:
-            ledger.add_join(join.id, join.joined_at)
-            delay = (join.recorded_at - join.joined_at).total_seconds()
-            attributor.delays.append((join.recorded_at, delay))
-        if joins:
-            attributor.credit += len(joins)
-            attributor.last_join = time.monotonic()
-            margin = delivery_margin(self._config.delivery_margin, attributor.delays, self._clock())
-            ledger.margin = timedelta(seconds=margin)
-        return known_at
-
-    async def _load_invite_news(self, attributor: GuildAttribution, ledger: Ledger) -> None:
-        """Tell the ledger of invites created, or deleted by our staff, since its last snapshot
-        (reported by events, possibly to another worker): a single-use invite created and
-        used up between two fetches is then not lost."""
-        latest = ledger.latest
-        async with self._storage.reading() as uow:
-            news = await uow.invites.changed_since(attributor.guild_id, latest.sent_at)
-        for invite in news:
-            if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
-                ledger.deleted_by_staff(invite.code)
-            if invite.code not in latest.invites and invite.first_seen_at >= latest.sent_at:
-                ledger.invite_created(
-                    InviteCount(
-                        code=invite.code,
-                        uses=0,
-                        max_uses=invite.max_uses or 0,
-                        expires_at=invite.expires_at,
-                        inviter_id=invite.inviter_id,
-                    )
-                )
 
     async def _pace(self, attributor: GuildAttribution) -> None:
         wait = next_read_at(attributor, self._config.fetch_interval, self._config.calm_interval)
@@ -411,7 +367,9 @@ class AttributionEngine:
             raise
         failed = [task.exception() for task in tasks]  # looked at, so none goes unnoticed
         if not isinstance(failed[0], ReadDeferred):
-            self._count_read(attributor, started)  # it reached Discord, answered or not
+            # it reached Discord, answered or not: it spent the bucket and one join's credit
+            read_made(attributor, started, paid=True)
+            self.stats.fetches += 1
         reports = invites.result()  # raises what the read raised
         vanity_uses = vanity.result().uses if vanity is not None else None
         attributor.reports = list(reports)
@@ -420,11 +378,6 @@ class AttributionEngine:
         if ledger is not None:
             track_calm(attributor, ledger.latest, snapshot)
         return snapshot
-
-    def _count_read(self, attributor: GuildAttribution, started: float) -> None:
-        """A read reached Discord: it spent the bucket and one join's credit."""
-        read_made(attributor, started, paid=True)
-        self.stats.fetches += 1
 
     async def _store(
         self, attributor: GuildAttribution, ledger: Ledger, decisions: list[Decision]
@@ -445,22 +398,8 @@ class AttributionEngine:
 
     async def _decide_all(self, attributor: GuildAttribution, reason: str) -> None:
         """Decide every pending join of the guild as unknown, saying why."""
-        async with self._storage.unit_of_work() as uow:
-            joins = await uow.joins.pending(attributor.guild_id)
-        decisions = [Decision(join.id, JoinType.UNKNOWN, reason=reason) for join in joins]
-        if not decisions:
-            return
-        async with self._storage.unit_of_work() as uow:
-            loaded = await uow.snapshots.load(attributor.guild_id)
-        baseline = loaded[0] if loaded else Snapshot(self._clock(), self._clock())
-        records = await store_decisions(
-            self._storage,
-            attributor.guild_id,
-            decisions,
-            baseline=baseline,
-            vanity_code=loaded[1] if loaded else None,
-            invites=None,
-            now=self._clock(),
+        records = await decide_all_unknown(
+            self._storage, attributor.guild_id, reason, now=self._clock()
         )
         if records:
             self.announce(attributor.guild_id, records)

@@ -77,3 +77,24 @@ async def _store_one(
             invite_code=attribution.invite_code,
         )
     return await uow.joins.get(join.id)
+
+
+async def decide_all_unknown(
+    storage: Storage, guild_id: int, reason: str, *, now: datetime
+) -> list[JoinRecord]:
+    """Decide every pending join of the guild as unknown, saying why (Discord cannot be read)."""
+    async with storage.reading() as uow:
+        joins = await uow.joins.pending(guild_id)
+        loaded = await uow.snapshots.load(guild_id)
+    decisions = [Decision(join.id, JoinType.UNKNOWN, reason=reason) for join in joins]
+    if not decisions:
+        return []
+    return await store_decisions(
+        storage,
+        guild_id,
+        decisions,
+        baseline=loaded[0] if loaded else Snapshot(now, now),
+        vanity_code=loaded[1] if loaded else None,
+        invites=None,
+        now=now,
+    )

@@ -1,0 +1,77 @@
+"""What the engine reads from storage for a guild's ledger: the joins waiting, and the invites
+reported by events since its last snapshot (possibly to another worker)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from invite_tracker.domain.evidence import InviteCount
+from invite_tracker.domain.invites import InviteEnd
+from invite_tracker.domain.ledger import Ledger
+from invite_tracker.services.attribution_pacing import GuildAttribution, delivery_margin
+from invite_tracker.services.ports import Storage
+
+
+async def drop_stale_ledger(storage: Storage, attributor: GuildAttribution) -> None:
+    """Forget the in-memory ledger if another worker moved the stored baseline on since (it
+    owned the guild meanwhile); the stored baseline is then the one to resume from."""
+    if attributor.ledger is None:
+        return
+    async with storage.reading() as uow:
+        loaded = await uow.snapshots.load(attributor.guild_id)
+    if loaded is None or loaded[0].sent_at != attributor.ledger.baseline.sent_at:
+        attributor.ledger = None
+
+
+async def load_joins(
+    storage: Storage,
+    attributor: GuildAttribution,
+    ledger: Ledger,
+    configured_margin: float,
+    *,
+    clock: Callable[[], datetime],
+) -> datetime:
+    """Bring in the pending joins the ledger does not hold yet (stored by this worker or
+    another); returns the time up to which the ledger now knows every join stored (in this
+    process: a join still being stored is not known, so it is the earliest of those)."""
+    known_at = min([clock(), *attributor.storing])
+    async with storage.reading() as uow:
+        # By id, not "after the last id seen": two joins stored at once can commit out of id
+        # order (PostgreSQL), and the lower id would be skipped for good.
+        ids = await uow.joins.pending_ids(attributor.guild_id)
+        new = [join_id for join_id in ids if not ledger.waits_for(join_id)]
+        joins = await uow.joins.pending(attributor.guild_id, only=new) if new else []
+    for join in joins:
+        ledger.add_join(join.id, join.joined_at)
+        delay = (join.recorded_at - join.joined_at).total_seconds()
+        attributor.delays.append((join.recorded_at, delay))
+    if joins:
+        attributor.credit += len(joins)
+        attributor.last_join = time.monotonic()
+        margin = delivery_margin(configured_margin, attributor.delays, clock())
+        ledger.margin = timedelta(seconds=margin)
+    return known_at
+
+
+async def load_invite_news(storage: Storage, guild_id: int, ledger: Ledger) -> None:
+    """Tell the ledger of invites created, or deleted by our staff, since its last snapshot
+    (reported by events, possibly to another worker): a single-use invite created and used up
+    between two fetches is then not lost."""
+    latest = ledger.latest
+    async with storage.reading() as uow:
+        news = await uow.invites.changed_since(guild_id, latest.sent_at)
+    for invite in news:
+        if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
+            ledger.deleted_by_staff(invite.code)
+        if invite.code not in latest.invites and invite.first_seen_at >= latest.sent_at:
+            ledger.invite_created(
+                InviteCount(
+                    code=invite.code,
+                    uses=0,
+                    max_uses=invite.max_uses or 0,
+                    expires_at=invite.expires_at,
+                    inviter_id=invite.inviter_id,
+                )
+            )
