@@ -34,8 +34,10 @@ from invite_tracker.services.attribution_loading import (
 from invite_tracker.services.attribution_pacing import (
     GuildAttribution,
     deferral_wait,
+    hold_at_window_end,
     invite_counts,
     next_read_at,
+    read_answered,
     read_made,
     track_calm,
 )
@@ -159,7 +161,7 @@ class AttributionEngine:
         GET /invite-links): it spends the same rate-limit bucket, so the guild's read pacing
         counts it, and the attributor's next read neither hits the limit nor waits behind it."""
         attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
-        read_made(attributor, time.monotonic(), paid=False)
+        read_made(attributor, time.monotonic(), self._config.fetch_interval, paid=False)
 
     def guild_state(self, guild_id: int) -> GuildAttribution | None:
         """What the engine keeps for a guild in this process (None: nothing yet)."""
@@ -349,6 +351,10 @@ class AttributionEngine:
         Both reads go out at once or not at all (`ReadDeferred`): a read the rate limiter held
         back would be stamped before it really left, and seem to cover joins it did not."""
         assert self._discord is not None
+        # the pacing allowed this read, but storage work since may have made it late
+        hold = hold_at_window_end(attributor, time.monotonic(), self._config.fetch_interval)
+        if hold > 0:
+            await self._pause(hold)
         started = time.monotonic()
         sent_at = self._clock()
         guild_id = attributor.guild_id
@@ -368,7 +374,8 @@ class AttributionEngine:
         failed = [task.exception() for task in tasks]  # looked at, so none goes unnoticed
         if not isinstance(failed[0], ReadDeferred):
             # it reached Discord, answered or not: it spent the bucket and one join's credit
-            read_made(attributor, started, paid=True)
+            read_made(attributor, started, self._config.fetch_interval, paid=True)
+            read_answered(attributor, started, time.monotonic(), self._config.fetch_interval)
             self.stats.fetches += 1
         reports = invites.result()  # raises what the read raised
         vanity_uses = vanity.result().uses if vanity is not None else None

@@ -16,6 +16,8 @@ from invite_tracker.domain.ledger import Ledger
 BURST = 5
 """Reads allowed back to back: Discord's invite-list bucket is 5 per window."""
 BUCKET_SLACK = 0.02
+EDGE_GUARD = 0.03
+"""Seconds before the bucket's window ends from which a read may reach Discord in the next."""
 CALM_AFTER = 5
 """Windows in a row that saw several joins through one and the same invite (a raid)."""
 TRAPPED_AFTER = 2.5
@@ -42,9 +44,15 @@ class GuildAttribution:
     credit: int = 0  # reads earned by joins: never more reads than joins
     last_join: float = -1e9
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
+    # when the first read of the bucket's current window went out (as Discord counts windows)
+    window_opened: float | None = None
+    window_reads: int = 0  # reads that went out in that window
     # reads made since the rate limiter last asked for a wait far longer than the pacing
     # (None: none since the last escape from hikari's one-read-per-window state)
     reads_since_long_wait: int | None = None
+    # the last read was answered after its window ended: it may have reached Discord in the
+    # next window, which sets hikari's one-read-per-window state (`hold_at_window_end`)
+    straddled: bool = False
     flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
     delays: deque[tuple[datetime, float]] = field(  # (stored at, seconds after the join)
         default_factory=lambda: deque(maxlen=DELAYS_KEPT)
@@ -57,9 +65,16 @@ class GuildAttribution:
     task: asyncio.Task[None] | None = None
 
 
-def read_made(state: GuildAttribution, started: float, *, paid: bool) -> None:
+def read_made(state: GuildAttribution, started: float, interval: float, *, paid: bool) -> None:
     """A read of the invite list went out at `started` (monotonic clock): it spent the
-    bucket, and, when `paid`, one join's credit (the dashboard's reads are not the joins')."""
+    bucket, and, when `paid`, one join's credit (the dashboard's reads are not the joins').
+
+    Discord's window opens when a read reaches it and lasts BURST intervals; a read that
+    goes out that long after the one that opened it reaches Discord in the next window."""
+    opened = state.window_opened
+    if opened is None or started >= opened + BURST * interval:
+        state.window_opened, state.window_reads = started, 0
+    state.window_reads += 1
     state.last_fetch = max(state.last_fetch, started)
     state.recent_reads.append(started)
     if paid:
@@ -76,22 +91,61 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
     flight later than Discord does. Reading BURST times at the interval and then waiting that
     flight would leave one window in BURST long; the reads are spread evenly over the same
     time instead (`read_spacing`), since a long window is more likely to mix two invites'
-    joins than two short ones. Longer during a one-invite raid. Never more than BURST reads
-    within BURST intervals plus a typical flight, so the bucket is never exhausted: when it
-    is, the client holds or refuses the read."""
+    joins than two short ones. Each read's turn is counted from the start of the bucket's
+    window, so a read the service made late does not delay the rest of the window's.
+    Longer during a one-invite raid. Never more than BURST reads within BURST intervals plus
+    a typical flight, so the bucket is never exhausted: when it is, the client holds or
+    refuses the read."""
     flight = statistics.median(state.flights)
-    calm = state.calm >= CALM_AFTER
-    turn = state.last_fetch + (calm_interval if calm else read_spacing(interval, flight))
+    if state.calm >= CALM_AFTER:
+        turn = state.last_fetch + calm_interval
+    else:
+        spacing = read_spacing(interval, flight)
+        turn = state.last_fetch + spacing
+        opened = state.window_opened
+        if opened is not None and state.window_reads < BURST:
+            on_time = opened + state.window_reads * spacing
+            turn = min(turn, max(state.last_fetch + interval, on_time))
     starts = state.recent_reads
     if len(starts) == starts.maxlen:
         turn = max(turn, starts[0] + BURST * interval + flight + BUCKET_SLACK)
-    return turn
+    return turn + hold_at_window_end(state, turn, interval)
+
+
+def hold_at_window_end(state: GuildAttribution, at: float, interval: float) -> float:
+    """How long a read about to go out at `at` should wait so that it does not straddle the
+    end of the bucket's window.
+
+    A read sent in the last flight before the window ends reaches Discord in the next one,
+    while the client's limiter, which moves its window when the answer says so, still
+    counts it in the old. Its answer then tells hikari of a window it did not expect: it
+    takes the bucket for a sliding one with a single slot per window, and allows one read
+    per second until it is shown otherwise (see `deferral_wait`). Such a read waits until
+    the window has ended for both; late reads (a busy service) are what send one there."""
+    opened = state.window_opened
+    if opened is None:
+        return 0.0
+    closes = opened + BURST * interval
+    reopens = closes + statistics.median(state.flights) + BUCKET_SLACK
+    if closes - EDGE_GUARD <= at < reopens:
+        return reopens - at
+    return 0.0
 
 
 def read_spacing(interval: float, flight: float) -> float:
     """The time between reads made back to back: BURST of them per BURST intervals plus the
     flight the client's limiter adds (and a little slack), evenly."""
     return interval + (flight + BUCKET_SLACK) / BURST
+
+
+def read_answered(
+    state: GuildAttribution, started: float, answered: float, interval: float
+) -> None:
+    """A read that went out at `started` was answered at `answered` (monotonic clock): note
+    whether it may have reached Discord after the end of the window it was sent in."""
+    opened = state.window_opened
+    closes = None if opened is None else opened + BURST * interval
+    state.straddled = closes is not None and started < closes <= answered
 
 
 def deferral_wait(state: GuildAttribution, retry_after: float, interval: float) -> float:
@@ -101,14 +155,18 @@ def deferral_wait(state: GuildAttribution, retry_after: float, interval: float) 
     window (when a read reaches Discord just after the window turned). It then allows one
     read per window, each landing in a new window, which keeps it believing so. A wait far
     longer than the pacing interval may say it is in that state, or only that it counted
-    reads of the window before (then the next reads go through). Two such waits with at most
-    one read between say it is stuck: waiting one window more then lets it gain two reads,
-    and two reads in one window show it the bucket is fixed again. Records the long wait in
+    reads of the window before (then the next reads go through). It is stuck when the read
+    before was answered after its window ended (`read_answered`), or after two such waits
+    with at most one read between: waiting one window more then lets it gain two reads, and
+    two reads in one window show it the bucket is fixed again. Records the long wait in
     `state` (`read_made` counts the reads after it)."""
     if retry_after <= TRAPPED_AFTER * interval:
         return retry_after
-    stuck = state.reads_since_long_wait is not None and state.reads_since_long_wait <= 1
+    stuck = state.straddled or (
+        state.reads_since_long_wait is not None and state.reads_since_long_wait <= 1
+    )
     state.reads_since_long_wait = None if stuck else 0
+    state.straddled = False
     if stuck:
         return retry_after + BURST * interval + BUCKET_SLACK
     return retry_after

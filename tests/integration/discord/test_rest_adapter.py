@@ -9,6 +9,12 @@ import pytest
 
 from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
 from invite_tracker.domain.errors import ReadDeferred
+from invite_tracker.services.attribution_pacing import (
+    BUCKET_SLACK,
+    TRAPPED_AFTER,
+    GuildAttribution,
+    deferral_wait,
+)
 from invite_tracker.testing.fake_discord import FakeDiscord, Guild
 from tests.integration.discord.conftest import TOKEN
 
@@ -59,3 +65,36 @@ async def test_the_vanity_counter_at_once(
     assert (await adapter.vanity_url(guild.id, at_once=True)).uses == 7
     with pytest.raises(ReadDeferred):
         await adapter.vanity_url(guild.id, at_once=True)
+
+
+async def test_a_read_reaching_discord_after_the_window_turned_and_the_way_out(
+    fake: FakeDiscord, guild: Guild, adapter: HikariDiscord
+) -> None:
+    """hikari's one-read-per-window state, and the wait `deferral_wait` takes to leave it."""
+    fake.use_rate_limit_profile("invites-5-per-1s")
+    for _ in range(4):  # hikari learns the bucket: five per window
+        await adapter.guild_invites(guild.id, at_once=True)
+    # the window's fifth read is slow on its way and reaches Discord in the next window
+    fake.add_latency(1.3, route=GUILD_INVITES, count=1)
+    await adapter.guild_invites(guild.id, at_once=True)
+
+    # Discord has four reads left, but hikari takes the answer for a sliding window with one
+    # slot per window and none left now
+    with pytest.raises(ReadDeferred) as refused:
+        await adapter.guild_invites(guild.id, at_once=True)
+    state = GuildAttribution(guild_id=guild.id)
+    state.straddled = True  # what the engine notes of the slow read (`read_answered`)
+    wait = deferral_wait(state, refused.value.retry_after, 0.2)
+    assert refused.value.retry_after > TRAPPED_AFTER * 0.2
+    assert wait == pytest.approx(refused.value.retry_after + 1.0 + BUCKET_SLACK)
+
+    # one window more: hikari gains two reads, and two in one window show it a fixed bucket
+    await asyncio.sleep(wait)
+    for _ in range(2):
+        await adapter.guild_invites(guild.id, at_once=True)
+    with pytest.raises(ReadDeferred) as window_end:  # it counts that window as spent
+        await adapter.guild_invites(guild.id, at_once=True)
+    await asyncio.sleep(window_end.value.retry_after + 0.02)
+    for _ in range(5):  # from the next window on, five reads per window again
+        await adapter.guild_invites(guild.id, at_once=True)
+    assert fake.stats.rate_limited.get(GUILD_INVITES, 0) == 0

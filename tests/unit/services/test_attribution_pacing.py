@@ -19,7 +19,9 @@ from invite_tracker.services.attribution_pacing import (
     GuildAttribution,
     deferral_wait,
     delivery_margin,
+    hold_at_window_end,
     next_read_at,
+    read_answered,
     read_made,
     read_spacing,
     track_calm,
@@ -28,11 +30,10 @@ from invite_tracker.services.attribution_pacing import (
 T0 = datetime(2026, 11, 29, tzinfo=UTC)
 
 
-def state(reads: list[float], flight: float = 0.08) -> GuildAttribution:
+def state(reads: list[float], flight: float = 0.08, interval: float = 0.2) -> GuildAttribution:
     attribution = GuildAttribution(guild_id=1)
     for start in reads:
-        attribution.recent_reads.append(start)
-    attribution.last_fetch = reads[-1] if reads else -1e9
+        read_made(attribution, start, interval, paid=True)
     attribution.flights.clear()
     attribution.flights.append(flight)
     return attribution
@@ -128,20 +129,104 @@ def test_a_deferred_read_waits(
     waits = []
     for step in steps:
         if isinstance(step, str):
-            read_made(attribution, 0.0, paid=True)
+            read_made(attribution, 0.0, interval, paid=True)
             continue
         waits.append(deferral_wait(attribution, step, interval))
     assert waits == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("reads", "expected"),
+    [
+        ([10.0], [10.0]),
+        ([10.0, 10.2, 10.4, 10.6, 10.8], [10.0]),  # one window
+        ([10.0, 10.2, 10.4, 10.6, 10.8, 11.1], [11.1]),  # the sixth opens the next
+        ([10.0, 10.99], [10.0]),  # reaches Discord just before the window ends
+        ([10.0, 11.0], [11.0]),  # reaches Discord after it
+        ([10.0, 11.5, 12.0, 12.5], [12.5]),
+    ],
+)
+def test_reads_know_the_window_discord_counts_them_in(
+    reads: list[float], expected: list[float]
+) -> None:
+    assert state(reads).window_opened == pytest.approx(expected[0])
+
+
+@pytest.mark.parametrize(
+    ("at", "hold"),
+    [
+        (10.5, 0.0),
+        (10.96, 0.0),  # reaches Discord within the window, counted there by both
+        (10.98, 11.1 - 10.98),  # might reach Discord in the next window: waits it out
+        (11.05, 0.05),
+        (11.1, 0.0),  # the window has ended for the client's limiter too
+        (11.3, 0.0),
+    ],
+)
+def test_a_read_does_not_straddle_the_end_of_the_window(at: float, hold: float) -> None:
+    assert hold_at_window_end(state([10.0]), at, 0.2) == pytest.approx(hold)
+
+
+@pytest.mark.parametrize(
+    ("reads", "expected"),
+    [
+        ([10.0, 10.3], 10.5),  # late: the next catches up, never closer than the interval
+        ([10.0, 10.3, 10.5], 10.7),
+        ([10.0, 10.25, 10.48], 10.68),  # back on time
+        ([10.0, 10.3, 10.55, 10.78], 11.1),  # the fifth would straddle the window's end
+    ],
+)
+def test_late_reads_catch_up_within_the_window(reads: list[float], expected: float) -> None:
+    assert next_read_at(state(reads), 0.2, 1.0) == pytest.approx(expected)
+
+
+def test_no_read_yet_holds_nothing() -> None:
+    assert hold_at_window_end(GuildAttribution(guild_id=1), 10.99, 0.2) == 0.0  # no read yet
+
+
+@pytest.mark.parametrize(
+    ("started", "answered", "straddled"),
+    [
+        (10.88, 10.97, False),  # the fifth read of the window, answered within it
+        (10.88, 11.1, True),  # answered after the window ended: it may have reached the next
+        (11.1, 11.2, False),  # it opened the next window itself
+    ],
+)
+def test_a_read_answered_after_its_window_ended_may_have_straddled_it(
+    started: float, answered: float, straddled: bool
+) -> None:
+    attribution = state([10.0, 10.22, 10.44, 10.66, started])
+    read_answered(attribution, started, answered, 0.2)
+    assert attribution.straddled is straddled
+
+
+@pytest.mark.parametrize(
+    ("straddled", "retry_after", "expected"),
+    [
+        (True, 0.97, 0.97 + 1.0 + 0.02),  # stuck at once: one window more lets it gain two
+        (False, 0.97, 0.97),  # perhaps only the window before: wait and see
+        (True, 0.05, 0.05),  # a short wait says nothing about that state
+    ],
+)
+def test_a_long_wait_after_a_straddling_read_escapes_at_once(
+    straddled: bool, retry_after: float, expected: float
+) -> None:
+    attribution = state([10.0])
+    attribution.straddled = straddled
+    assert deferral_wait(attribution, retry_after, 0.2) == pytest.approx(expected)
+    if retry_after > 0.5:
+        assert attribution.straddled is False  # one escape per straddling read
+
+
 def test_a_raid_slows_reads_down() -> None:
     calm = state([10.0])
     calm.calm = CALM_AFTER
-    assert next_read_at(calm, 0.2, 1.0) == pytest.approx(11.0)
+    # one read a window, each opening its own: after the window has ended for both
+    assert next_read_at(calm, 0.2, 1.0) == pytest.approx(11.0 + 0.08 + 0.02)
 
 
 def test_a_raid_under_the_strict_bucket_still_respects_it() -> None:
-    calm = state([10.0, 11.0, 12.0, 13.0, 14.0])
+    calm = state([10.0, 11.0, 12.0, 13.0, 14.0], interval=1.0)
     calm.calm = CALM_AFTER
     assert next_read_at(calm, 1.0, 1.0) == pytest.approx(10.0 + 5.0 + 0.08 + 0.02)
 
