@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -77,9 +78,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         )
         await engine.resume()
         purger = asyncio.create_task(_purge_periodically(db, settings), name="retention")
+        # What exists once the service has started (modules, the app, the database engine,
+        # the Discord client) lives as long as it does: left out of the collector's full
+        # passes, which otherwise walk all of it and hold the event loop for over 100 ms,
+        # long enough to send an invite read into the rate limit's next window.
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purger

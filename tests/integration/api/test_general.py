@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import gc
+
 import httpx
 import pytest
 
-from tests.integration.api.conftest import PREFIX, Api, data_of, error_of
+from invite_tracker.api.app import create_app
+from invite_tracker.db.session import Database
+from tests.integration.api.conftest import (
+    PREFIX,
+    Api,
+    app_settings,
+    data_of,
+    error_of,
+    running_app,
+)
 
 SEED_ENDPOINTS = [
     ("get", "/"),
@@ -77,3 +88,13 @@ async def test_interactive_docs_are_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/docs")
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+
+
+async def test_what_exists_at_start_is_left_out_of_full_collections(
+    database: Database, database_url: str
+) -> None:
+    app = create_app(app_settings(database_url), database=database)
+    async for client in running_app(app):
+        assert (await client.get(f"{PREFIX}/")).status_code == 200
+        assert gc.get_freeze_count() > 0  # the start-up heap is out of the collector's passes
+    assert gc.get_freeze_count() == 0  # and collectable again once the service has stopped
