@@ -35,9 +35,13 @@ async def load_joins(
 ) -> datetime:
     """Bring in the pending joins the ledger does not hold yet (stored by this worker or
     another); returns the time up to which the ledger now knows every join stored (in this
-    process: a join still being stored is not known, so it is the earliest of those)."""
-    known_at = min([clock(), *attributor.storing])
+    process: a join still being stored is not known, so it is the earliest of those; on
+    PostgreSQL, those of other workers are waited for)."""
     async with storage.reading() as uow:
+        # Joins other workers are storing now are waited for (PostgreSQL): once they are
+        # committed, every join event stored before this moment is seen.
+        await uow.joins.wait_for_storing(attributor.guild_id)
+        known_at = min([clock(), *attributor.storing])
         # By id, not "after the last id seen": two joins stored at once can commit out of id
         # order (PostgreSQL), and the lower id would be skipped for good.
         ids = await uow.joins.pending_ids(attributor.guild_id)

@@ -66,6 +66,8 @@ async def record_join(
         )
     with engine.storing(guild_id, now):
         async with storage.unit_of_work() as uow:
+            if not is_bot:  # the guild's attributor, in any worker, waits for it to commit
+                await uow.joins.storing_for(guild_id)
             await require_enabled(uow, guild_id)
             if member_id is not None:
                 await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)

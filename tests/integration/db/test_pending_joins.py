@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,3 +42,32 @@ async def test_pending_ids_and_the_joins_of_some_of_them(
     assert [join.id for join in some] == [ids[2], ids[4], ids[5]]
     assert [join.member_id for join in some] == [102, 104, 105]
     assert none == []
+
+
+async def test_reading_the_pending_joins_waits_for_those_being_stored(
+    backend: str, database: Database
+) -> None:
+    """On PostgreSQL, `wait_for_storing` returns once every transaction storing a join of
+    the guild has ended (whatever its worker); on SQLite, with one worker, it waits for
+    nothing."""
+    async with database.unit_of_work() as storing:
+        await storing.joins.storing_for(GUILD)
+        await storing.joins.add(NewJoin(GUILD, 100, T0, JoinType.PENDING), now=T0)
+
+        async def read_pending() -> list[int]:
+            async with database.reading() as uow:
+                await uow.joins.wait_for_storing(GUILD)
+                return await uow.joins.pending_ids(GUILD)
+
+        reader = asyncio.create_task(read_pending())
+        await asyncio.sleep(0.3)
+        if backend == "sqlite":
+            assert reader.done()
+            assert await reader == []  # not committed: not seen
+        else:
+            assert not reader.done()  # waits for the storing transaction
+            async with database.reading() as other:
+                await other.joins.wait_for_storing(OTHER)  # another guild's: no wait
+        await storing.commit()
+    if backend != "sqlite":
+        assert len(await asyncio.wait_for(reader, 5.0)) == 1  # committed, then seen

@@ -354,3 +354,37 @@ async def test_a_join_committed_after_a_later_one_is_still_attributed(
     assert decided["join_type"] in ("invite", "ambiguous"), decided
     assert decided["invite_code"] in (a.code, None), decided
     assert a.code in decided["candidates"] or decided["invite_code"] == a.code, decided
+
+
+async def test_no_window_is_decided_past_a_join_another_worker_is_storing(
+    backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """A join event stored by another worker, whose transaction is still open, came in time:
+    decided without it, its window would give its invite to a join that used none."""
+    if backend == "sqlite":
+        pytest.skip("one worker on SQLite: the in-process test above covers it")
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    settings = discord_settings(
+        database_url, fake, attribution_margin_seconds=0.3, attribution_wait_seconds=0.2
+    )
+    app = create_app(settings, database=database)
+    async for client in running_app(app):
+        api = Api(client)
+        await ready(api, world)
+        used = await fake.join_via_invite(world.guild.id, (await world.user("u")).id, invite.code)
+        discovered = await fake.join_without_invite(world.guild.id, (await world.user("d")).id)
+        async with database.unit_of_work() as other_worker:  # its request storing `used`
+            await other_worker.joins.storing_for(world.guild.id)
+            stored, _ = await other_worker.joins.add_if_absent(
+                NewJoin(world.guild.id, used.user_id, used.joined_at, JoinType.PENDING),
+                now=utcnow(),
+            )
+            reported = await report(api, world, discovered)
+            await asyncio.sleep(1.0)  # the read and the margin are long past
+            assert (await joined(api, world, reported["join_id"]))["join_type"] == "pending"
+            await other_worker.commit()
+        decided = [await final(api, world, join_id) for join_id in (reported["join_id"], stored.id)]
+    # one use for two joins of one window, one of which used no invite: nobody can tell which
+    for join in decided:
+        assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None), join
+        assert sorted(join["candidates"]) == sorted(["(none)", invite.code]), join

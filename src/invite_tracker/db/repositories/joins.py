@@ -113,6 +113,23 @@ class JoinRepository:
             found.extend(_to_domain(row) for row in rows)
         return found
 
+    async def storing_for(self, guild_id: int) -> None:
+        """This transaction stores a join of the guild: on PostgreSQL, a shared transaction
+        advisory lock, which `wait_for_storing` waits out (another worker's included). On
+        SQLite (one worker) nothing: the engine's in-process `storing` covers it."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock_shared(:high, :low)"), _lock_key(guild_id)
+            )
+
+    async def wait_for_storing(self, guild_id: int) -> None:
+        """Wait until every transaction storing a join of the guild (`storing_for`) has
+        ended; those starting later wait until this transaction ends. PostgreSQL only."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(:high, :low)"), _lock_key(guild_id)
+            )
+
     async def pending_ids(self, guild_id: int) -> list[int]:
         """The ids of the guild's joins still waiting for attribution, oldest first."""
         ids = await self._session.scalars(
@@ -252,6 +269,19 @@ class JoinRepository:
 
 
 _PRESENT = text("left_at IS NULL AND member_id IS NOT NULL")
+
+
+def _lock_key(guild_id: int) -> dict[str, int]:
+    """The guild's id as the two signed 32-bit halves of an advisory lock key: a key space of
+    its own, apart from the single 64-bit keys that say which worker owns a guild."""
+    return {
+        "high": _signed32((guild_id >> 32) & 0xFFFFFFFF),
+        "low": _signed32(guild_id & 0xFFFFFFFF),
+    }
+
+
+def _signed32(value: int) -> int:
+    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def _values(join: NewJoin, now: datetime) -> dict[str, Any]:
