@@ -17,7 +17,7 @@ BURST = 5
 """Reads allowed back to back: Discord's invite-list bucket is 5 per window."""
 BUCKET_SLACK = 0.02
 EDGE_GUARD = 0.03
-"""Seconds before the bucket's window ends from which a read may reach Discord in the next."""
+"""Seconds before a window ends for Discord from which a read is held: flights vary that much."""
 CALM_AFTER = 5
 """Windows in a row that saw several joins through one and the same invite (a raid)."""
 TRAPPED_AFTER = 2.5
@@ -116,12 +116,15 @@ def hold_at_window_end(state: GuildAttribution, at: float, interval: float) -> f
     """How long a read about to go out at `at` should wait so that it does not straddle the
     end of the bucket's window.
 
-    A read sent in the last flight before the window ends reaches Discord in the next one,
-    while the client's limiter, which moves its window when the answer says so, still
-    counts it in the old. Its answer then tells hikari of a window it did not expect: it
-    takes the bucket for a sliding one with a single slot per window, and allows one read
-    per second until it is shown otherwise (see `deferral_wait`). Such a read waits until
-    the window has ended for both; late reads (a busy service) are what send one there."""
+    Discord counts a read in the window it reaches Discord in, and its window ends BURST
+    intervals after the window's first read was sent (`closes`, reckoned from the time it
+    left, since flights are alike). The client's limiter (hikari) ends the window when
+    Discord's answer says, a flight later. A read sent within that flight reaches Discord
+    in the next window while hikari still counts it in the old; its answer then tells hikari
+    of a window it did not expect, and hikari takes the bucket for a sliding one with a
+    single slot per window, allowing one read per second until shown otherwise (see
+    `deferral_wait`). Such a read waits until the window has ended for both. Late reads (a
+    busy service) are what send one there."""
     opened = state.window_opened
     if opened is None:
         return 0.0
