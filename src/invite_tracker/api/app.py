@@ -36,7 +36,8 @@ from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
 from invite_tracker.domain.errors import BadRequest, NotFound
 from invite_tracker.logging import configure_logging
 from invite_tracker.services.announcer import Announcer
-from invite_tracker.services.attribution import AttributionEngine, EngineConfig
+from invite_tracker.services.attribution import AttributionEngine
+from invite_tracker.services.attribution_pacing import EngineConfig
 from invite_tracker.services.discord_cache import CachedDiscord
 from invite_tracker.services.retention import purge_expired
 from invite_tracker.settings import Settings

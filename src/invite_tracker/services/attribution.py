@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -32,6 +31,8 @@ from invite_tracker.services.attribution_loading import (
     load_joins,
 )
 from invite_tracker.services.attribution_pacing import (
+    EngineConfig,
+    EngineStats,
     GuildAttribution,
     deferral_wait,
     hold_at_window_end,
@@ -45,29 +46,6 @@ from invite_tracker.services.attribution_store import decide_all_unknown, store_
 from invite_tracker.services.ports import Storage
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """How the engine paces itself and how long it waits."""
-
-    answer_wait: float = 2.0  # an HTTP answer waits this long before saying `pending`
-    delivery_margin: float = 0.75  # how late a join event may arrive after the join
-    fetch_interval: float = 0.2  # shortest time between two invite fetches of a guild
-    calm_interval: float = 1.0  # between fetches while only one invite is being used
-    retry_backoff: float = 1.0  # first wait after Discord failed, doubling up to 30 s
-    active_seconds: float = 1.0  # keep reading this long after the last join event
-    owner_poll: float = 0.1  # how often a worker that is not the owner looks again
-
-
-@dataclass(slots=True)
-class EngineStats:
-    """Counters the simulator and benchmarks read."""
-
-    fetches: int = 0
-    fetch_failures: int = 0
-    deferred_reads: int = 0  # reads the rate limiter would have held, made later instead
-    decisions: int = 0
 
 
 class AttributionEngine:

@@ -1,4 +1,5 @@
-"""The state of one guild's attribution, and the pure rules for when to read its invites."""
+"""How the engine is configured, the state of one guild's attribution, and the pure rules for
+when to read its invites."""
 
 from __future__ import annotations
 
@@ -29,6 +30,29 @@ MAX_MARGIN = 5.0
 DELAYS_KEPT = 200
 DELAYS_FOR = timedelta(minutes=5)
 """How long a slow event keeps the margin stretched."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """How the engine paces itself and how long it waits."""
+
+    answer_wait: float = 2.0  # an HTTP answer waits this long before saying `pending`
+    delivery_margin: float = 0.75  # how late a join event may arrive after the join
+    fetch_interval: float = 0.2  # shortest time between two invite fetches of a guild
+    calm_interval: float = 1.0  # between fetches while only one invite is being used
+    retry_backoff: float = 1.0  # first wait after Discord failed, doubling up to 30 s
+    active_seconds: float = 1.0  # keep reading this long after the last join event
+    owner_poll: float = 0.1  # how often a worker that is not the owner looks again
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """Counters the simulator and benchmarks read."""
+
+    fetches: int = 0
+    fetch_failures: int = 0
+    deferred_reads: int = 0  # reads the rate limiter would have held, made later instead
+    decisions: int = 0
 
 
 @dataclass(slots=True)

@@ -10,12 +10,13 @@ import pytest
 
 from invite_tracker.domain.evidence import InviteCount, Snapshot
 from invite_tracker.services.announcer import Announcer
-from invite_tracker.services.attribution import AttributionEngine, EngineConfig
+from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.services.attribution_pacing import (
     BUCKET_SLACK,
     BURST,
     CALM_AFTER,
     MAX_MARGIN,
+    EngineConfig,
     GuildAttribution,
     deferral_wait,
     delivery_margin,
