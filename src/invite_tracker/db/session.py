@@ -19,6 +19,7 @@ from invite_tracker.db.repositories import (
     SettingsRepository,
     SnapshotRepository,
 )
+from invite_tracker.db.types import signed
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -120,7 +121,7 @@ class Database:
         if self.dialect != "postgresql":
             yield True
             return
-        key = guild_id - 2**64 if guild_id >= 2**63 else guild_id
+        key = signed(guild_id, 64)
         async with self.engine.connect() as connection:
             # A session lock outlives a transaction: if anything interrupts us (cancellation
             # included), the connection is discarded rather than pooled, which releases it.

@@ -7,8 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
-_TWO_63 = 2**63
 _TWO_64 = 2**64
+
+
+def signed(value: int, bits: int) -> int:
+    """An unsigned `bits`-bit integer as the signed one with the same bits (two's complement)."""
+    return value - (1 << bits) if value >= 1 << (bits - 1) else value
 
 
 class Snowflake(TypeDecorator[int]):
@@ -25,7 +29,7 @@ class Snowflake(TypeDecorator[int]):
     def process_bind_param(self, value: int | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
-        return value - _TWO_64 if value >= _TWO_63 else value
+        return signed(value, 64)
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> int | None:
         if value is None:

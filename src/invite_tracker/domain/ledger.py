@@ -213,6 +213,7 @@ class Ledger:
             SegmentWindow(w.ranges, count) for w, count in zip(segment, definite, strict=True)
         ]
         linked = previous is not None and bool(edge)
+        shift = 1 if linked else 0  # where this segment's first window is in `windows`
         if linked:
             assert previous is not None
             # The decided window before the baseline joins the segment, linked by the joins
@@ -232,7 +233,7 @@ class Ledger:
                 SegmentWindow(deleted_out_of_band(window.ranges), window.joins)
                 for window in windows
             ]
-            segment[0].ranges = windows[1 if linked else 0].ranges
+            segment[0].ranges = windows[shift].ranges
             relaxed = False
         waiting_until = self._windows[end].after.sent_at + self.patience
         if relaxed and now < waiting_until:
@@ -243,7 +244,6 @@ class Ledger:
             return None
         self._waiting_until = None
         answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)
-        shift = 1 if linked else 0
         decisions = []
         inviters = segment[0].inviters
         if shift and previous is not None:

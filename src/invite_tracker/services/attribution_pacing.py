@@ -95,8 +95,8 @@ def read_made(state: GuildAttribution, started: float, interval: float, *, paid:
 
     Discord's window opens when a read reaches it and lasts BURST intervals; a read that
     goes out that long after the one that opened it reaches Discord in the next window."""
-    opened = state.window_opened
-    if opened is None or started >= opened + BURST * interval:
+    closes = window_closes(state, interval)
+    if closes is None or started >= closes:
         state.window_opened, state.window_reads = started, 0
     state.window_reads += 1
     state.last_fetch = max(state.last_fetch, started)
@@ -149,10 +149,9 @@ def hold_at_window_end(state: GuildAttribution, at: float, interval: float) -> f
     single slot per window, allowing one read per second until shown otherwise (see
     `deferral_wait`). Such a read waits until the window has ended for both. Late reads (a
     busy service) are what send one there."""
-    opened = state.window_opened
-    if opened is None:
+    closes = window_closes(state, interval)
+    if closes is None:
         return 0.0
-    closes = opened + BURST * interval
     reopens = closes + statistics.median(state.flights) + BUCKET_SLACK
     if closes - EDGE_GUARD <= at < reopens:
         return reopens - at
@@ -170,9 +169,14 @@ def read_answered(
 ) -> None:
     """A read that went out at `started` was answered at `answered` (monotonic clock): note
     whether it may have reached Discord after the end of the window it was sent in."""
-    opened = state.window_opened
-    closes = None if opened is None else opened + BURST * interval
+    closes = window_closes(state, interval)
     state.straddled = closes is not None and started < closes <= answered
+
+
+def window_closes(state: GuildAttribution, interval: float) -> float | None:
+    """From when (monotonic clock) a read reaches Discord after the end of the bucket's
+    current window: BURST intervals after its first read went out (None: no read yet)."""
+    return None if state.window_opened is None else state.window_opened + BURST * interval
 
 
 def deferral_wait(state: GuildAttribution, retry_after: float, interval: float) -> float:

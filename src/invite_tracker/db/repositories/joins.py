@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invite_tracker.db.models import JoinRow
 from invite_tracker.db.repositories._dialect import affected, count_where, insert_for
+from invite_tracker.db.types import signed
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import Attribution, JoinRecord, NewJoin
 
@@ -117,17 +118,18 @@ class JoinRepository:
         """This transaction stores a join of the guild: on PostgreSQL, a shared transaction
         advisory lock, which `wait_for_storing` waits out (another worker's included). On
         SQLite (one worker) nothing: the engine's in-process `storing` covers it."""
-        if self._session.get_bind().dialect.name == "postgresql":
-            await self._session.execute(
-                text("SELECT pg_advisory_xact_lock_shared(:high, :low)"), _lock_key(guild_id)
-            )
+        await self._storing_lock("pg_advisory_xact_lock_shared", guild_id)
 
     async def wait_for_storing(self, guild_id: int) -> None:
         """Wait until every transaction storing a join of the guild (`storing_for`) has
         ended; those starting later wait until this transaction ends. PostgreSQL only."""
+        await self._storing_lock("pg_advisory_xact_lock", guild_id)
+
+    async def _storing_lock(self, function: str, guild_id: int) -> None:
+        """Take the guild's storing lock (shared or exclusive) until this transaction ends."""
         if self._session.get_bind().dialect.name == "postgresql":
             await self._session.execute(
-                text("SELECT pg_advisory_xact_lock(:high, :low)"), _lock_key(guild_id)
+                text(f"SELECT {function}(:high, :low)"), _lock_key(guild_id)
             )
 
     async def pending_ids(self, guild_id: int) -> list[int]:
@@ -275,13 +277,9 @@ def _lock_key(guild_id: int) -> dict[str, int]:
     """The guild's id as the two signed 32-bit halves of an advisory lock key: a key space of
     its own, apart from the single 64-bit keys that say which worker owns a guild."""
     return {
-        "high": _signed32((guild_id >> 32) & 0xFFFFFFFF),
-        "low": _signed32(guild_id & 0xFFFFFFFF),
+        "high": signed(guild_id >> 32 & 0xFFFFFFFF, 32),
+        "low": signed(guild_id & 0xFFFFFFFF, 32),
     }
-
-
-def _signed32(value: int) -> int:
-    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def _values(join: NewJoin, now: datetime) -> dict[str, Any]:
