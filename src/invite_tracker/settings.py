@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     invite_fetch_interval_seconds: float = Field(
         0.2, gt=0, description="Shortest time between two invite fetches of one guild."
     )
+    discord_clock_tolerance_seconds: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="How far the instant Discord's rate-limit headers give for an invite "
+        "read is trusted, each side, when placing joins before or after it.",
+    )
     retention_days: int = Field(
         31, ge=0, description="Days of join and leave records kept; 0 keeps everything."
     )

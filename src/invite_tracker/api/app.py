@@ -152,6 +152,7 @@ def _engine_config(settings: Settings) -> EngineConfig:
         delivery_margin=settings.attribution_margin_seconds,
         fetch_interval=settings.invite_fetch_interval_seconds,
         calm_interval=max(1.0, settings.invite_fetch_interval_seconds),
+        clock_tolerance=settings.discord_clock_tolerance_seconds,
     )
 
 

@@ -182,6 +182,9 @@ class GuildSnapshotRow(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # when Discord counted the read, by its own clock (null: somewhere in the flight)
+    counted_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    counted_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     vanity_code: Mapped[str | None] = mapped_column(String(32))
     vanity_uses: Mapped[int | None] = mapped_column(Integer)
     invites: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: code -> counts

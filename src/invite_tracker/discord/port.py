@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
@@ -22,11 +22,22 @@ class InviteOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class InviteList:
+    """The guild's invites, and when Discord counted the read by its own clock (None when its
+    answer did not say)."""
+
+    reports: tuple[InviteReport, ...]
+    counted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class VanityUrl:
-    """The guild's vanity code (None without one) and its use counter."""
+    """The guild's vanity code (None without one) and its use counter (`counted_at` as for
+    `InviteList`)."""
 
     code: str | None
     uses: int
+    counted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +56,7 @@ class DiscordPort(Protocol):
     (unreachable, failing, timing out, rate limited for too long, or the token is refused).
     """
 
-    async def guild_invites(
-        self, guild_id: int, *, at_once: bool = False
-    ) -> Sequence[InviteReport]:
+    async def guild_invites(self, guild_id: int, *, at_once: bool = False) -> InviteList:
         """Every invite of the guild with its `uses` (needs MANAGE_GUILD).
 
         `at_once`: raise `ReadDeferred` instead of waiting when the rate limit would hold

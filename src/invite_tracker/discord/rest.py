@@ -6,22 +6,30 @@ backoff. This adapter bounds it: each attempt has a timeout, a rate-limit wait l
 `max_rate_limit` fails at once, and the whole call, retries included, has a total budget.
 Reads asked to go out at once (the attributor's) are never held: they fail with
 `ReadDeferred` and its wait instead, so the caller can wait and stamp the read when it leaves.
+
+The invite list and vanity reads also say when Discord counted them, by Discord's own clock:
+every answer's rate-limit headers hold it (`X-RateLimit-Reset`, the epoch instant the bucket
+resets, less `X-RateLimit-Reset-After`, the seconds until then). hikari parses those headers
+for its buckets; `_DiscordClock`, its bucket manager with an ear, hears them too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import hikari
 import structlog
+from hikari.impl import buckets
+from hikari.internal import routes
 
 from invite_tracker.discord import convert
 from invite_tracker.discord.errors import translate
-from invite_tracker.discord.port import InteractionTarget, InviteOptions, VanityUrl
+from invite_tracker.discord.port import InteractionTarget, InviteList, InviteOptions, VanityUrl
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
 from invite_tracker.domain.errors import InviteTrackerError, ReadDeferred, Unprocessable
 from invite_tracker.domain.invites import InviteReport
@@ -45,6 +53,73 @@ AT_ONCE_TOLERANCE = 0.02
 """Seconds a read asked to go out at once may still be held by the rate limiter."""
 
 
+class _DiscordClock(buckets.RESTBucketManager):
+    """hikari's bucket manager, also noting when Discord counted the answers it is listened
+    to for (by their compiled route, e.g. `GET /guilds/1/invites`)."""
+
+    __slots__ = ("_listeners",)
+
+    def __init__(self, max_rate_limit: float) -> None:
+        super().__init__(max_rate_limit)
+        self._listeners: dict[str, list[list[float]]] = {}
+
+    @contextlib.contextmanager
+    def listen(self, route: str) -> Iterator[list[float]]:
+        """Collect Discord's instant (epoch seconds) of every answer on `route` meanwhile."""
+        heard: list[float] = []
+        self._listeners.setdefault(route, []).append(heard)
+        try:
+            yield heard
+        finally:
+            left = [other for other in self._listeners[route] if other is not heard]
+            if left:
+                self._listeners[route] = left
+            else:
+                del self._listeners[route]
+
+    def update_rate_limits(
+        self,
+        compiled_route: routes.CompiledRoute,
+        authentication: str | None,
+        bucket_header: str,
+        remaining_header: int,
+        limit_header: int,
+        reset_at: float,
+        reset_after: float,
+    ) -> None:
+        super().update_rate_limits(
+            compiled_route=compiled_route,
+            authentication=authentication,
+            bucket_header=bucket_header,
+            remaining_header=remaining_header,
+            limit_header=limit_header,
+            reset_at=reset_at,
+            reset_after=reset_after,
+        )
+        for heard in self._listeners.get(str(compiled_route), ()):
+            heard.append(reset_at - reset_after)
+
+
+def counted_at(heard: Sequence[float]) -> datetime.datetime | None:
+    """Discord's instant for one read: None unless exactly one answer was heard (a retry, or
+    another read of the same route meanwhile, leaves it open which answer was this one's)."""
+    if len(heard) != 1 or heard[0] <= 0:
+        return None
+    return datetime.datetime.fromtimestamp(heard[0], datetime.UTC)
+
+
+def _listen_to(app: hikari.RESTApp, max_rate_limit: float) -> _DiscordClock | None:
+    """Give the app (before it starts) a bucket manager that hears Discord's clock. It is
+    hikari's own private slot: should a hikari release move it, reads are stamped by their
+    flight alone, as they were before, and a warning says so."""
+    if not isinstance(getattr(app, "_bucket_manager", None), buckets.RESTBucketManager):
+        log.warning("discord_clock_unavailable", reason="hikari's bucket manager moved")
+        return None
+    clock = _DiscordClock(max_rate_limit)
+    app._bucket_manager = clock  # hikari has no public way in: see the docstring
+    return clock
+
+
 class HikariDiscord:
     """`DiscordPort` over started hikari RESTApps and their bot-token clients.
 
@@ -59,11 +134,13 @@ class HikariDiscord:
         client: hikari.api.RESTClient,
         at_once: hikari.api.RESTClient,
         limits: DiscordLimits,
+        clock: _DiscordClock | None = None,
     ):
         self._apps = apps
         self._client = client
         self._at_once = at_once
         self._limits = limits
+        self._clock = clock
 
     @classmethod
     async def connect(cls, base_url: str, token: str, limits: DiscordLimits) -> HikariDiscord:
@@ -73,6 +150,7 @@ class HikariDiscord:
         )
         apps: list[hikari.RESTApp] = []
         clients: list[hikari.api.RESTClient] = []
+        clock: _DiscordClock | None = None
         for max_wait in (limits.max_rate_limit_wait, AT_ONCE_TOLERANCE):
             app = hikari.RESTApp(
                 url=base_url,
@@ -80,12 +158,14 @@ class HikariDiscord:
                 max_rate_limit=max_wait,
                 max_retries=limits.max_retries,
             )
+            if max_wait == AT_ONCE_TOLERANCE:
+                clock = _listen_to(app, max_wait)
             await app.start()
             client = app.acquire(token, hikari.TokenType.BOT)
             client.start()
             apps.append(app)
             clients.append(client)
-        return cls(apps, clients[0], clients[1], limits)
+        return cls(apps, clients[0], clients[1], limits, clock)
 
     async def close(self) -> None:
         """Close the clients and their HTTP sessions."""
@@ -138,28 +218,33 @@ class HikariDiscord:
                     raise self._failed(action, refused) from deferred
                 await asyncio.sleep(wait)
 
-    async def guild_invites(
-        self, guild_id: int, *, at_once: bool = False
-    ) -> Sequence[InviteReport]:
-        invites = await self._read(
-            "list the guild's invites",
-            lambda: self._at_once.fetch_guild_invites(guild_id),
-            at_once=at_once,
-        )
+    async def guild_invites(self, guild_id: int, *, at_once: bool = False) -> InviteList:
+        with self._listening(f"GET /guilds/{guild_id}/invites") as heard:
+            invites = await self._read(
+                "list the guild's invites",
+                lambda: self._at_once.fetch_guild_invites(guild_id),
+                at_once=at_once,
+            )
         if invites and not isinstance(invites[0], hikari.InviteWithMetadata):
             raise Unprocessable(
                 "Discord lists the guild's invites without their use counts: "
                 "the bot needs the MANAGE_GUILD permission"
             )
-        return [convert.invite(item) for item in invites]
+        return InviteList(tuple(convert.invite(item) for item in invites), counted_at(heard))
 
     async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
-        vanity = await self._read(
-            "read the vanity URL",
-            lambda: self._at_once.fetch_vanity_url(guild_id),
-            at_once=at_once,
-        )
-        return VanityUrl(code=vanity.code or None, uses=vanity.uses)
+        with self._listening(f"GET /guilds/{guild_id}/vanity-url") as heard:
+            vanity = await self._read(
+                "read the vanity URL",
+                lambda: self._at_once.fetch_vanity_url(guild_id),
+                at_once=at_once,
+            )
+        return VanityUrl(code=vanity.code or None, uses=vanity.uses, counted_at=counted_at(heard))
+
+    def _listening(self, route: str) -> contextlib.AbstractContextManager[list[float]]:
+        if self._clock is None:
+            return contextlib.nullcontext([])
+        return self._clock.listen(route)
 
     async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:
         created = await self._call(

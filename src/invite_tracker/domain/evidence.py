@@ -21,9 +21,9 @@ single-use invite created and used up between two fetches is not lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 UNLIMITED = 10**9
 VANITY = "(vanity)"
@@ -45,14 +45,39 @@ class InviteCount:
 class Snapshot:
     """The guild's invites and vanity counter, read by one request.
 
-    Discord answered at some instant between `sent_at` and `received_at`; a join inside that
-    interval may or may not be counted by this snapshot.
+    Discord counted the read at some instant between `counted_after` and `counted_before`; a
+    join inside that interval may or may not be counted by this snapshot. Without `counted`
+    (Discord's own clock when it answered, see `counted_span`) that is the whole flight, from
+    `sent_at` to `received_at` (this service's clock, which also paces the reads).
     """
 
     sent_at: datetime
     received_at: datetime
     invites: Mapping[str, InviteCount] = field(default_factory=dict)
     vanity_uses: int | None = None
+    counted: tuple[datetime, datetime] | None = None
+
+    @property
+    def counted_after(self) -> datetime:
+        """No join after this instant is counted by the snapshot."""
+        return self.sent_at if self.counted is None else self.counted[0]
+
+    @property
+    def counted_before(self) -> datetime:
+        """Every join before this instant is counted by the snapshot."""
+        return self.received_at if self.counted is None else self.counted[1]
+
+
+def counted_span(
+    instants: Sequence[datetime | None], tolerance: timedelta
+) -> tuple[datetime, datetime] | None:
+    """When Discord counted a snapshot's reads, by its own clock: from the earliest to the
+    latest of the reads' instants, widened by `tolerance` each side (Discord's clocks are not
+    one). None when a read's instant is unknown: the snapshot then spans its whole flight."""
+    known = [instant for instant in instants if instant is not None]
+    if not known or len(known) < len(instants):
+        return None
+    return min(known) - tolerance, max(known) + tolerance
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +117,7 @@ def uses_between(
         remaining = previous.max_uses - previous.uses if previous.max_uses else UNLIMITED
         if remaining <= 0:
             continue
-        expired = previous.expires_at is not None and previous.expires_at <= after.sent_at
+        expired = previous.expires_at is not None and previous.expires_at <= after.counted_before
         used_up = previous.max_uses > 0 and not expired and code not in deleted_by_staff
         ranges[code] = (
             UseRange(remaining, remaining, gone=True) if used_up else UseRange(0, remaining)
@@ -115,9 +140,4 @@ def with_created(snapshot: Snapshot, created: Mapping[str, InviteCount]) -> Snap
     added = {code: invite for code, invite in created.items() if code not in snapshot.invites}
     if not added:
         return snapshot
-    return Snapshot(
-        sent_at=snapshot.sent_at,
-        received_at=snapshot.received_at,
-        invites={**snapshot.invites, **added},
-        vanity_uses=snapshot.vanity_uses,
-    )
+    return replace(snapshot, invites={**snapshot.invites, **added})

@@ -2,8 +2,9 @@
 
 Snapshots cut time into windows. A join belongs to the window its `joined_at` (Discord's own
 timestamp, so a late or reordered event still lands in the right place) falls in; a join made
-while a snapshot was being read may be on either side of it, which links the two windows into
-one segment solved together. A window is decided once it is closed by a snapshot and the
+while Discord may have been counting a snapshot (its whole flight, or a few milliseconds when
+Discord's clock says when it answered) may be on either side of it, which links the two windows
+into one segment solved together. A window is decided once it is closed by a snapshot and the
 margin for late join events has passed since, so every join of it is known (a window whose
 uses outnumber the join events seen waits longer for them, up to `patience`, unless the uses
 without a join are those of limited invites that vanished: then staff deleted them through
@@ -108,7 +109,7 @@ class Ledger:
 
     def needs_snapshot(self) -> bool:
         """True while some join happened after the latest snapshot was requested."""
-        latest = self.latest.sent_at
+        latest = self.latest.counted_after
         return any(joined_at >= latest for joined_at in self._joins.values())
 
     def observe(self, snapshot: Snapshot) -> None:
@@ -137,9 +138,9 @@ class Ledger:
         """(window index, on the boundary after it) for a join among the open windows."""
         for index in range(count):
             window = self._windows[index]
-            if joined_at < window.after.sent_at:
+            if joined_at < window.after.counted_after:
                 return index, False
-            if joined_at < window.after.received_at:
+            if joined_at < window.after.counted_before:
                 return index, True
         return None
 
@@ -161,9 +162,10 @@ class Ledger:
         return deadline
 
     def _deadline(self, end: int) -> datetime:
-        """The joins of windows up to `end` were made before its read: their events are in
-        a margin after it."""
-        return self._windows[end].after.sent_at + self.margin
+        """The joins of windows up to `end` were made before its read was counted: their
+        events are in a margin after that (the margin is measured from `joined_at`, Discord's
+        clock, to when the event was stored, so the two clocks' difference is in it)."""
+        return self._windows[end].after.counted_after + self.margin
 
     def _segment_end(self) -> int | None:
         """The last window the oldest one is solved with; None while a read is missing."""
@@ -173,7 +175,9 @@ class Ledger:
         return None
 
     def _in_flight(self, snapshot: Snapshot) -> bool:
-        return any(snapshot.sent_at <= at < snapshot.received_at for at in self._joins.values())
+        return any(
+            snapshot.counted_after <= at < snapshot.counted_before for at in self._joins.values()
+        )
 
     def _settle_first_segment(self, now: datetime) -> list[Decision] | None:
         end = self._segment_end()
@@ -186,7 +190,7 @@ class Ledger:
         placed: dict[Hashable, tuple[int, bool]] = {}
         edge: list[Hashable] = []
         for key, joined_at in self._joins.items():
-            if previous is not None and joined_at < self.baseline.received_at:
+            if previous is not None and joined_at < self.baseline.counted_before:
                 edge.append(key)  # made while the baseline was read: maybe counted there
                 continue
             spot = self._place(joined_at, len(self._windows))
@@ -286,7 +290,7 @@ class Ledger:
         """Joins that belong before the baseline: in a decided window, or before any."""
         decisions = []
         for key, joined_at in list(self._joins.items()):
-            if joined_at >= self.baseline.sent_at:
+            if joined_at >= self.baseline.counted_after:
                 continue
             del self._joins[key]
             settled = _settled_window(self._settled, joined_at)
@@ -312,9 +316,9 @@ class Ledger:
 
 def _settled_window(settled: Iterable[_Settled], joined_at: datetime) -> _Settled | None:
     ordered = sorted(settled, key=lambda item: item.window.after.sent_at)
-    ends = [item.window.after.received_at for item in ordered]
+    ends = [item.window.after.counted_before for item in ordered]
     index = bisect.bisect_right(ends, joined_at)
-    if index < len(ordered) and ordered[index].window.before.received_at <= joined_at:
+    if index < len(ordered) and ordered[index].window.before.counted_before <= joined_at:
         return ordered[index]
     return None
 

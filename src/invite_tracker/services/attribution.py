@@ -20,7 +20,7 @@ import structlog
 
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
-from invite_tracker.domain.evidence import Snapshot
+from invite_tracker.domain.evidence import Snapshot, counted_span
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision, Ledger
@@ -355,10 +355,20 @@ class AttributionEngine:
             read_made(attributor, started, self._config.fetch_interval, paid=True)
             read_answered(attributor, started, time.monotonic(), self._config.fetch_interval)
             self.stats.fetches += 1
-        reports = invites.result()  # raises what the read raised
-        vanity_uses = vanity.result().uses if vanity is not None else None
-        attributor.reports = list(reports)
-        snapshot = Snapshot(sent_at, self._clock(), invite_counts(reports), vanity_uses)
+        listed = invites.result()  # raises what the read raised
+        counted = vanity.result() if vanity is not None else None
+        attributor.reports = list(listed.reports)
+        span = counted_span(
+            [listed.counted_at, *([counted.counted_at] if counted is not None else [])],
+            timedelta(seconds=self._config.clock_tolerance),
+        )
+        snapshot = Snapshot(
+            sent_at,
+            self._clock(),
+            invite_counts(listed.reports),
+            counted.uses if counted is not None else None,
+            span,
+        )
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
         if ledger is not None:
             track_calm(attributor, ledger.latest, snapshot)

@@ -43,6 +43,7 @@ class EngineConfig:
     retry_backoff: float = 1.0  # first wait after Discord failed, doubling up to 30 s
     active_seconds: float = 1.0  # keep reading this long after the last join event
     owner_poll: float = 0.1  # how often a worker that is not the owner looks again
+    clock_tolerance: float = 0.01  # how far Discord's instant of a read is trusted, each side
 
 
 @dataclass(slots=True)

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
-from invite_tracker.discord.port import DiscordPort, InteractionTarget, InviteOptions, VanityUrl
+from invite_tracker.discord.port import (
+    DiscordPort,
+    InteractionTarget,
+    InviteList,
+    InviteOptions,
+    VanityUrl,
+)
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
@@ -71,9 +77,7 @@ class CachedDiscord:
     async def channel(self, channel_id: int) -> ChannelInfo:
         return await self._cached(("channel", channel_id), lambda: self.port.channel(channel_id))
 
-    async def guild_invites(
-        self, guild_id: int, *, at_once: bool = False
-    ) -> Sequence[InviteReport]:
+    async def guild_invites(self, guild_id: int, *, at_once: bool = False) -> InviteList:
         return await self.port.guild_invites(guild_id, at_once=at_once)
 
     async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:

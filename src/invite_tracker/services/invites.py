@@ -149,7 +149,7 @@ async def invite_links(
         stored = await uow.invites.list_for_guild(guild_id)
         return InviteLinks(stored, "stored", "Discord is not configured")
     try:
-        current = await discord.guild_invites(guild_id)
+        current = (await discord.guild_invites(guild_id)).reports
     except (DiscordUnavailable, Unprocessable) as exc:
         stored = await uow.invites.list_for_guild(guild_id)
         return InviteLinks(stored, "stored", exc.message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -65,6 +66,39 @@ async def test_the_vanity_counter_at_once(
     assert (await adapter.vanity_url(guild.id, at_once=True)).uses == 7
     with pytest.raises(ReadDeferred):
         await adapter.vanity_url(guild.id, at_once=True)
+
+
+async def test_reads_say_when_discord_counted_them_by_discords_clock(
+    fake: FakeDiscord, guild: Guild, adapter: HikariDiscord
+) -> None:
+    await fake.set_vanity(guild.id, "husqy", uses=2)
+    await fake.advance_clock(3600)  # Discord's clock is an hour ahead of ours
+    fake.add_latency(0.08)
+    sent = datetime.now(UTC) + timedelta(hours=1)
+    listed, vanity = await asyncio.gather(
+        adapter.guild_invites(guild.id, at_once=True), adapter.vanity_url(guild.id, at_once=True)
+    )
+    received = datetime.now(UTC) + timedelta(hours=1)
+    (read,) = fake.world.guild(guild.id).invite_list_reads
+    assert listed.counted_at is not None
+    assert vanity.counted_at is not None
+    # the rate-limit headers have milliseconds: the instant the fake read its invites for us
+    assert abs((listed.counted_at - read).total_seconds()) < 0.003
+    # late in the flight, as this fake answers after its latency; by Discord's clock
+    assert sent + timedelta(milliseconds=70) < listed.counted_at <= received
+    assert sent + timedelta(milliseconds=70) < vanity.counted_at <= received
+
+
+async def test_a_read_not_alone_on_its_route_does_not_say_when_it_was_counted(
+    fake: FakeDiscord, guild: Guild, adapter: HikariDiscord
+) -> None:
+    fake.add_latency(0.1)
+    slow = asyncio.ensure_future(adapter.guild_invites(guild.id))  # the dashboard's, say
+    await asyncio.sleep(0.01)
+    listed = await adapter.guild_invites(guild.id, at_once=True)
+    await slow
+    # two answers came while it waited: which one was its own cannot be told
+    assert listed.counted_at is None
 
 
 async def test_a_read_reaching_discord_after_the_window_turned_and_the_way_out(

@@ -12,6 +12,7 @@ from invite_tracker.domain.evidence import (
     InviteCount,
     Snapshot,
     UseRange,
+    counted_span,
     deleted_out_of_band,
     uses_between,
     with_created,
@@ -45,6 +46,21 @@ def snap(at: datetime, *invites: InviteCount, vanity: int | None = None) -> Snap
         # gone after expiring: maybe used first
         ([InviteCount("e", 0, max_uses=3, expires_at=T0)], [], (), {"e": UseRange(0, 3)}),
         ([InviteCount("e", 0, expires_at=T0)], [], (), {"e": UseRange(0, UNLIMITED)}),
+        # expiring while the read was in flight (T1 .. T1 + 80 ms): it may have expired before
+        # Discord counted the read, so its vanishing does not say it was used up
+        (
+            [InviteCount("e", 0, max_uses=1, expires_at=T1 + timedelta(milliseconds=50))],
+            [],
+            (),
+            {"e": UseRange(0, 1)},
+        ),
+        # expiring after the read answered: it vanished for another reason, its last use
+        (
+            [InviteCount("e", 0, max_uses=1, expires_at=T1 + timedelta(milliseconds=90))],
+            [],
+            (),
+            {"e": UseRange(1, 1, gone=True)},
+        ),
         # gone, unlimited and not expired: deleted, maybe used first
         ([InviteCount("u", 7)], [], (), {"u": UseRange(0, UNLIMITED)}),
         # gone already full (cannot happen in Discord): no evidence
@@ -95,3 +111,48 @@ def test_created_does_not_override_what_a_snapshot_saw() -> None:
     base = snap(T0, InviteCount("a", 4))
     assert with_created(base, {"a": InviteCount("a", 0)}).invites["a"].uses == 4
     assert with_created(base, {}) is base
+
+
+MS = timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize(
+    ("instants", "expected"),
+    [
+        # one read (the invite list): its instant, 10 ms each side
+        ([T0], (T0 - 10 * MS, T0 + 10 * MS)),
+        # the invite list and the vanity counter: from the earlier to the later, widened
+        ([T0 + 3 * MS, T0], (T0 - 10 * MS, T0 + 13 * MS)),
+        # one of the two did not say: the whole flight it is
+        ([T0, None], None),
+        ([None], None),
+        ([], None),
+    ],
+)
+def test_counted_span(
+    instants: list[datetime | None], expected: tuple[datetime, datetime] | None
+) -> None:
+    assert counted_span(instants, 10 * MS) == expected
+
+
+@pytest.mark.parametrize(
+    ("counted", "after", "before"),
+    [
+        # Discord said when it counted the read: that, not the flight
+        ((T0 + 40 * MS, T0 + 50 * MS), T0 + 40 * MS, T0 + 50 * MS),
+        # it did not: any time between sending and receiving
+        (None, T0, T0 + 80 * MS),
+    ],
+)
+def test_a_snapshot_is_counted_within_its_span_or_its_flight(
+    counted: tuple[datetime, datetime] | None, after: datetime, before: datetime
+) -> None:
+    snapshot = Snapshot(T0, T0 + 80 * MS, counted=counted)
+    assert (snapshot.counted_after, snapshot.counted_before) == (after, before)
+
+
+def test_created_invites_keep_the_span_discord_counted_the_snapshot_in() -> None:
+    base = Snapshot(T0, T0 + 80 * MS, counted=(T0 + 40 * MS, T0 + 50 * MS))
+    grown = with_created(base, {"n": InviteCount("n", 0)})
+    assert grown.counted == base.counted
+    assert set(grown.invites) == {"n"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -163,6 +164,55 @@ def test_a_join_during_a_snapshot_read_is_placed_by_the_counts() -> None:
         "m1": (JoinType.INVITE, "a"),
         "edge": (JoinType.INVITE, "b"),
     }
+
+
+def counted(seconds: float, when: float, **uses: int) -> Snapshot:
+    """A read sent at `seconds` that Discord says it counted at `when` (within 5 ms)."""
+    instant = at(when)
+    span = (instant - timedelta(milliseconds=5), instant + timedelta(milliseconds=5))
+    return dataclasses.replace(snap(seconds, **uses), counted=span)
+
+
+@pytest.mark.parametrize(
+    ("read", "decided_first", "then"),
+    [
+        # Discord counted the read at 1.03, before the join at 1.04: the join is the next
+        # window's, so the first window is decided without waiting for another read
+        (counted(1, 1.03, a=1, b=0), {"m1": (JoinType.INVITE, "a")}, {"edge": "b"}),
+        # it counted it at 1.05, after the join: both are the first window's, which saw two
+        # codes used
+        (
+            counted(1, 1.05, a=1, b=1),
+            {"m1": (JoinType.AMBIGUOUS, None), "edge": (JoinType.AMBIGUOUS, None)},
+            {},
+        ),
+        # it counted it within 5 ms of the join: either side, so the next read decides
+        (counted(1, 1.042, a=1, b=0), {}, {"m1": "a", "edge": "b"}),
+        # it did not say when: the join is somewhere in the read's flight, as above
+        (snap(1, a=1, b=0), {}, {"m1": "a", "edge": "b"}),
+    ],
+)
+def test_discords_clock_places_a_join_made_while_the_read_flew(
+    read: Snapshot,
+    decided_first: dict[str, tuple[JoinType, str | None]],
+    then: dict[str, str],
+) -> None:
+    ledger = Ledger(snap(0, a=0, b=0))
+    ledger.add_join("m1", at(0.5))
+    ledger.add_join("edge", at(1.04))  # while the read sent at 1.0 flew (until 1.08)
+    ledger.observe(read)
+    assert by_key(ledger.settle(at(2.1))) == decided_first
+    ledger.observe(snap(2, a=1, b=1))
+    assert by_key(ledger.settle(at(3.1))) == {
+        key: (JoinType.INVITE, code) for key, code in then.items()
+    }
+
+
+def test_join_events_are_awaited_a_margin_after_discord_counted_the_read() -> None:
+    ledger = Ledger(snap(0, a=0), margin=timedelta(seconds=0.75))
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(counted(1, 1.04, a=1))
+    assert ledger.decides_at == at(1.035 + 0.75)
 
 
 @pytest.mark.parametrize(

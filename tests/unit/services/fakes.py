@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from invite_tracker.discord.port import InteractionTarget, InviteOptions, VanityUrl
+from invite_tracker.discord.port import InteractionTarget, InviteList, InviteOptions, VanityUrl
 from invite_tracker.domain.api_keys import StoredApiKey
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
 from invite_tracker.domain.errors import DiscordUnavailable, Unprocessable
@@ -206,10 +205,8 @@ class FakeDiscordPort:
         self.deleted: list[str] = []
         self.replies: list[tuple[InteractionTarget, str]] = []
 
-    async def guild_invites(
-        self, guild_id: int, *, at_once: bool = False
-    ) -> Sequence[InviteReport]:
-        return []
+    async def guild_invites(self, guild_id: int, *, at_once: bool = False) -> InviteList:
+        return InviteList(())
 
     async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
         return VanityUrl(code=None, uses=0)

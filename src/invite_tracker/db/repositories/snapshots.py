@@ -36,7 +36,12 @@ class SnapshotRepository:
             )
             for code, item in json.loads(row.invites).items()
         }
-        snapshot = Snapshot(row.sent_at, row.received_at, invites, row.vanity_uses)
+        counted = (
+            (row.counted_after, row.counted_before)
+            if row.counted_after is not None and row.counted_before is not None
+            else None
+        )
+        snapshot = Snapshot(row.sent_at, row.received_at, invites, row.vanity_uses, counted)
         return snapshot, row.vanity_code
 
     async def save(self, guild_id: int, snapshot: Snapshot, vanity_code: str | None) -> None:
@@ -56,6 +61,8 @@ class SnapshotRepository:
         values = {
             "sent_at": snapshot.sent_at,
             "received_at": snapshot.received_at,
+            "counted_after": snapshot.counted[0] if snapshot.counted else None,
+            "counted_before": snapshot.counted[1] if snapshot.counted else None,
             "vanity_code": vanity_code,
             "vanity_uses": snapshot.vanity_uses,
             "invites": invites,

@@ -25,7 +25,7 @@ from invite_tracker.testing.fake_discord.models import (
     User,
 )
 from invite_tracker.testing.fake_discord.permissions import ALL_PERMISSIONS, parse_permissions
-from invite_tracker.testing.fake_discord.ratelimit import RateLimitProfile
+from invite_tracker.testing.fake_discord.ratelimit import RateLimiter, RateLimitProfile
 from invite_tracker.testing.fake_discord.routing import API_PREFIX
 from invite_tracker.testing.fake_discord.server import build_app
 from invite_tracker.testing.fake_discord.state import World
@@ -49,8 +49,10 @@ class FakeDiscord(Knobs):
         profile: RateLimitProfile | str = "default",
         seed: int | None = None,
     ) -> None:
-        super().__init__(FakeContext(token=token, world=World(clock=FakeClock(), seed=seed)))
-        self.context.limiter.use_profile(profile)
+        world = World(clock=FakeClock(), seed=seed)
+        # `X-RateLimit-Reset` is an instant on Discord's clock, the one that stamps joins
+        limiter = RateLimiter(profile, wall=lambda: world.now().timestamp())
+        super().__init__(FakeContext(token=token, world=world, limiter=limiter))
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
 

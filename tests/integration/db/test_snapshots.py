@@ -1,0 +1,42 @@
+"""The stored attribution baseline, on each database: what a restart resumes from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from invite_tracker.db.session import Database
+from invite_tracker.domain.evidence import InviteCount, Snapshot
+
+GUILD = 2**63 + 9
+T0 = datetime(2026, 11, 30, 1, tzinfo=UTC)
+MS = timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize(
+    "counted",
+    [
+        (T0 + 37 * MS, T0 + 57 * MS),  # Discord said when it counted the read
+        None,  # it did not: the whole flight
+    ],
+)
+async def test_a_baseline_round_trips_with_when_discord_counted_it(
+    database: Database, counted: tuple[datetime, datetime] | None
+) -> None:
+    expires = T0 + timedelta(hours=1)
+    baseline = Snapshot(
+        T0,
+        T0 + 80 * MS,
+        {"a": InviteCount("a", 3, max_uses=5, expires_at=expires, inviter_id=2**63 + 1)},
+        vanity_uses=4,
+        counted=counted,
+    )
+    async with database.unit_of_work() as uow:
+        await uow.snapshots.save(GUILD, Snapshot(T0 - timedelta(seconds=1), T0), None)
+        await uow.snapshots.save(GUILD, baseline, "husqy")  # replaces the first
+        await uow.commit()
+    async with database.reading() as uow:
+        loaded = await uow.snapshots.load(GUILD)
+    assert loaded == (baseline, "husqy")
+    assert loaded[0].counted_after == (counted[0] if counted else T0)
