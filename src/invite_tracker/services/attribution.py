@@ -314,6 +314,7 @@ class AttributionEngine:
             async with self._storage.unit_of_work() as uow:
                 await uow.snapshots.save(attributor.guild_id, baseline, attributor.vanity_code)
                 await uow.commit()
+        attributor.stored_baseline = baseline.sent_at
         attributor.ledger = Ledger(baseline, margin=margin)
         return attributor.ledger
 
@@ -386,6 +387,7 @@ class AttributionEngine:
             invites=attributor.reports,
             now=self._clock(),
         )
+        attributor.stored_baseline = ledger.baseline.sent_at
         attributor.reports = None
         self.stats.decisions += len(records)
         if records:

@@ -15,13 +15,15 @@ from invite_tracker.services.ports import Storage
 
 
 async def drop_stale_ledger(storage: Storage, attributor: GuildAttribution) -> None:
-    """Forget the in-memory ledger if another worker moved the stored baseline on since (it
-    owned the guild meanwhile); the stored baseline is then the one to resume from."""
+    """Forget the in-memory ledger if another worker stored a baseline since this process
+    last did (it owned the guild meanwhile); the stored baseline is then the one to resume
+    from. The in-memory baseline may be later than the stored one: windows without joins move
+    it on without storing it, and their reads still cut time for join events yet to come."""
     if attributor.ledger is None:
         return
     async with storage.reading() as uow:
         loaded = await uow.snapshots.load(attributor.guild_id)
-    if loaded is None or loaded[0].sent_at != attributor.ledger.baseline.sent_at:
+    if loaded is None or loaded[0].sent_at != attributor.stored_baseline:
         attributor.ledger = None
 
 

@@ -62,6 +62,9 @@ class GuildAttribution:
 
     guild_id: int
     ledger: Ledger | None = None
+    # when the baseline this process last stored or loaded was sent: the ledger moves its
+    # baseline on past windows without joins and stores it only with decisions
+    stored_baseline: datetime | None = None
     vanity_code: str | None = None
     last_fetch: float = -1e9
     calm: int = 0

@@ -388,3 +388,53 @@ async def test_no_window_is_decided_past_a_join_another_worker_is_storing(
     for join in decided:
         assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None), join
         assert sorted(join["candidates"]) == sorted(["(none)", invite.code]), join
+
+
+async def test_windows_read_before_the_engine_went_idle_still_place_late_join_events(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """Reads made while joins kept coming cut windows that joins whose events come only after
+    the engine went idle must still be placed in: starting again from the stored baseline
+    would put them all in one window, and two invites used there would credit no one."""
+    a = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    b = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    settings = discord_settings(
+        database_url, fake, invite_fetch_interval_seconds=0.2, attribution_margin_seconds=0.5
+    )
+
+    def reads() -> list[float]:
+        return [
+            (instant - started).total_seconds()
+            for instant in fake.world.guild(world.guild.id).invite_list_reads
+            if instant > started
+        ]
+
+    async for client in running_app(create_app(settings, database=database)):
+        api = Api(client)
+        await ready(api, world)
+        await asyncio.sleep(0.4)
+        started = fake.now()
+        # five joins reported at once: five reads are paid for, 0.2 s apart, the first one
+        # theirs; the second closes an empty window, which moves the baseline on
+        first = [
+            await fake.join_via_invite(world.guild.id, (await world.user(f"x{n}")).id, a.code)
+            for n in range(5)
+        ]
+        answers = [asyncio.create_task(report(api, world, member)) for member in first]
+        y, z = await world.user("y"), await world.user("z")
+        await asyncio.sleep(0.35 - (fake.now() - started).total_seconds())
+        through_b = await fake.join_via_invite(world.guild.id, y.id, b.code)  # after read 2
+        await asyncio.sleep(0.55 - (fake.now() - started).total_seconds())
+        through_a = await fake.join_via_invite(world.guild.id, z.id, a.code)  # after read 3
+        await asyncio.gather(*answers)
+        await asyncio.sleep(1.5)  # the engine has gone idle; now their events come
+        late = [await report(api, world, member) for member in (through_b, through_a)]
+        decided = [await final(api, world, r["join_id"]) for r in late]
+    cuts = reads()
+    offsets = [(m.joined_at - started).total_seconds() for m in (through_b, through_a)]
+    # a read fell between the two joins while the engine was still reading
+    assert any(offsets[0] < cut < offsets[1] for cut in cuts), (cuts, offsets)
+    assert [(d["join_type"], d["invite_code"]) for d in decided] == [
+        ("invite", b.code),
+        ("invite", a.code),
+    ], (cuts, offsets)
