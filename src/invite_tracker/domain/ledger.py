@@ -29,7 +29,7 @@ from invite_tracker.domain.evidence import (
     uses_between,
     with_created,
 )
-from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.invites import InviteEnd, JoinType, KnownInvite
 from invite_tracker.domain.matching import NO_INVITE, SegmentWindow, solve_segment
 
 LOOKAHEAD = 3
@@ -106,6 +106,26 @@ class Ledger:
     def deleted_by_staff(self, code: str) -> None:
         """Our own DELETE /invite removed this code."""
         self._staff_deleted.add(code)
+
+    def invite_news(self, news: Iterable[KnownInvite]) -> None:
+        """Invites events reported changed since the latest snapshot was sent (possibly to
+        another worker): one its read did not list and first seen since is created since, with
+        no use yet, so a single-use invite created and used up before the next read is not
+        lost; one deleted through our own API may have been used just before."""
+        latest = self.latest
+        for invite in news:
+            if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
+                self.deleted_by_staff(invite.code)
+            if invite.code not in latest.invites and invite.first_seen_at >= latest.sent_at:
+                self.invite_created(
+                    InviteCount(
+                        code=invite.code,
+                        uses=0,
+                        max_uses=invite.max_uses or 0,
+                        expires_at=invite.expires_at,
+                        inviter_id=invite.inviter_id,
+                    )
+                )
 
     def needs_snapshot(self) -> bool:
         """True while some join happened after the latest snapshot was requested."""

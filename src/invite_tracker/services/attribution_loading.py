@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from invite_tracker.domain.evidence import InviteCount
-from invite_tracker.domain.invites import InviteEnd
 from invite_tracker.domain.ledger import Ledger
 from invite_tracker.services.attribution_pacing import GuildAttribution, delivery_margin
 from invite_tracker.services.ports import Storage
@@ -62,22 +60,8 @@ async def load_joins(
 
 
 async def load_invite_news(storage: Storage, guild_id: int, ledger: Ledger) -> None:
-    """Tell the ledger of invites created, or deleted by our staff, since its last snapshot
-    (reported by events, possibly to another worker): a single-use invite created and used up
-    between two fetches is then not lost."""
-    latest = ledger.latest
+    """Tell the ledger of the invites events reported changed since its latest snapshot was
+    sent (possibly to another worker): created, or deleted by our staff."""
     async with storage.reading() as uow:
-        news = await uow.invites.changed_since(guild_id, latest.sent_at)
-    for invite in news:
-        if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
-            ledger.deleted_by_staff(invite.code)
-        if invite.code not in latest.invites and invite.first_seen_at >= latest.sent_at:
-            ledger.invite_created(
-                InviteCount(
-                    code=invite.code,
-                    uses=0,
-                    max_uses=invite.max_uses or 0,
-                    expires_at=invite.expires_at,
-                    inviter_id=invite.inviter_id,
-                )
-            )
+        news = await uow.invites.changed_since(guild_id, ledger.latest.sent_at)
+    ledger.invite_news(news)

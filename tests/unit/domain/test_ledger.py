@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from invite_tracker.domain.evidence import InviteCount, Snapshot
-from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.invites import InviteEnd, JoinType, KnownInvite
 from invite_tracker.domain.ledger import LATE_REASON, LOOKAHEAD, Decision, Ledger
 
 T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -285,6 +285,52 @@ def test_a_staff_deletion_is_not_taken_for_a_use() -> None:
     ledger.add_join("m1", at(0.5))
     ledger.observe(snap(1, a=1))
     assert by_key(ledger.settle(at(2.1))) == {"m1": (JoinType.INVITE, "a")}
+
+
+def known(code: str, first_seen: float, ended: InviteEnd | None = None) -> KnownInvite:
+    """An invite as events reported it: single use, of inviter 77."""
+    return KnownInvite(
+        guild_id=1,
+        code=code,
+        channel_id=2,
+        inviter_id=77,
+        uses=0,
+        max_uses=1,
+        max_age=0,
+        temporary=False,
+        created_at=at(first_seen),
+        expires_at=None,
+        first_seen_at=at(first_seen),
+        updated_at=at(first_seen),
+        deleted_at=None if ended is None else at(first_seen + 0.1),
+        deleted_reason=ended,
+    )
+
+
+@pytest.mark.parametrize(
+    ("news", "found"),
+    [
+        # created after the read was sent and gone by the next: used up by the join
+        ([known("once", 0.2)], (JoinType.INVITE, "once")),
+        # first seen before the read was sent: the read would have listed it had it been
+        # there, so it is no news (and nothing explains the join)
+        ([known("once", -0.5)], (JoinType.UNKNOWN, None)),
+        # created since, then deleted through our own API: maybe used first, maybe not
+        ([known("once", 0.2, InviteEnd.DELETED_BY_STAFF)], (JoinType.AMBIGUOUS, None)),
+        ([], (JoinType.UNKNOWN, None)),
+    ],
+)
+def test_invite_news_from_events_between_two_reads(
+    news: list[KnownInvite], found: tuple[JoinType, str | None]
+) -> None:
+    ledger = Ledger(snap(0, a=4))
+    ledger.invite_news(news)
+    ledger.add_join("m1", at(0.5))
+    ledger.observe(snap(1, a=4))
+    decisions = ledger.settle(at(2.1))
+    assert by_key(decisions) == {"m1": found}
+    if found[0] is JoinType.INVITE:
+        assert decisions[0].inviter_id == 77
 
 
 def limited(seconds: float, *, vanity: int, **uses: tuple[int, int]) -> Snapshot:
