@@ -31,10 +31,12 @@ fake-discord: install
 simulate: install
 	$(BIN)/invite-tracker simulate
 
-## Benchmarks: API throughput, and attribution against a common baseline tracker.
+## Benchmarks: API throughput, attribution against a common baseline tracker, and what
+## reading on join events allows at best.
 bench: install
 	$(BIN)/python -m benchmarks.api_throughput
 	$(BIN)/python -m benchmarks.attribution
+	$(BIN)/python -m benchmarks.event_reads
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -1,0 +1,69 @@
+"""The idealised reading policies `benchmarks/event_reads.py` replays (no I/O)."""
+
+from __future__ import annotations
+
+import pytest
+from benchmarks.event_reads import Policy, counted_reads, truths
+
+from invite_tracker.simulator.model import Join, Scenario
+from invite_tracker.simulator.scoring import Source
+
+
+def timeline(*joins: Join) -> Scenario:
+    return Scenario("t", 1, True, 10, 1, (), tuple(joins), (0.05, 0.5))
+
+
+# two joins through two codes, 0.3 s apart; the first one's event 0.2 s late
+APART = timeline(Join(1.0, 1, "a", 0.2), Join(1.3, 2, "b", 0.1))
+
+
+@pytest.mark.parametrize(
+    ("scenario", "policy", "expected"),
+    [
+        # a read when each event arrives, counted 80 ms later
+        (APART, Policy("on events"), [1.28, 1.48]),
+        (APART, Policy("no flight", flight=0.0), [1.2, 1.4]),
+        # a follow-up 0.2 s after each event's read, within one read per join
+        (APART, Policy("+1", follow_ups=1), [1.28, 1.48]),
+        (APART, Policy("+1, 2 per join", follow_ups=1, budget=2.0), [1.28, 1.48, 1.68]),
+        # the second join is covered by a read already counted after it: no read of its own
+        (
+            timeline(Join(1.0, 1, "a", 0.4), Join(1.1, 2, "b", 0.35)),
+            Policy("on events"),
+            [1.48],
+        ),
+        # reads stay at least `gap` apart: the second waits its turn
+        (
+            timeline(Join(1.0, 1, "a", 0.1), Join(1.19, 2, "b", 0.02)),
+            Policy("on events"),
+            [1.18, 1.38],
+        ),
+        # bots are told apart by their event: no read
+        (timeline(Join(1.0, 1, None, 0.1, bot=True)), Policy("on events"), []),
+    ],
+)
+def test_counted_reads(scenario: Scenario, policy: Policy, expected: list[float]) -> None:
+    assert counted_reads(scenario, policy) == pytest.approx(expected)
+
+
+def test_the_bucket_holds_a_sixth_read_to_a_second_after_the_first() -> None:
+    joins = [Join(1.0 + n * 0.1, n, f"c{n}", 0.01) for n in range(6)]
+    reads = counted_reads(timeline(*joins), Policy("tight", gap=0.0))
+    assert reads == pytest.approx([1.09, 1.19, 1.29, 1.39, 1.49, 2.09])
+
+
+def test_truths_keep_each_joins_source() -> None:
+    found = truths(
+        timeline(
+            Join(1.0, 1, "a", 0.1),
+            Join(2.0, 2, "vanity", 0.1),
+            Join(3.0, 3, None, 0.1),
+            Join(4.0, 4, None, 0.1, bot=True),
+        )
+    )
+    assert [(t.offset, t.source, t.code) for t in found] == [
+        (1.0, Source.INVITE, "a"),
+        (2.0, Source.VANITY, None),
+        (3.0, Source.NONE, None),
+        (4.0, Source.BOT, None),
+    ]
