@@ -357,17 +357,18 @@ class AttributionEngine:
             read_answered(attributor, started, time.monotonic(), self._config.fetch_interval)
             self.stats.fetches += 1
         listed = invites.result()  # raises what the read raised
-        counted = vanity.result() if vanity is not None else None
+        counter = vanity.result() if vanity is not None else None
         attributor.reports = list(listed.reports)
+        # when Discord counted the two reads, by its clock (the one that stamps joins)
         span = counted_span(
-            [listed.counted_at, *([counted.counted_at] if counted is not None else [])],
+            [listed.counted_at, *([counter.counted_at] if counter is not None else [])],
             timedelta(seconds=self._config.clock_tolerance),
         )
         snapshot = Snapshot(
             sent_at,
             self._clock(),
             invite_counts(listed.reports),
-            counted.uses if counted is not None else None,
+            counter.uses if counter is not None else None,
             span,
         )
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
