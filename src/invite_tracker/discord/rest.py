@@ -218,33 +218,39 @@ class HikariDiscord:
                     raise self._failed(action, refused) from deferred
                 await asyncio.sleep(wait)
 
+    async def _timed_read(
+        self, route: str, action: str, read: Callable[[], Awaitable[T]], *, at_once: bool
+    ) -> tuple[T, datetime.datetime | None]:
+        """`_read`, and when Discord counted it by its clock (None when that cannot be told:
+        `route` is the compiled route its answer comes back on)."""
+        if self._clock is None:
+            return await self._read(action, read, at_once=at_once), None
+        with self._clock.listen(route) as heard:
+            value = await self._read(action, read, at_once=at_once)
+        return value, counted_at(heard)
+
     async def guild_invites(self, guild_id: int, *, at_once: bool = False) -> InviteList:
-        with self._listening(f"GET /guilds/{guild_id}/invites") as heard:
-            invites = await self._read(
-                "list the guild's invites",
-                lambda: self._at_once.fetch_guild_invites(guild_id),
-                at_once=at_once,
-            )
+        invites, instant = await self._timed_read(
+            f"GET /guilds/{guild_id}/invites",
+            "list the guild's invites",
+            lambda: self._at_once.fetch_guild_invites(guild_id),
+            at_once=at_once,
+        )
         if invites and not isinstance(invites[0], hikari.InviteWithMetadata):
             raise Unprocessable(
                 "Discord lists the guild's invites without their use counts: "
                 "the bot needs the MANAGE_GUILD permission"
             )
-        return InviteList(tuple(convert.invite(item) for item in invites), counted_at(heard))
+        return InviteList(tuple(convert.invite(item) for item in invites), instant)
 
     async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
-        with self._listening(f"GET /guilds/{guild_id}/vanity-url") as heard:
-            vanity = await self._read(
-                "read the vanity URL",
-                lambda: self._at_once.fetch_vanity_url(guild_id),
-                at_once=at_once,
-            )
-        return VanityUrl(code=vanity.code or None, uses=vanity.uses, counted_at=counted_at(heard))
-
-    def _listening(self, route: str) -> contextlib.AbstractContextManager[list[float]]:
-        if self._clock is None:
-            return contextlib.nullcontext([])
-        return self._clock.listen(route)
+        vanity, instant = await self._timed_read(
+            f"GET /guilds/{guild_id}/vanity-url",
+            "read the vanity URL",
+            lambda: self._at_once.fetch_vanity_url(guild_id),
+            at_once=at_once,
+        )
+        return VanityUrl(code=vanity.code or None, uses=vanity.uses, counted_at=instant)
 
     async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:
         created = await self._call(
