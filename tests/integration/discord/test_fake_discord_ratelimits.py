@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -36,6 +37,23 @@ async def test_every_answer_carries_rate_limit_headers(
     assert 0 < reset_after <= 1.0
     assert before < float(headers["X-RateLimit-Reset"]) <= time.time() + 1.0
     assert re.fullmatch(r"[0-9a-f]{32}", headers["X-RateLimit-Bucket"])
+
+
+async def test_the_reset_instant_is_the_windows_and_on_the_worlds_clock(
+    fake: FakeDiscord, guild: Guild, http: httpx.AsyncClient
+) -> None:
+    await fake.set_clock(datetime(2030, 1, 1, tzinfo=UTC))  # frozen, years from now
+    answers = []
+    for _ in range(3):
+        answers.append((await http.get(f"/guilds/{guild.id}/invites")).headers)
+        await asyncio.sleep(0.05)
+    resets = {float(h["X-RateLimit-Reset"]) for h in answers}
+    # one window, one reset instant, as Discord says it: on the clock that stamps joins
+    assert resets == {datetime(2030, 1, 1, tzinfo=UTC).timestamp() + 1.0}
+    counted = [float(h["X-RateLimit-Reset"]) - float(h["X-RateLimit-Reset-After"]) for h in answers]
+    # when each was counted: in order, never back in time while the world's clock is frozen
+    assert counted == sorted(counted)
+    assert counted[-1] - counted[0] == pytest.approx(0.1, abs=0.05)
 
 
 async def test_buckets_are_per_route_and_major_parameter(

@@ -61,8 +61,9 @@ PROFILES: dict[str, RateLimitProfile] = {
 
 @dataclass(slots=True)
 class _Window:
-    started: float
+    started: float  # monotonic
     count: int
+    started_wall: float = 0.0  # the same instant on the world's clock (epoch seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,7 @@ class RateLimiter:
 
     def _window(self, window: _Window | None, limit: RouteLimit, now: float) -> _Window:
         if window is None or now >= window.started + limit.per:
-            return _Window(started=now, count=0)
+            return _Window(started=now, count=0, started_wall=self._wall())
         return window
 
     def check(self, route_key: str, major: str, token_key: str, *, global_applies: bool) -> Verdict:
@@ -204,10 +205,14 @@ class RateLimiter:
         limit = self.limit_for(route_key)
         window = self._window(self._buckets.get((route_key, major, token_key)), limit, now)
         reset_after = max(window.started + limit.per - now, 0.0)
+        # As Discord: the window resets at one instant, the same in every answer of it, so
+        # Reset less Reset-After is when the request was counted (on the world's clock, which
+        # stamps joins; while that clock is frozen, it moves on in real time from the window's
+        # start instead of going back)
         return {
             "X-RateLimit-Limit": str(limit.limit),
             "X-RateLimit-Remaining": str(max(limit.limit - window.count, 0)),
-            "X-RateLimit-Reset": f"{self._wall() + reset_after:.3f}",
+            "X-RateLimit-Reset": f"{window.started_wall + limit.per:.3f}",
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": bucket_hash(route_key),
         }
