@@ -43,6 +43,13 @@ async def final(api: Api, world: World, join_id: int) -> dict[str, Any]:
     raise AssertionError(f"join {join_id} still pending")
 
 
+def assert_credit_no_one(decided: list[dict[str, Any]], *candidates: str) -> None:
+    """Every join is `ambiguous` between exactly these candidates, and credits no one."""
+    for join in decided:
+        assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None), join
+        assert sorted(join["candidates"]) == sorted(candidates), join
+
+
 async def ready(api: Api, world: World) -> None:
     """Enable the module and let it take its first snapshot (the attribution baseline)."""
     await api.enable(world.guild.id)
@@ -100,11 +107,8 @@ async def test_two_invites_used_at_once_credit_no_one(tracker: Api, world: World
     second = await fake.join_via_invite(world.guild.id, (await world.user("y")).id, b.code)
     results = await asyncio.gather(report(tracker, world, first), report(tracker, world, second))
     decided = [await final(tracker, world, r["join_id"]) for r in results]
-    for join in decided:
-        assert join["join_type"] == "ambiguous"
-        assert sorted(join["candidates"]) == sorted([a.code, b.code])
-        assert join["inviter_id"] is None
-        assert join["counted"] is False
+    assert_credit_no_one(decided, a.code, b.code)
+    assert all(join["counted"] is False for join in decided)
 
 
 async def test_vanity_discovery_and_bot_joins(tracker: Api, world: World) -> None:
@@ -296,9 +300,7 @@ async def test_join_events_stored_while_a_read_waits_its_turn_are_weighed_before
         await asyncio.sleep(0.1)
         user_of_a = await report(api, world, used)  # 0.3 s after the join: within the margin
         decided = [await final(api, world, r["join_id"]) for r in (discovered, user_of_a)]
-    for join in decided:
-        assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None), join
-        assert sorted(join["candidates"]) == sorted(["(none)", a.code]), join
+    assert_credit_no_one(decided, "(none)", a.code)
 
 
 async def test_no_window_is_decided_past_a_join_still_being_stored(
@@ -385,9 +387,7 @@ async def test_no_window_is_decided_past_a_join_another_worker_is_storing(
             await other_worker.commit()
         decided = [await final(api, world, join_id) for join_id in (reported["join_id"], stored.id)]
     # one use for two joins of one window, one of which used no invite: nobody can tell which
-    for join in decided:
-        assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None), join
-        assert sorted(join["candidates"]) == sorted(["(none)", invite.code]), join
+    assert_credit_no_one(decided, "(none)", invite.code)
 
 
 async def test_windows_read_before_the_engine_went_idle_still_place_late_join_events(
