@@ -20,8 +20,8 @@ async def drop_stale_ledger(storage: Storage, attributor: GuildAttribution) -> N
     if attributor.ledger is None:
         return
     async with storage.reading() as uow:
-        loaded = await uow.snapshots.load(attributor.guild_id)
-    if loaded is None or loaded[0].sent_at != attributor.stored_baseline:
+        stored = await uow.snapshots.sent_at(attributor.guild_id)
+    if stored is None or stored != attributor.stored_baseline:
         attributor.ledger = None
 
 

@@ -38,5 +38,8 @@ async def test_a_baseline_round_trips_with_when_discord_counted_it(
         await uow.commit()
     async with database.reading() as uow:
         loaded = await uow.snapshots.load(GUILD)
+        sent = await uow.snapshots.sent_at(GUILD)
+        never = await uow.snapshots.sent_at(GUILD + 1)
     assert loaded == (baseline, "husqy")
+    assert (sent, never) == (T0, None)  # which baseline is stored, without its invites
     assert loaded[0].counted_after == (counted[0] if counted else T0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invite_tracker.db.models import GuildSnapshotRow
@@ -43,6 +43,14 @@ class SnapshotRepository:
         )
         snapshot = Snapshot(row.sent_at, row.received_at, invites, row.vanity_uses, counted)
         return snapshot, row.vanity_code
+
+    async def sent_at(self, guild_id: int) -> datetime | None:
+        """When the guild's baseline read was sent (None before the first snapshot): which
+        baseline is stored, without reading its invites."""
+        result = await self._session.execute(
+            select(GuildSnapshotRow.sent_at).where(GuildSnapshotRow.guild_id == guild_id)
+        )
+        return result.scalar_one_or_none()
 
     async def save(self, guild_id: int, snapshot: Snapshot, vanity_code: str | None) -> None:
         """Replace the guild's baseline."""
