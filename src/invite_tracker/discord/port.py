@@ -24,20 +24,27 @@ class InviteOptions:
 @dataclass(frozen=True, slots=True)
 class InviteList:
     """The guild's invites, and when Discord counted the read by its own clock (None when its
-    answer did not say)."""
+    answer did not say).
+
+    `limiter_lag`: when known, how long after Discord's window for the route ends (reckoned
+    from when the window's reads left this machine) the client's rate limiter lets the next
+    read go, as of this read. A client that frees the bucket at Discord's reset instant lags
+    a whole trip; one that allows for the trip, a few milliseconds."""
 
     reports: tuple[InviteReport, ...]
     counted_at: datetime | None = None
+    limiter_lag: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class VanityUrl:
-    """The guild's vanity code (None without one) and its use counter (`counted_at` as for
-    `InviteList`)."""
+    """The guild's vanity code (None without one) and its use counter (`counted_at` and
+    `limiter_lag` as for `InviteList`)."""
 
     code: str | None
     uses: int
     counted_at: datetime | None = None
+    limiter_lag: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

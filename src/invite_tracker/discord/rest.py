@@ -10,7 +10,9 @@ Reads asked to go out at once (the attributor's) are never held: they fail with
 The invite list and vanity reads also say when Discord counted them, by Discord's own clock:
 every answer's rate-limit headers hold it (`X-RateLimit-Reset`, the epoch instant the bucket
 resets, less `X-RateLimit-Reset-After`, the seconds until then). hikari parses those headers
-for its buckets; `_DiscordClock`, its bucket manager with an ear, hears them too.
+for its buckets; `_DiscordClock`, its bucket manager with an ear, hears them too, and frees
+those buckets by Discord's clock: a trip before Discord's reset instant, so that a read let go
+then is counted just after it (hikari alone frees them at the reset by this machine's clock).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -51,22 +55,60 @@ class DiscordLimits:
 
 AT_ONCE_TOLERANCE = 0.02
 """Seconds a read asked to go out at once may still be held by the rate limiter."""
+ARRIVAL_MARGIN = 0.02
+"""Seconds after Discord's bucket reset that a read sent as the limiter frees it is aimed to
+be counted, were its trip as fast as the fastest recent one (doubled each time one came early)."""
+MAX_ARRIVAL_MARGIN = 0.5
+TRIPS_KEPT = 50
+"""Recent trips (send to Discord's count) the fastest is taken from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """One answer on a listened route: when Discord counted it (epoch seconds, by its clock),
+    and how long after Discord freed the bucket the limiter would have let it go (None when
+    its send could not be told apart from another's)."""
+
+    counted: float
+    lag: float | None = None
 
 
 class _DiscordClock(buckets.RESTBucketManager):
-    """hikari's bucket manager, also noting when Discord counted the answers it is listened
-    to for (by their compiled route, e.g. `GET /guilds/1/invites`)."""
+    """hikari's bucket manager, also hearing Discord's clock in the answers' rate-limit
+    headers, and freeing each bucket on it.
 
-    __slots__ = ("_listeners",)
+    It notes when Discord counted the answers it is listened to for (by compiled route, e.g.
+    `GET /guilds/1/invites`). And hikari frees a spent bucket when Discord's reset instant
+    comes by this machine's clock: a read sent then reaches Discord a trip later, so each
+    window of the bucket starts a trip after the last one ended, and this machine's clock
+    being off Discord's moves it further. So every answer's trip is measured, from when the
+    request left (`acquire_bucket`) to when Discord counted it, by the two clocks (their
+    difference is in it, whatever it is), and hikari is told the bucket resets `lead` earlier
+    than Discord says: the fastest recent trip less `ARRIVAL_MARGIN`. A read leaving as
+    hikari frees the bucket is then counted just after Discord's reset. One counted before
+    it (Discord refused it) doubles the margin."""
 
-    def __init__(self, max_rate_limit: float) -> None:
+    __slots__ = ("_early_margin", "_in_flight", "_last", "_listeners", "_now", "_trips")
+
+    def __init__(self, max_rate_limit: float, now: Callable[[], float] = time.time) -> None:
         super().__init__(max_rate_limit)
-        self._listeners: dict[str, list[list[float]]] = {}
+        self._now = now  # hikari's clock: epoch seconds
+        self._listeners: dict[str, list[list[Heard]]] = {}
+        self._in_flight: dict[str, list[float]] = {}
+        self._trips: deque[float] = deque(maxlen=TRIPS_KEPT)
+        self._early_margin = ARRIVAL_MARGIN
+        self._last: dict[str, tuple[int, float]] = {}  # route: (remaining, reset) last heard
+
+    @property
+    def lead(self) -> float:
+        """How much earlier than Discord says hikari is told a bucket resets (by this
+        machine's clock): 0 until a trip is measured."""
+        return min(self._trips) - self._early_margin if self._trips else 0.0
 
     @contextlib.contextmanager
-    def listen(self, route: str) -> Iterator[list[float]]:
-        """Collect Discord's instant (epoch seconds) of every answer on `route` meanwhile."""
-        heard: list[float] = []
+    def listen(self, route: str) -> Iterator[list[Heard]]:
+        """Collect every answer heard on `route` meanwhile."""
+        heard: list[Heard] = []
         self._listeners.setdefault(route, []).append(heard)
         try:
             yield heard
@@ -76,6 +118,30 @@ class _DiscordClock(buckets.RESTBucketManager):
                 self._listeners[route] = left
             else:
                 del self._listeners[route]
+
+    def acquire_bucket(
+        self, compiled_route: routes.CompiledRoute, authentication: str | None
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._sending(
+            super().acquire_bucket(compiled_route, authentication), str(compiled_route)
+        )
+
+    @contextlib.asynccontextmanager
+    async def _sending(
+        self, bucket: contextlib.AbstractAsyncContextManager[None], route: str
+    ) -> AsyncIterator[None]:
+        """Hold the bucket for one request, noting when it left (hikari sends it as soon as
+        the bucket is acquired) until its answer is in."""
+        async with bucket:
+            sent = self._now()
+            flying = self._in_flight.setdefault(route, [])
+            flying.append(sent)
+            try:
+                yield
+            finally:
+                flying.remove(sent)
+                if not flying:
+                    del self._in_flight[route]
 
     def update_rate_limits(
         self,
@@ -87,25 +153,51 @@ class _DiscordClock(buckets.RESTBucketManager):
         reset_at: float,
         reset_after: float,
     ) -> None:
+        route = str(compiled_route)
+        counted = reset_at - reset_after
+        lag = self._hear_trip(route, counted, remaining_header, reset_at)
         super().update_rate_limits(
             compiled_route=compiled_route,
             authentication=authentication,
             bucket_header=bucket_header,
             remaining_header=remaining_header,
             limit_header=limit_header,
-            reset_at=reset_at,
+            reset_at=reset_at - self.lead,
             reset_after=reset_after,
         )
-        for heard in self._listeners.get(str(compiled_route), ()):
-            heard.append(reset_at - reset_after)
+        for heard in self._listeners.get(route, ()):
+            heard.append(Heard(counted, lag))
+
+    def _hear_trip(
+        self, route: str, counted: float, remaining: int, reset_at: float
+    ) -> float | None:
+        """Measure this answer's trip (when its request was alone on the route), and see
+        whether it was counted before the reset of the bucket the answer before had spent
+        (then Discord refused it: it came early). Returns the read's lag: its trip less the
+        lead, i.e. how long after Discord's reset hikari, told of this window, frees the
+        bucket, in terms of when the window's reads left (the margin, and how much slower
+        than the fastest this trip was)."""
+        if reset_at <= 0:
+            return None  # no rate-limit headers: hikari reads them as 0
+        last = self._last.get(route)
+        self._last[route] = (remaining, reset_at)
+        if last is not None and last[0] == 0 and counted < last[1] - 0.001:
+            self._early_margin = min(2 * self._early_margin, MAX_ARRIVAL_MARGIN)
+            log.warning("discord_read_came_early", route=route, margin=self._early_margin)
+        flying = self._in_flight.get(route, ())
+        if len(flying) != 1:
+            return None
+        trip = counted - flying[0]
+        self._trips.append(trip)
+        return trip - self.lead
 
 
-def counted_at(heard: Sequence[float]) -> datetime.datetime | None:
+def counted_at(heard: Sequence[Heard]) -> datetime.datetime | None:
     """Discord's instant for one read: None unless exactly one answer was heard (a retry, or
     another read of the same route meanwhile, leaves it open which answer was this one's)."""
-    if len(heard) != 1 or heard[0] <= 0:
+    if len(heard) != 1 or heard[0].counted <= 0:
         return None
-    return datetime.datetime.fromtimestamp(heard[0], datetime.UTC)
+    return datetime.datetime.fromtimestamp(heard[0].counted, datetime.UTC)
 
 
 def _listen_to(app: hikari.RESTApp, max_rate_limit: float) -> _DiscordClock | None:
@@ -220,17 +312,18 @@ class HikariDiscord:
 
     async def _timed_read(
         self, route: str, action: str, read: Callable[[], Awaitable[T]], *, at_once: bool
-    ) -> tuple[T, datetime.datetime | None]:
-        """`_read`, and when Discord counted it by its clock (None when that cannot be told:
-        `route` is the compiled route its answer comes back on)."""
+    ) -> tuple[T, datetime.datetime | None, float | None]:
+        """`_read`, when Discord counted it by its clock (None when that cannot be told:
+        `route` is the compiled route its answer comes back on), and its lag (`Heard`)."""
         if self._clock is None:
-            return await self._read(action, read, at_once=at_once), None
+            return await self._read(action, read, at_once=at_once), None, None
         with self._clock.listen(route) as heard:
             value = await self._read(action, read, at_once=at_once)
-        return value, counted_at(heard)
+        instant = counted_at(heard)
+        return value, instant, heard[0].lag if instant is not None else None
 
     async def guild_invites(self, guild_id: int, *, at_once: bool = False) -> InviteList:
-        invites, instant = await self._timed_read(
+        invites, instant, lag = await self._timed_read(
             f"GET /guilds/{guild_id}/invites",
             "list the guild's invites",
             lambda: self._at_once.fetch_guild_invites(guild_id),
@@ -241,16 +334,18 @@ class HikariDiscord:
                 "Discord lists the guild's invites without their use counts: "
                 "the bot needs the MANAGE_GUILD permission"
             )
-        return InviteList(tuple(convert.invite(item) for item in invites), instant)
+        return InviteList(tuple(convert.invite(item) for item in invites), instant, lag)
 
     async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
-        vanity, instant = await self._timed_read(
+        vanity, instant, lag = await self._timed_read(
             f"GET /guilds/{guild_id}/vanity-url",
             "read the vanity URL",
             lambda: self._at_once.fetch_vanity_url(guild_id),
             at_once=at_once,
         )
-        return VanityUrl(code=vanity.code or None, uses=vanity.uses, counted_at=instant)
+        return VanityUrl(
+            code=vanity.code or None, uses=vanity.uses, counted_at=instant, limiter_lag=lag
+        )
 
     async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:
         created = await self._call(

@@ -372,6 +372,9 @@ class AttributionEngine:
             span,
         )
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
+        lags = [read.limiter_lag for read in (listed, counter) if read is not None]
+        if lags and None not in lags:
+            attributor.lags.append(max(lag for lag in lags if lag is not None))
         if ledger is not None:
             track_calm(attributor, ledger.latest, snapshot)
         return snapshot

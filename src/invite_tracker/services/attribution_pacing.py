@@ -82,6 +82,9 @@ class GuildAttribution:
     # next window, which sets hikari's one-read-per-window state (`hold_at_window_end`)
     straddled: bool = False
     flights: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=20))
+    # how long after Discord's window ends the client's limiter frees the bucket, as the
+    # client said of recent reads (`InviteList.limiter_lag`); empty when it does not say
+    lags: deque[float] = field(default_factory=lambda: deque(maxlen=20))
     delays: deque[tuple[datetime, float]] = field(  # (stored at, seconds after the join)
         default_factory=lambda: deque(maxlen=DELAYS_KEPT)
     )
@@ -115,20 +118,20 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
     """When (monotonic clock) the next read may start.
 
     The bucket holds BURST reads per BURST intervals, counted when a read reaches Discord;
-    the client's rate limiter (hikari) counts from when it leaves, so it frees the bucket a
-    flight later than Discord does. Reading BURST times at the interval and then waiting that
-    flight would leave one window in BURST long; the reads are spread evenly over the same
-    time instead (`read_spacing`), since a long window is more likely to mix two invites'
-    joins than two short ones. Each read's turn is counted from the start of the bucket's
-    window, so a read the service made late does not delay the rest of the window's.
+    the client's rate limiter frees it `limiter_lag` later than that, reckoned from when the
+    reads left (a whole flight for hikari on its own). Reading BURST times at the interval and
+    then waiting that lag would leave one window in BURST long; the reads are spread evenly
+    over the same time instead (`read_spacing`), since a long window is more likely to mix
+    two invites' joins than two short ones. Each read's turn is counted from the start of the
+    bucket's window, so a read the service made late does not delay the rest of the window's.
     Longer during a one-invite raid. Never more than BURST reads within BURST intervals plus
-    a typical flight, so the bucket is never exhausted: when it is, the client holds or
-    refuses the read."""
-    flight = statistics.median(state.flights)
+    the lag, so the bucket is never exhausted: when it is, the client holds or refuses the
+    read."""
+    lag = limiter_lag(state)
     if state.calm >= CALM_AFTER:
         turn = state.last_fetch + calm_interval
     else:
-        spacing = read_spacing(interval, flight)
+        spacing = read_spacing(interval, lag)
         turn = state.last_fetch + spacing
         opened = state.window_opened
         if opened is not None and state.window_reads < BURST:
@@ -136,7 +139,7 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
             turn = min(turn, max(state.last_fetch + interval, on_time))
     starts = state.recent_reads
     if len(starts) == starts.maxlen:
-        turn = max(turn, starts[0] + BURST * interval + flight + BUCKET_SLACK)
+        turn = max(turn, starts[0] + BURST * interval + lag + BUCKET_SLACK)
     return turn + hold_at_window_end(state, turn, interval)
 
 
@@ -146,26 +149,33 @@ def hold_at_window_end(state: GuildAttribution, at: float, interval: float) -> f
 
     Discord counts a read in the window it reaches Discord in, and its window ends BURST
     intervals after the window's first read was sent (`closes`, reckoned from the time it
-    left, since flights are alike). The client's limiter (hikari) ends the window when
-    Discord's answer says, a flight later. A read sent within that flight reaches Discord
-    in the next window while hikari still counts it in the old; its answer then tells hikari
-    of a window it did not expect, and hikari takes the bucket for a sliding one with a
-    single slot per window, allowing one read per second until shown otherwise (see
-    `deferral_wait`). Such a read waits until the window has ended for both. Late reads (a
-    busy service) are what send one there."""
+    left, since flights are alike). The client's limiter (hikari) ends the window
+    `limiter_lag` later. A read sent within that lag reaches Discord in the next window
+    while hikari still counts it in the old; its answer then tells hikari of a window it did
+    not expect, and hikari takes the bucket for a sliding one with a single slot per window,
+    allowing one read per second until shown otherwise (see `deferral_wait`). Such a read
+    waits until the window has ended for both. Late reads (a busy service) are what send one
+    there."""
     closes = window_closes(state, interval)
     if closes is None:
         return 0.0
-    reopens = closes + statistics.median(state.flights) + BUCKET_SLACK
+    reopens = closes + limiter_lag(state) + BUCKET_SLACK
     if closes - EDGE_GUARD <= at < reopens:
         return reopens - at
     return 0.0
 
 
-def read_spacing(interval: float, flight: float) -> float:
+def limiter_lag(state: GuildAttribution) -> float:
+    """How long after Discord's window ends (reckoned from when its reads left) the client's
+    limiter frees the bucket: what the client said of recent reads, or else a whole flight
+    (a limiter that frees it when Discord's reset instant comes, such as hikari's own)."""
+    return statistics.median(state.lags or state.flights)
+
+
+def read_spacing(interval: float, lag: float) -> float:
     """The time between reads made back to back: BURST of them per BURST intervals plus the
-    flight the client's limiter adds (and a little slack), evenly."""
-    return interval + (flight + BUCKET_SLACK) / BURST
+    lag the client's limiter adds (and a little slack), evenly."""
+    return interval + (lag + BUCKET_SLACK) / BURST
 
 
 def read_answered(

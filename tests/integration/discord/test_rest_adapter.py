@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
+from invite_tracker.discord.rest import ARRIVAL_MARGIN, DiscordLimits, HikariDiscord
 from invite_tracker.domain.errors import ReadDeferred
 from invite_tracker.services.attribution_pacing import (
     BUCKET_SLACK,
@@ -40,7 +40,7 @@ async def test_a_read_asked_at_once_is_deferred_not_held(
     with pytest.raises(ReadDeferred) as deferred:
         await adapter.guild_invites(guild.id, at_once=True)
     # hikari knew the bucket was spent: nothing was sent, so Discord refused nothing
-    assert 0 < deferred.value.retry_after <= 0.5
+    assert 0 < deferred.value.retry_after <= 0.5 + ARRIVAL_MARGIN
     assert fake.stats.requests[GUILD_INVITES] == 1
     assert fake.stats.rate_limited.get(GUILD_INVITES, 0) == 0
     await asyncio.sleep(deferred.value.retry_after + 0.02)
@@ -132,3 +132,33 @@ async def test_a_read_reaching_discord_after_the_window_turned_and_the_way_out(
     for _ in range(5):  # from the next window on, five reads per window again
         await adapter.guild_invites(guild.id, at_once=True)
     assert fake.stats.rate_limited.get(GUILD_INVITES, 0) == 0
+
+
+async def test_a_spent_bucket_is_freed_on_discords_clock_a_trip_before_its_reset(
+    fake: FakeDiscord, guild: Guild, adapter: HikariDiscord
+) -> None:
+    """hikari frees a bucket when Discord's reset instant comes by this machine's clock: an
+    hour's difference between the clocks would hold reads for an hour, and a read sent then
+    reaches Discord a trip after the reset. The adapter tells hikari of the reset earlier by
+    the fastest trip, measured with both clocks."""
+    await fake.advance_clock(3600)  # Discord's clock is an hour ahead of ours
+    fake.use_rate_limit_profile("invites-5-per-1s")
+    fake.add_latency(0.08)
+    reads = [await adapter.guild_invites(guild.id, at_once=True) for _ in range(5)]
+    with pytest.raises(ReadDeferred) as spent:
+        await adapter.guild_invites(guild.id, at_once=True)
+    assert 0 < spent.value.retry_after < 1.0  # not an hour
+    await asyncio.sleep(spent.value.retry_after + 0.005)
+    sixth = await adapter.guild_invites(guild.id, at_once=True)
+
+    first, last = reads[0].counted_at, sixth.counted_at
+    assert first is not None
+    assert last is not None
+    assert last >= first + timedelta(seconds=1.0)  # in the next window: Discord refused none
+    assert fake.stats.rate_limited.get(GUILD_INVITES, 0) == 0
+    # each read's lag: the margin, plus how much slower than the fastest its trip was (the
+    # trips are 80 ms of latency and an hour of clocks apart; a limiter freeing the bucket at
+    # Discord's reset would lag the whole trip)
+    for read in [*reads, sixth]:
+        assert read.limiter_lag is not None
+        assert ARRIVAL_MARGIN - 1e-6 <= read.limiter_lag < 0.08

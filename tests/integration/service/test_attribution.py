@@ -10,6 +10,7 @@ import pytest
 from invite_tracker.api.app import create_app
 from invite_tracker.clock import utcnow
 from invite_tracker.db.session import Database
+from invite_tracker.discord.rest import ARRIVAL_MARGIN
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import NewJoin
 from invite_tracker.testing.fake_discord import FakeDiscord, Member
@@ -257,9 +258,14 @@ async def test_reads_the_rate_limiter_would_hold_are_made_later_instead(
         results = await asyncio.gather(*reports)
         decided = [await final(api, world, r["join_id"]) for r in results]
         engine = app.state.service.engine
+        paced = engine.guild_state(world.guild.id)
     assert {(d["join_type"], d["invite_code"]) for d in decided} == {("invite", invite.code)}
     assert engine.stats.deferred_reads >= 1
     assert fake.stats.rate_limited.get("GET /guilds/{guild_id}/invites", 0) == 0
+    # the pacing knows how late the client's limiter frees the bucket: it said, per read
+    assert paced is not None
+    assert paced.lags
+    assert all(lag >= ARRIVAL_MARGIN - 1e-6 for lag in paced.lags)
 
 
 async def test_join_events_stored_while_a_read_waits_its_turn_are_weighed_before_deciding(

@@ -21,6 +21,7 @@ from invite_tracker.services.attribution_pacing import (
     deferral_wait,
     delivery_margin,
     hold_at_window_end,
+    limiter_lag,
     next_read_at,
     read_answered,
     read_made,
@@ -177,6 +178,35 @@ def test_a_read_does_not_straddle_the_end_of_the_window(at: float, hold: float) 
 )
 def test_late_reads_catch_up_within_the_window(reads: list[float], expected: float) -> None:
     assert next_read_at(state(reads), 0.2, 1.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("flights", "lags", "expected"),
+    [
+        ([0.08], [], 0.08),  # the client does not say: its limiter frees a flight late
+        ([0.08, 0.3, 0.09], [], 0.09),  # the typical flight
+        ([0.08], [0.02], 0.02),  # it frees the bucket on Discord's clock: its margin
+        ([0.08], [0.02, 0.05, 0.021], 0.021),  # a slow trip now and then
+    ],
+)
+def test_the_limiters_lag_is_what_the_client_says(
+    flights: list[float], lags: list[float], expected: float
+) -> None:
+    attribution = GuildAttribution(guild_id=1)
+    attribution.flights.clear()
+    attribution.flights.extend(flights)
+    attribution.lags.extend(lags)
+    assert limiter_lag(attribution) == pytest.approx(expected)
+
+
+def test_a_client_freeing_the_bucket_on_discords_clock_allows_reads_nearer_the_interval() -> None:
+    reads = [10.0, 10.208, 10.416, 10.624, 10.832]
+    told = state(reads)
+    told.lags.append(0.02)
+    assert read_spacing(0.2, limiter_lag(told)) == pytest.approx(0.208)
+    assert next_read_at(told, 0.2, 1.0) == pytest.approx(10.0 + 1.0 + 0.02 + BUCKET_SLACK)
+    assert next_read_at(state(reads), 0.2, 1.0) == pytest.approx(10.0 + 1.0 + 0.08 + 0.02)
+    assert hold_at_window_end(told, 11.03, 0.2) == pytest.approx(11.04 - 11.03)
 
 
 def test_no_read_yet_holds_nothing() -> None:
