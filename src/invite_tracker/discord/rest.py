@@ -61,13 +61,15 @@ be counted, were its trip as fast as the fastest recent one (doubled each time o
 MAX_ARRIVAL_MARGIN = 0.5
 TRIPS_KEPT = 50
 """Recent trips (send to Discord's count) the fastest is taken from."""
+ROUTES_KEPT = 1000
+"""Routes whose last answer is kept beyond the end of its window (to tell a read came early)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Heard:
     """One answer on a listened route: when Discord counted it (epoch seconds, by its clock),
-    and how long after Discord freed the bucket the limiter would have let it go (None when
-    its send could not be told apart from another's)."""
+    and the read's lag (see `_DiscordClock._hear_trip`; None when its request could not be
+    told apart from another's)."""
 
     counted: float
     lag: float | None = None
@@ -181,6 +183,10 @@ class _DiscordClock(buckets.RESTBucketManager):
             return None  # no rate-limit headers: hikari reads them as 0
         last = self._last.get(route)
         self._last[route] = (remaining, reset_at)
+        if len(self._last) > ROUTES_KEPT:  # one guild's reads after another's: forget the
+            self._last = {  # buckets whose window is over, as hikari forgets stale buckets
+                key: seen for key, seen in self._last.items() if seen[1] > counted
+            }
         if last is not None and last[0] == 0 and counted < last[1] - 0.001:
             self._early_margin = min(2 * self._early_margin, MAX_ARRIVAL_MARGIN)
             log.warning("discord_read_came_early", route=route, margin=self._early_margin)

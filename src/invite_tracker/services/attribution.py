@@ -372,9 +372,11 @@ class AttributionEngine:
             span,
         )
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
+        # the later of the two buckets to free decides when both reads can go again
         lags = [read.limiter_lag for read in (listed, counter) if read is not None]
-        if lags and None not in lags:
-            attributor.lags.append(max(lag for lag in lags if lag is not None))
+        known = [lag for lag in lags if lag is not None]
+        if known and len(known) == len(lags):
+            attributor.lags.append(max(known))
         if ledger is not None:
             track_calm(attributor, ledger.latest, snapshot)
         return snapshot

@@ -12,7 +12,13 @@ import pytest
 from hikari.impl import buckets
 from hikari.internal import routes
 
-from invite_tracker.discord.rest import ARRIVAL_MARGIN, Heard, _DiscordClock, counted_at
+from invite_tracker.discord.rest import (
+    ARRIVAL_MARGIN,
+    ROUTES_KEPT,
+    Heard,
+    _DiscordClock,
+    counted_at,
+)
 
 INSTANT = datetime(2026, 11, 30, 1, 2, 3, 456000, tzinfo=UTC)
 INVITES = routes.GET_GUILD_INVITES.compile(guild=1)
@@ -186,3 +192,14 @@ async def test_a_read_counted_before_the_reset_doubles_the_margin(
     now.at = reset + 0.5
     await read(clock, now, 0.08)
     assert clock.lead == pytest.approx(0.08 - 2 * ARRIVAL_MARGIN)
+
+
+async def test_routes_whose_window_is_over_are_forgotten_when_many(
+    clock: _DiscordClock, now: Now
+) -> None:
+    for guild in range(ROUTES_KEPT + 1):
+        update(clock, routes.GET_GUILD_INVITES.compile(guild=guild), now.at + 1.0, 1.0, 0)
+        now.at += 1 / 64  # exact in binary
+    # the routes whose window ended before the last answer was counted are gone: those of
+    # the answers heard in its last second are kept
+    assert len(clock._last) == 64
