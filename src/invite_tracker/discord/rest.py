@@ -207,9 +207,10 @@ def counted_at(heard: Sequence[Heard]) -> datetime.datetime | None:
 
 
 def _listen_to(app: hikari.RESTApp, max_rate_limit: float) -> _DiscordClock | None:
-    """Give the app (before it starts) a bucket manager that hears Discord's clock. It is
-    hikari's own private slot: should a hikari release move it, reads are stamped by their
-    flight alone, as they were before, and a warning says so."""
+    """Give the app (before it starts) a bucket manager that hears Discord's clock and frees
+    buckets on it. It is hikari's own private slot: should a hikari release move it, reads are
+    stamped by their flight alone and buckets freed by this machine's clock, as hikari does,
+    and a warning says so."""
     if not isinstance(getattr(app, "_bucket_manager", None), buckets.RESTBucketManager):
         log.warning("discord_clock_unavailable", reason="hikari's bucket manager moved")
         return None
@@ -224,7 +225,8 @@ class HikariDiscord:
     Two of them: one that waits out rate limits (up to `max_rate_limit_wait`), and one whose
     hikari raises instead of holding a request back, for the invite list and the vanity
     counter (the attributor's reads, which must leave when they are stamped). Each route is
-    read through one client only, so one view of its bucket decides."""
+    read through one client only, so one view of its bucket decides. Both free their buckets
+    by Discord's clock (`_DiscordClock`)."""
 
     def __init__(
         self,
@@ -256,8 +258,9 @@ class HikariDiscord:
                 max_rate_limit=max_wait,
                 max_retries=limits.max_retries,
             )
+            heard = _listen_to(app, max_wait)  # both: every call waits by Discord's clock
             if max_wait == AT_ONCE_TOLERANCE:
-                clock = _listen_to(app, max_wait)
+                clock = heard
             await app.start()
             client = app.acquire(token, hikari.TokenType.BOT)
             client.start()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from invite_tracker.discord.port import InviteOptions
 from invite_tracker.discord.rest import ARRIVAL_MARGIN, DiscordLimits, HikariDiscord
 from invite_tracker.domain.errors import ReadDeferred
 from invite_tracker.services.attribution_pacing import (
@@ -16,11 +17,12 @@ from invite_tracker.services.attribution_pacing import (
     GuildAttribution,
     deferral_wait,
 )
-from invite_tracker.testing.fake_discord import FakeDiscord, Guild
+from invite_tracker.testing.fake_discord import Channel, FakeDiscord, Guild
 from tests.integration.discord.conftest import TOKEN
 
 GUILD_INVITES = "GET /guilds/{guild_id}/invites"
 VANITY = "GET /guilds/{guild_id}/vanity-url"
+CREATE_INVITE = "POST /channels/{channel_id}/invites"
 
 
 @pytest.fixture
@@ -162,3 +164,18 @@ async def test_a_spent_bucket_is_freed_on_discords_clock_a_trip_before_its_reset
     for read in [*reads, sixth]:
         assert read.limiter_lag is not None
         assert ARRIVAL_MARGIN - 1e-6 <= read.limiter_lag < 0.08
+
+
+async def test_calls_that_wait_the_rate_limit_out_wait_by_discords_clock(
+    fake: FakeDiscord, channel: Channel, adapter: HikariDiscord
+) -> None:
+    """An hour between the clocks: hikari alone would take a spent bucket for spent an hour
+    longer (and refuse to wait so long), or, were ours ahead, send into it and meet 429s."""
+    await fake.advance_clock(3600)  # Discord's clock is an hour ahead of ours
+    fake.set_route_limit(CREATE_INVITE, 1, per=0.3)
+    options = InviteOptions(max_uses=0, max_age=0, temporary=False)
+    first = await adapter.create_invite(channel.id, options)
+    second = await adapter.create_invite(channel.id, options)  # waits about 0.3 s
+    assert first.code != second.code
+    assert fake.stats.requests[CREATE_INVITE] == 2
+    assert fake.stats.rate_limited.get(CREATE_INVITE, 0) == 0
