@@ -206,7 +206,7 @@ def counted_at(heard: Sequence[Heard]) -> datetime.datetime | None:
     return datetime.datetime.fromtimestamp(heard[0].counted, datetime.UTC)
 
 
-def _listen_to(app: hikari.RESTApp, max_rate_limit: float) -> _DiscordClock | None:
+def _on_discords_clock(app: hikari.RESTApp, max_rate_limit: float) -> _DiscordClock | None:
     """Give the app (before it starts) a bucket manager that hears Discord's clock and frees
     buckets on it. It is hikari's own private slot: should a hikari release move it, reads are
     stamped by their flight alone and buckets freed by this machine's clock, as hikari does,
@@ -258,9 +258,9 @@ class HikariDiscord:
                 max_rate_limit=max_wait,
                 max_retries=limits.max_retries,
             )
-            heard = _listen_to(app, max_wait)  # both: every call waits by Discord's clock
+            installed = _on_discords_clock(app, max_wait)  # both: every call waits by it
             if max_wait == AT_ONCE_TOLERANCE:
-                clock = heard
+                clock = installed  # the reads' client: the one listened to
             await app.start()
             client = app.acquire(token, hikari.TokenType.BOT)
             client.start()

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from invite_tracker.discord.port import DiscordPort
+from invite_tracker.discord.port import DiscordPort, InviteList, VanityUrl
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
 from invite_tracker.domain.evidence import Snapshot, counted_span
 from invite_tracker.domain.invites import JoinType
@@ -358,11 +358,11 @@ class AttributionEngine:
             self.stats.fetches += 1
         listed = invites.result()  # raises what the read raised
         counter = vanity.result() if vanity is not None else None
+        reads: list[InviteList | VanityUrl] = [listed] if counter is None else [listed, counter]
         attributor.reports = list(listed.reports)
-        # when Discord counted the two reads, by its clock (the one that stamps joins)
+        # when Discord counted the reads, by its clock (the one that stamps joins)
         span = counted_span(
-            [listed.counted_at, *([counter.counted_at] if counter is not None else [])],
-            timedelta(seconds=self._config.clock_tolerance),
+            [read.counted_at for read in reads], timedelta(seconds=self._config.clock_tolerance)
         )
         snapshot = Snapshot(
             sent_at,
@@ -372,11 +372,10 @@ class AttributionEngine:
             span,
         )
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
-        # the later of the two buckets to free decides when both reads can go again
-        lags = [read.limiter_lag for read in (listed, counter) if read is not None]
-        known = [lag for lag in lags if lag is not None]
-        if known and len(known) == len(lags):
-            attributor.lags.append(max(known))
+        # the later of the buckets to free decides when the reads can go again
+        lags = [read.limiter_lag for read in reads if read.limiter_lag is not None]
+        if len(lags) == len(reads):
+            attributor.lags.append(max(lags))
         if ledger is not None:
             track_calm(attributor, ledger.latest, snapshot)
         return snapshot
