@@ -107,15 +107,22 @@ class Ledger:
         """Our own DELETE /invite removed this code."""
         self._staff_deleted.add(code)
 
-    def invite_news(self, news: Iterable[KnownInvite]) -> None:
+    def invite_news(self, news: Iterable[KnownInvite], *, until: datetime | None = None) -> None:
         """Invites events reported changed since the latest snapshot was sent (possibly to
         another worker): one its read did not list and first seen since is created since, with
         no use yet, so a single-use invite created and used up before the next read is not
-        lost; one deleted through our own API may have been used just before."""
+        lost; one deleted through our own API may have been used just before.
+
+        `until`: when the read that closes the window was sent, if it is already on its way.
+        An invite first seen after that may have been created after Discord counted the read,
+        which would then not list it: it is news for the next window, not this one (taken for
+        this one, it would seem to have vanished, used up)."""
         latest = self.latest
         for invite in news:
             if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
                 self.deleted_by_staff(invite.code)
+            if until is not None and invite.first_seen_at >= until:
+                continue
             if invite.code not in latest.invites and invite.first_seen_at >= latest.sent_at:
                 self.invite_created(
                     InviteCount(

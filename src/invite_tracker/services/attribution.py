@@ -122,6 +122,19 @@ class AttributionEngine:
             if not waiting:
                 self._waiters.pop(join_id, None)
 
+    def join_heard(self, guild_id: int, joined_at: datetime) -> None:
+        """A new join of the guild is being stored (its transaction is not committed yet):
+        if it happened after the guild's latest read, the read it calls for leaves now, while
+        the transaction commits. The join is decided only once committed and loaded (see
+        `storing`). Every millisecond between a join and the read after it is one in which
+        another member's join can blur it."""
+        if self._stopping.is_set():
+            return
+        attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
+        if attributor.heard is None or joined_at > attributor.heard:
+            attributor.heard = joined_at
+        self.notify(guild_id)
+
     @contextlib.contextmanager
     def storing(self, guild_id: int, at: datetime) -> Iterator[None]:
         """A join of the guild, timed `at`, is being stored in this process: until it is
@@ -232,10 +245,11 @@ class AttributionEngine:
             attributor.wake.clear()
             try:
                 ledger = attributor.ledger or await self._start_ledger(attributor)
-                known_at = await self._load_joins(attributor, ledger)
-                if self._should_read(attributor, ledger):
+                heard = self._heard_unread(attributor, ledger)
+                if not heard:  # no join heard of calls for a read: see what storage holds
+                    known_at = await self._load_joins(attributor, ledger)
+                if heard or self._should_read(attributor, ledger):
                     await self._pace(attributor)
-                    await load_invite_news(self._storage, attributor.guild_id, ledger)
                     ledger.observe(await self._snapshot(attributor, ledger))
                     # Join events stored while the read waited its turn and flew may belong
                     # to the windows it lets the ledger decide: a window decided without a
@@ -287,9 +301,16 @@ class AttributionEngine:
         """Read when a join waits for a read, or, while joins keep coming, as often as the
         pacing allows and the joins have paid for: short windows are what tell two invites'
         joins apart, and there are never more reads than joins."""
-        if ledger.needs_snapshot():
+        if ledger.needs_snapshot() or self._heard_unread(attributor, ledger):
             return True
         return attributor.credit > 0 and self._active(attributor)
+
+    @staticmethod
+    def _heard_unread(attributor: GuildAttribution, ledger: Ledger) -> bool:
+        """A join event heard of (`join_heard`), stored or not yet, tells of a join after
+        the latest read was counted."""
+        heard = attributor.heard
+        return heard is not None and heard >= ledger.latest.counted_after
 
     async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
         return await load_joins(
@@ -343,7 +364,13 @@ class AttributionEngine:
             if attributor.vanity_code
             else None
         )
-        tasks = [task for task in (invites, vanity) if task is not None]
+        # the invites events reported since the last read, looked up while this one flies
+        news = (
+            asyncio.ensure_future(load_invite_news(self._storage, guild_id, ledger, until=sent_at))
+            if ledger is not None
+            else None
+        )
+        tasks = [task for task in (invites, vanity, news) if task is not None]
         try:
             await asyncio.wait(tasks)
         except asyncio.CancelledError:
@@ -358,6 +385,8 @@ class AttributionEngine:
             self.stats.fetches += 1
         listed = invites.result()  # raises what the read raised
         counter = vanity.result() if vanity is not None else None
+        if news is not None:
+            news.result()  # raises what storage raised: the window cannot be read without it
         reads: list[InviteList | VanityUrl] = [listed] if counter is None else [listed, counter]
         attributor.reports = list(listed.reports)
         # when Discord counted the reads, by its clock (the one that stamps joins)

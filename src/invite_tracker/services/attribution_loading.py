@@ -59,9 +59,12 @@ async def load_joins(
     return known_at
 
 
-async def load_invite_news(storage: Storage, guild_id: int, ledger: Ledger) -> None:
+async def load_invite_news(
+    storage: Storage, guild_id: int, ledger: Ledger, *, until: datetime
+) -> None:
     """Tell the ledger of the invites events reported changed since its latest snapshot was
-    sent (possibly to another worker): created, or deleted by our staff."""
+    sent (possibly to another worker): created, or deleted by our staff. Runs while the next
+    read, sent at `until`, is on its way (`Ledger.invite_news`)."""
     async with storage.reading() as uow:
         news = await uow.invites.changed_since(guild_id, ledger.latest.sent_at)
-    ledger.invite_news(news)
+    ledger.invite_news(news, until=until)

@@ -89,6 +89,8 @@ class GuildAttribution:
         default_factory=lambda: deque(maxlen=DELAYS_KEPT)
     )
     reports: list[InviteReport] | None = None
+    # the latest join instant of the join events this process has heard of (`join_heard`)
+    heard: datetime | None = None
     # the clock times of joins this process is storing now (not committed yet)
     storing: list[datetime] = field(default_factory=list)
     owned: bool = False  # this process is attributing the guild right now

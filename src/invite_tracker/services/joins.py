@@ -72,6 +72,8 @@ async def record_join(
             if member_id is not None:
                 await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)
             record, created = await uow.joins.add_if_absent(join, now=now)
+            if created and record.join_type is JoinType.PENDING:
+                engine.join_heard(guild_id, joined_at)  # its read need not wait for the commit
             await uow.commit()
     if created and record.join_type is JoinType.BOT:
         engine.announce(guild_id, [record])

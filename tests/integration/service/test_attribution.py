@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from invite_tracker.db.session import Database
 from invite_tracker.discord.rest import ARRIVAL_MARGIN
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import NewJoin
+from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.testing.fake_discord import FakeDiscord, Member
 from tests.integration.api.conftest import Api, data_of, running_app
 from tests.integration.service.conftest import World, discord_settings
@@ -444,3 +446,71 @@ async def test_windows_read_before_the_engine_went_idle_still_place_late_join_ev
         ("invite", b.code),
         ("invite", a.code),
     ], (cuts, offsets)
+
+
+async def test_the_read_a_join_calls_for_does_not_wait_for_the_join_to_be_stored(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """Every millisecond between a join and the read after it is one in which another join
+    can blur it: the read leaves as soon as the join event is heard of, and the join, stored
+    meanwhile, is decided with that read, not another."""
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    app = create_app(discord_settings(database_url, fake), database=database)
+
+    def reads() -> int:
+        return fake.stats.requests.get("GET /guilds/{guild_id}/invites", 0)
+
+    async for client in running_app(app):
+        api = Api(client)
+        await ready(api, world)
+        engine = app.state.service.engine
+        member = await fake.join_via_invite(world.guild.id, (await world.user("m")).id, invite.code)
+        before = reads()
+        engine.join_heard(world.guild.id, member.joined_at)  # as while storing its join
+        for _ in range(100):
+            if reads() > before:
+                break
+            await asyncio.sleep(0.01)
+        assert reads() == before + 1  # the read went out with nothing stored yet
+        async with database.reading() as uow:
+            assert await uow.joins.pending(world.guild.id) == []
+        decided = await final(api, world, (await report(api, world, member))["join_id"])
+        # a join before the latest read calls for no read
+        engine.join_heard(world.guild.id, member.joined_at)
+        await asyncio.sleep(0.3)
+    assert (decided["join_type"], decided["invite_code"]) == ("invite", invite.code)
+    assert reads() == before + 1
+
+
+def spy_on_joins_heard(engine: AttributionEngine) -> list[int]:
+    """Each time the engine hears of a join: how many joins of its guild were being stored."""
+    heard = engine.join_heard
+    storing: list[int] = []
+
+    def spy(guild_id: int, joined_at: datetime) -> None:
+        state = engine.guild_state(guild_id)
+        storing.append(0 if state is None else len(state.storing))
+        heard(guild_id, joined_at)
+
+    engine.join_heard = spy  # type: ignore[method-assign]
+    return storing
+
+
+async def test_a_join_is_heard_of_before_its_transaction_ends(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """The join check tells the engine of a new join while its transaction is still open
+    (the engine counts it as being stored), and not of a repeated member-add."""
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    app = create_app(discord_settings(database_url, fake), database=database)
+    async for client in running_app(app):
+        api = Api(client)
+        await ready(api, world)
+        storing_when_heard = spy_on_joins_heard(app.state.service.engine)
+        member = await fake.join_via_invite(world.guild.id, (await world.user("m")).id, invite.code)
+        first = await report(api, world, member)
+        again = await report(api, world, member)  # the same member-add, delivered twice
+    assert again["repeated"]
+    assert again["join_id"] == first["join_id"]
+    assert storing_when_heard == [1]  # heard of once, its transaction still open
+    assert (first["join_type"], first["invite_code"]) == ("invite", invite.code)

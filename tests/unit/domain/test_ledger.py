@@ -333,6 +333,32 @@ def test_invite_news_from_events_between_two_reads(
         assert decisions[0].inviter_id == 77
 
 
+@pytest.mark.parametrize(
+    ("first_seen", "found"),
+    [
+        # its event was stored after the read at 1 s was sent (the news is looked up while
+        # that read flies), and the read did not list it: it was created after Discord
+        # counted the read, so it is news for the next window, where m2 uses it up. Taken
+        # for the first window, it would seem used up there, by m1, who used no invite
+        (1.05, {"m1": (JoinType.UNKNOWN, None), "m2": (JoinType.INVITE, "late")}),
+        # stored before the read was sent, which did not list it: created and used up within
+        # the first window, by m1; m2 cannot have used it
+        (0.95, {"m1": (JoinType.INVITE, "late"), "m2": (JoinType.UNKNOWN, None)}),
+    ],
+)
+def test_invite_news_is_weighed_in_the_window_of_the_first_read_sent_after_it(
+    first_seen: float, found: dict[str, tuple[JoinType, str | None]]
+) -> None:
+    ledger = Ledger(snap(0, a=4))
+    decided: dict[object, tuple[JoinType, str | None]] = {}
+    for read, member in ((1, "m1"), (2, "m2")):  # one join before each read, no use of a
+        ledger.invite_news([known("late", first_seen)], until=at(read))
+        ledger.add_join(member, at(read - 0.5))
+        ledger.observe(snap(read, a=4))
+        decided.update(by_key(ledger.settle(at(read + 1.1))))
+    assert decided == found
+
+
 def limited(seconds: float, *, vanity: int, **uses: tuple[int, int]) -> Snapshot:
     """A snapshot whose invites have use limits: code=(uses, max_uses)."""
     invites = {
