@@ -5,11 +5,13 @@ tracker could read the invite list whenever it liked. A real tracker hears of a 
 its gateway event arrives (50-500 ms late in the scenarios), and reads at most once per join.
 This replays each scenario's timeline, without the service or the fake, for an idealised
 tracker: it sends a read the instant a join event arrives, unless a read it already sent will
-be counted after that join; each read may be followed by more, `gap` apart; reads stay within
-the bucket (5 per second) and within a budget of reads per join heard of; Discord counts a
-read `flight` after it is sent (80 ms, the simulator's latency), and the tracker spends no
-time at all. It prints the share of joins whose window between two reads saw one source only
-(the simulator's "bound with its reads"), beside the bound, for a few such policies.
+be counted after that join; each read may be followed by more, `gap` apart, while the reads
+stay within a budget of reads per join heard of (as the service's do: a read a join event
+calls for is always made); reads stay within the bucket (5 per second); Discord counts a read
+`flight` after it is sent (80 ms, the simulator's latency), and the tracker spends no time at
+all. It prints the share of joins whose window between two reads saw one source only (the
+simulator's "bound with its reads"), beside the bound, for a few such policies. Two of them
+change how late the join events arrive instead, to show what that delay alone costs.
 
     .venv/bin/python -m benchmarks.event_reads [--scenario burst|churn|...|all] [--seeds 1,2,3]
 """
@@ -49,6 +51,9 @@ class Policy:
     budget: float = 1.0  # reads per join heard of, at most
     flight: float = 0.08  # seconds from sending a read to Discord counting it
     gap: float = WINDOW
+    # how late join events arrive, when not as the scenario has them: each event's delay is
+    # moved from the scenario's jitter range into this one, in proportion
+    delivery: tuple[float, float] | None = None
 
 
 POLICIES = (
@@ -59,6 +64,13 @@ POLICIES = (
     Policy("the same, 0.208 s apart", follow_ups=10, gap=SERVICE_PACE),
     Policy("+3 after each, <= 3 per join", follow_ups=3, budget=3.0),
     Policy("+10 after each, unlimited", follow_ups=10, budget=100.0),
+    Policy(
+        "+10 after each, <= 1 per join, events 50-150 ms late",
+        follow_ups=10,
+        gap=SERVICE_PACE,
+        delivery=(0.05, 0.15),
+    ),
+    Policy("the same, events at once", follow_ups=10, gap=SERVICE_PACE, delivery=(0.0, 0.0)),
 )
 
 
@@ -88,12 +100,21 @@ def truths(scenario: Scenario) -> list[TruthJoin]:
     return found
 
 
+def delivered_after(scenario: Scenario, action: Join, policy: Policy) -> float:
+    """How long after the join its event arrives under the policy."""
+    if policy.delivery is None:
+        return action.delay
+    low, high = scenario.jitter
+    share = (action.delay - low) / (high - low) if high > low else 0.0
+    return policy.delivery[0] + share * (policy.delivery[1] - policy.delivery[0])
+
+
 def counted_reads(scenario: Scenario, policy: Policy) -> list[float]:
     """When Discord counted each read the policy made (seconds from the start)."""
     # (when, order, the join's instant for the read its event asks for (None for a
     # follow-up), whether this is the event arriving rather than a read put off)
     plan: list[tuple[float, int, float | None, bool]] = [
-        (action.at + action.delay, order, action.at, True)
+        (action.at + delivered_after(scenario, action, policy), order, action.at, True)
         for order, action in enumerate(scenario.actions)
         if isinstance(action, Join) and not action.bot
     ]
@@ -122,8 +143,8 @@ def counted_reads(scenario: Scenario, policy: Policy) -> list[float]:
             order += 1
             heapq.heappush(plan, (earliest, order, join_at, False))
             continue
-        if len(counted) + 1 > policy.budget * heard:
-            continue
+        if join_at is None and len(counted) + 1 > policy.budget * heard:
+            continue  # a follow-up the joins heard of have not paid for
         sent.append(when)
         counted.append(when + policy.flight)
     return counted

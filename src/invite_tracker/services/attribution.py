@@ -346,7 +346,8 @@ class AttributionEngine:
             await self._pause(wait)
 
     async def _snapshot(self, attributor: GuildAttribution, ledger: Ledger | None) -> Snapshot:
-        """Read the guild's invites (and vanity counter, in the same cycle).
+        """Read the guild's invites (and vanity counter, in the same cycle); while they fly,
+        tell the ledger (if any) of the invites events reported since its latest read.
 
         Both reads go out at once or not at all (`ReadDeferred`): a read the rate limiter held
         back would be stamped before it really left, and seem to cover joins it did not."""

@@ -26,6 +26,10 @@ APART = timeline(Join(1.0, 1, "a", 0.2), Join(1.3, 2, "b", 0.1))
         # a follow-up 0.2 s after each event's read, within one read per join
         (APART, Policy("+1", follow_ups=1), [1.28, 1.48]),
         (APART, Policy("+1, 2 per join", follow_ups=1, budget=2.0), [1.28, 1.48, 1.68]),
+        # events delivered at once, or moved from the scenario's 50-500 ms into 50-150 ms in
+        # proportion (0.2 s is a third of the way: 83 ms; 0.1 s a ninth: 61 ms)
+        (APART, Policy("at once", delivery=(0.0, 0.0)), [1.08, 1.38]),
+        (APART, Policy("sooner", delivery=(0.05, 0.15)), [1.13 + 0.1 / 3, 1.43 + 0.1 / 9]),
         # the second join is covered by a read already counted after it: no read of its own
         (
             timeline(Join(1.0, 1, "a", 0.4), Join(1.1, 2, "b", 0.35)),
