@@ -123,11 +123,11 @@ class AttributionEngine:
                 self._waiters.pop(join_id, None)
 
     def join_heard(self, guild_id: int, joined_at: datetime) -> None:
-        """A new join of the guild is being stored (its transaction is not committed yet):
-        if it happened after the guild's latest read, the read it calls for leaves now, while
-        the transaction commits. The join is decided only once committed and loaded (see
-        `storing`). Every millisecond between a join and the read after it is one in which
-        another member's join can blur it."""
+        """A join event of the guild, whose module is on, is being stored (its transaction
+        is not committed yet): if the join happened after the guild's latest read, the read it
+        calls for leaves now, while the join is stored. The join is decided only once
+        committed and loaded (see `storing`). Every millisecond between a join and the read
+        after it is one in which another member's join can blur it."""
         if self._stopping.is_set():
             return
         attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))

@@ -69,11 +69,13 @@ async def record_join(
             if not is_bot:  # the guild's attributor, in any worker, waits for it to commit
                 await uow.joins.storing_for(guild_id)
             await require_enabled(uow, guild_id)
+            if not is_bot:
+                # the read it calls for need not wait for the rest (a repeated member-add, of
+                # a join read already, calls for none)
+                engine.join_heard(guild_id, joined_at)
             if member_id is not None:
                 await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)
             record, created = await uow.joins.add_if_absent(join, now=now)
-            if created and record.join_type is JoinType.PENDING:
-                engine.join_heard(guild_id, joined_at)  # its read need not wait for the commit
             await uow.commit()
     if created and record.join_type is JoinType.BOT:
         engine.announce(guild_id, [record])
