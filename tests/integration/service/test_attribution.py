@@ -53,6 +53,11 @@ def assert_credit_no_one(decided: list[dict[str, Any]], *candidates: str) -> Non
         assert sorted(join["candidates"]) == sorted(candidates), join
 
 
+def invite_reads(fake: FakeDiscord) -> int:
+    """How many times the fake has been asked for a guild's invite list."""
+    return fake.stats.requests.get("GET /guilds/{guild_id}/invites", 0)
+
+
 async def ready(api: Api, world: World) -> None:
     """Enable the module and let it take its first snapshot (the attribution baseline)."""
     await api.enable(world.guild.id)
@@ -287,19 +292,16 @@ async def test_join_events_stored_while_a_read_waits_its_turn_are_weighed_before
         attribution_wait_seconds=0.1,
     )
 
-    def reads() -> int:
-        return fake.stats.requests.get("GET /guilds/{guild_id}/invites", 0)
-
     async for client in running_app(create_app(settings, database=database)):
         api = Api(client)
         await ready(api, world)
         await asyncio.sleep(1.2)  # the next read may go out at once
         used = await fake.join_via_invite(world.guild.id, (await world.user("used-a")).id, a.code)
         found = await fake.join_without_invite(world.guild.id, (await world.user("discovered")).id)
-        before = reads()
+        before = invite_reads(fake)
         discovered = await report(api, world, found)  # read at once: it counts a's use
         for _ in range(100):
-            if reads() > before:
+            if invite_reads(fake) > before:
                 break
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.1)
@@ -457,9 +459,6 @@ async def test_the_read_a_join_calls_for_does_not_wait_for_the_join_to_be_stored
     invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
     app = create_app(discord_settings(database_url, fake), database=database)
 
-    def reads() -> int:
-        return fake.stats.requests.get("GET /guilds/{guild_id}/invites", 0)
-
     async for client in running_app(app):
         api = Api(client)
         await ready(api, world)
@@ -468,13 +467,13 @@ async def test_the_read_a_join_calls_for_does_not_wait_for_the_join_to_be_stored
         # its event comes a little late: the read is counted well after the join (within the
         # clock tolerance of it, the join could be on either side, and call for another read)
         await asyncio.sleep(0.1)
-        before = reads()
+        before = invite_reads(fake)
         engine.join_heard(world.guild.id, member.joined_at)  # as while storing its join
         for _ in range(100):
-            if reads() > before:
+            if invite_reads(fake) > before:
                 break
             await asyncio.sleep(0.01)
-        assert reads() == before + 1  # the read went out with nothing stored yet
+        assert invite_reads(fake) == before + 1  # the read went out with nothing stored yet
         async with database.reading() as uow:
             assert await uow.joins.pending(world.guild.id) == []
         decided = await final(api, world, (await report(api, world, member))["join_id"])
@@ -482,7 +481,7 @@ async def test_the_read_a_join_calls_for_does_not_wait_for_the_join_to_be_stored
         engine.join_heard(world.guild.id, member.joined_at)
         await asyncio.sleep(0.3)
     assert (decided["join_type"], decided["invite_code"]) == ("invite", invite.code)
-    assert reads() == before + 1
+    assert invite_reads(fake) == before + 1
 
 
 def spy_on_joins_heard(engine: AttributionEngine) -> list[int]:
@@ -508,9 +507,6 @@ async def test_a_join_is_heard_of_before_its_transaction_ends(
     invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
     app = create_app(discord_settings(database_url, fake), database=database)
 
-    def reads() -> int:
-        return fake.stats.requests.get("GET /guilds/{guild_id}/invites", 0)
-
     async for client in running_app(app):
         api = Api(client)
         await ready(api, world)
@@ -518,11 +514,11 @@ async def test_a_join_is_heard_of_before_its_transaction_ends(
         member = await fake.join_via_invite(world.guild.id, (await world.user("m")).id, invite.code)
         await asyncio.sleep(0.1)  # its event comes a little late
         first = await report(api, world, member)
-        read = reads()
+        read = invite_reads(fake)
         again = await report(api, world, member)  # the same member-add, delivered twice
         await asyncio.sleep(0.3)
     assert again["repeated"]
     assert again["join_id"] == first["join_id"]
     assert storing_when_heard == [1, 1]  # heard of each time, its transaction still open
-    assert reads() == read
+    assert invite_reads(fake) == read
     assert (first["join_type"], first["invite_code"]) == ("invite", invite.code)
