@@ -136,8 +136,12 @@ class Ledger:
 
     def needs_snapshot(self) -> bool:
         """True while some join happened after the latest snapshot was requested."""
-        latest = self.latest.counted_after
-        return any(joined_at >= latest for joined_at in self._joins.values())
+        return any(self.unread(joined_at) for joined_at in self._joins.values())
+
+    def unread(self, joined_at: datetime) -> bool:
+        """True when a join at `joined_at` (held or not) may not be counted by the latest
+        snapshot: it calls for another read."""
+        return joined_at >= self.latest.counted_after
 
     def observe(self, snapshot: Snapshot) -> None:
         """Add a snapshot, closing the window since the previous one."""

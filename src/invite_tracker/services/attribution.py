@@ -309,8 +309,7 @@ class AttributionEngine:
     def _heard_unread(attributor: GuildAttribution, ledger: Ledger) -> bool:
         """A join event heard of (`join_heard`), stored or not yet, tells of a join after
         the latest read was counted."""
-        heard = attributor.heard
-        return heard is not None and heard >= ledger.latest.counted_after
+        return attributor.heard is not None and ledger.unread(attributor.heard)
 
     async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
         return await load_joins(

@@ -30,6 +30,25 @@ def by_key(decisions: list[Decision]) -> dict[object, tuple[JoinType, str | None
     return {d.key: (d.join_type, d.code) for d in decisions}
 
 
+@pytest.mark.parametrize(
+    ("joined", "unread"),
+    [
+        (0.5, False),  # before the read at 1 s was sent: counted by it
+        (0.999, False),
+        (1.0, True),  # from when it was sent on, it may have come after Discord counted it
+        (1.05, True),
+    ],
+)
+def test_a_join_after_the_latest_read_was_sent_calls_for_another(
+    joined: float, unread: bool
+) -> None:
+    ledger = Ledger(snap(0, a=0))
+    ledger.observe(snap(1, a=0))
+    assert ledger.unread(at(joined)) is unread
+    ledger.add_join("m", at(joined))
+    assert ledger.needs_snapshot() is unread
+
+
 def test_one_join_one_use() -> None:
     ledger = Ledger(snap(0, a=0, b=0))
     assert not ledger.waits_for("m1")
