@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from invite_tracker.domain.cross_check import MemberSource
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
@@ -100,4 +102,13 @@ class DiscordPort(Protocol):
 
     async def send_message(self, channel_id: int, message: OutgoingMessage) -> None:
         """Send a rendered message to a channel."""
+        ...
+
+    async def member_sources(
+        self, guild_id: int, member_ids: Sequence[int]
+    ) -> tuple[MemberSource, ...]:
+        """How each of these members came in, as Discord's undocumented member search
+        (`POST /guilds/{guild_id}/members-search`) says: one entry per member it lists (a
+        member who left, or whom Discord has not indexed yet, is absent). Raises
+        `SearchNotReady` while Discord has not indexed the guild (202, code 110000)."""
         ...

@@ -31,11 +31,17 @@ import structlog
 from hikari.impl import buckets
 from hikari.internal import routes
 
-from invite_tracker.discord import convert
+from invite_tracker.discord import convert, member_search
 from invite_tracker.discord.errors import translate
 from invite_tracker.discord.port import InteractionTarget, InviteList, InviteOptions, VanityUrl
+from invite_tracker.domain.cross_check import MemberSource
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
-from invite_tracker.domain.errors import InviteTrackerError, ReadDeferred, Unprocessable
+from invite_tracker.domain.errors import (
+    DiscordUnavailable,
+    InviteTrackerError,
+    ReadDeferred,
+    Unprocessable,
+)
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
 
@@ -241,6 +247,7 @@ class HikariDiscord:
         self._at_once = at_once
         self._limits = limits
         self._clock = clock
+        self._search_warned = False
 
     @classmethod
     async def connect(cls, base_url: str, token: str, limits: DiscordLimits) -> HikariDiscord:
@@ -412,3 +419,26 @@ class HikariDiscord:
                 user_mentions=[int(user) for user in mentions.get("users", [])] or False,
             ),
         )
+
+    async def member_sources(
+        self, guild_id: int, member_ids: Sequence[int]
+    ) -> tuple[MemberSource, ...]:
+        """Discord's undocumented member search, through the waiting client's private
+        `_request` (hikari has no method for it), at most `SEARCH_BATCH` ids a request. Should
+        a hikari release drop `_request`, the search is `DiscordUnavailable` (warned once)."""
+        request = member_search.private_request(self._client)
+        if request is None:
+            if not self._search_warned:
+                self._search_warned = True
+                log.warning("discord_member_search_unavailable", reason="hikari's _request moved")
+            raise DiscordUnavailable(
+                "search the guild's members: this hikari release has no private `_request` "
+                "to send Discord's undocumented member search with"
+            )
+        found: list[MemberSource] = []
+        for batch in member_search.batches(member_ids):
+            answer = await self._call(
+                "search the guild's members", member_search.send(request, guild_id, batch)
+            )
+            found.extend(member_search.read_answer(answer, batch))
+        return tuple(found)

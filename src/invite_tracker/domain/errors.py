@@ -71,6 +71,15 @@ class ReadDeferred(DiscordUnavailable):
         self.retry_after = retry_after
 
 
+class SearchNotReady(DiscordUnavailable):
+    """Discord's member search has not indexed the guild yet (it answers 202 with code
+    110000): ask again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class InteractionReplyFailed(DiscordUnavailable):
     """The Discord action succeeded and is stored, but the interaction reply failed.
 

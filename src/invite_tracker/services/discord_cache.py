@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from invite_tracker.discord.port import (
@@ -19,6 +19,7 @@ from invite_tracker.discord.port import (
     InviteOptions,
     VanityUrl,
 )
+from invite_tracker.domain.cross_check import MemberSource
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
@@ -94,3 +95,8 @@ class CachedDiscord:
 
     async def send_message(self, channel_id: int, message: OutgoingMessage) -> None:
         await self.port.send_message(channel_id, message)
+
+    async def member_sources(
+        self, guild_id: int, member_ids: Sequence[int]
+    ) -> tuple[MemberSource, ...]:
+        return await self.port.member_sources(guild_id, member_ids)

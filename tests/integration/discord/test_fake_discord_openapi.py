@@ -14,6 +14,7 @@ import pytest
 
 from invite_tracker.testing.fake_discord import (
     ROUTES,
+    UNDOCUMENTED_ROUTES,
     ChannelType,
     FakeDiscord,
     Guild,
@@ -400,8 +401,26 @@ async def test_answers_match_discords_spec(
             assert header in response.headers, f"{header} missing on {case}"
 
 
+UNDOCUMENTED = {"POST /guilds/{guild_id}/members-search"}
+"""The one route served that Discord's spec does not describe: its undocumented member search
+(its shapes are checked in test_fake_discord_member_search.py, against member_search_shapes)."""
+
+
+def _in_spec(spec: SpecLike, path: str, method: str) -> bool:
+    return method.lower() in spec.document["paths"].get(path, {})
+
+
 def test_every_served_route_is_in_the_spec(spec: SpecLike) -> None:
-    for route in ROUTES:
-        assert route.method.lower() in spec.document["paths"][route.path], route.key
+    documented = [route for route in ROUTES if route.key not in UNDOCUMENTED]
+    for route in documented:
+        assert _in_spec(spec, route.path, route.method), route.key
     covered = {(path, method) for path, method, _, _ in CASES.values()}
-    assert covered == {(route.path, route.method) for route in ROUTES}
+    assert covered == {(route.path, route.method) for route in documented}
+
+
+def test_the_undocumented_routes_are_named_and_still_undocumented(spec: SpecLike) -> None:
+    served = {route.key: route for route in ROUTES}
+    assert set(served) >= UNDOCUMENTED
+    assert UNDOCUMENTED == UNDOCUMENTED_ROUTES
+    for key in UNDOCUMENTED:  # once Discord documents one, check it like the others
+        assert not _in_spec(spec, served[key].path, served[key].method), key

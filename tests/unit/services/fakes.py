@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from invite_tracker.discord.port import InteractionTarget, InviteList, InviteOptions, VanityUrl
 from invite_tracker.domain.api_keys import StoredApiKey
+from invite_tracker.domain.cross_check import MemberSource
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
-from invite_tracker.domain.errors import DiscordUnavailable, Unprocessable
+from invite_tracker.domain.errors import DiscordUnavailable, SearchNotReady, Unprocessable
 from invite_tracker.domain.invites import InviteEnd, InviteReport, KnownInvite
 from invite_tracker.domain.messages import OutgoingMessage
 from invite_tracker.domain.settings import GuildSettings, SettingsValues
@@ -191,14 +193,26 @@ class _Absent:
 
 
 class FakeDiscordPort:
-    """Records calls; `fail_reply` makes the interaction reply fail like an expired token."""
+    """Records calls; `fail_reply` makes the interaction reply fail like an expired token.
+
+    The member search answers from `sources` (by member id; absent ids are not listed), or
+    raises `SearchNotReady` while `search_not_ready` holds a wait."""
 
     def __init__(
-        self, *, fail_reply: bool = False, fail_reads: bool = False, fail_send: bool = False
+        self,
+        *,
+        fail_reply: bool = False,
+        fail_reads: bool = False,
+        fail_send: bool = False,
+        sources: Sequence[MemberSource] = (),
+        search_not_ready: float | None = None,
     ) -> None:
         self.fail_reply = fail_reply
         self.fail_reads = fail_reads
         self.fail_send = fail_send
+        self.sources = {source.member_id: source for source in sources}
+        self.search_not_ready = search_not_ready
+        self.searches: list[tuple[int, tuple[int, ...]]] = []
         self.reads: list[tuple[str, int]] = []
         self.sent: list[tuple[int, OutgoingMessage]] = []
         self.created: list[tuple[int, InviteOptions]] = []
@@ -252,3 +266,11 @@ class FakeDiscordPort:
         if self.fail_send:
             raise Unprocessable("Discord refused to send the message: code 50013")
         self.sent.append((channel_id, message))
+
+    async def member_sources(
+        self, guild_id: int, member_ids: Sequence[int]
+    ) -> tuple[MemberSource, ...]:
+        self.searches.append((guild_id, tuple(member_ids)))
+        if self.search_not_ready is not None:
+            raise SearchNotReady("the guild is not indexed yet", self.search_not_ready)
+        return tuple(self.sources[i] for i in dict.fromkeys(member_ids) if i in self.sources)

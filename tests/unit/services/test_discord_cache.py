@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from invite_tracker.domain.errors import DiscordUnavailable
+from invite_tracker.domain.cross_check import JoinSourceType, MemberSource
+from invite_tracker.domain.errors import DiscordUnavailable, SearchNotReady
 from invite_tracker.services.discord_cache import CachedDiscord
 from tests.unit.services.fakes import FakeDiscordPort
 
@@ -65,3 +66,15 @@ async def test_zero_ttl_still_coalesces_concurrent_reads(ttl: float) -> None:
     await asyncio.gather(cached.guild(1), cached.guild(1))
     await cached.guild(1)
     assert len(port.reads) == 2
+
+
+async def test_member_search_passes_straight_on() -> None:
+    source = MemberSource(2, None, JoinSourceType.DISCOVERY)
+    port = FakeDiscordPort(sources=[source])
+    cached = CachedDiscord(port, ttl=60)
+    assert await cached.member_sources(1, [2, 3]) == (source,)
+    assert await cached.member_sources(1, [2, 3]) == (source,)
+    assert port.searches == [(1, (2, 3)), (1, (2, 3))]  # each asked Discord: nothing cached
+    port.search_not_ready = 5.0
+    with pytest.raises(SearchNotReady):
+        await cached.member_sources(1, [2])

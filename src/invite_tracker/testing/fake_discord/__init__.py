@@ -26,12 +26,13 @@ from invite_tracker.testing.fake_discord.models import (
 )
 from invite_tracker.testing.fake_discord.permissions import ALL_PERMISSIONS, Permission
 from invite_tracker.testing.fake_discord.ratelimit import PROFILES, RateLimitProfile, RouteLimit
-from invite_tracker.testing.fake_discord.routing import ROUTES, RouteSpec
+from invite_tracker.testing.fake_discord.routing import ROUTES, UNDOCUMENTED_ROUTES, RouteSpec
 
 __all__ = [
     "ALL_PERMISSIONS",
     "PROFILES",
     "ROUTES",
+    "UNDOCUMENTED_ROUTES",
     "Channel",
     "ChannelType",
     "ControlError",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from invite_tracker.testing.fake_discord import control_views as views
+from invite_tracker.testing.fake_discord import member_search
 from invite_tracker.testing.fake_discord.control_knobs import clock, faults, rate_limits, stats
 from invite_tracker.testing.fake_discord.errors import ControlError, DiscordError
 from invite_tracker.testing.fake_discord.responses import json_response, read_json
@@ -197,6 +198,30 @@ async def vanity(fake: FakeDiscord, request: web.Request, body: JSONObject) -> o
     return {"code": guild.vanity_code, "uses": guild.vanity_uses}
 
 
+async def search_lag(fake: FakeDiscord, request: web.Request, body: JSONObject) -> object:
+    """GET shows; PUT {index_lag: seconds}: how long after joining members become searchable."""
+    if request.method == "PUT":
+        await fake.set_member_search_lag(float(body["index_lag"]))
+    return {"index_lag": fake.world.member_search_lag}
+
+
+async def search_index(fake: FakeDiscord, request: web.Request, body: JSONObject) -> object:
+    """GET shows; PUT {not_indexed_for: seconds}: the guild's member search answers 202 until
+    then (0: indexed now)."""
+    guild_id = _path_id(request, "guild_id")
+    if request.method == "PUT":
+        await fake.delay_member_search_index(guild_id, float(body["not_indexed_for"]))
+    async with fake.world.lock:
+        guild = fake.world.guild(guild_id)
+        wait = member_search.not_indexed_for(fake.world, guild)
+        indexed_at = guild.search_indexed_at
+        return {
+            "indexed": wait == 0,
+            "indexed_at": indexed_at.isoformat() if indexed_at is not None else None,
+            "not_indexed_for": wait,
+        }
+
+
 async def list_invites(fake: FakeDiscord, request: web.Request, body: JSONObject) -> object:
     """The guild's live invites with metadata (no permission check)."""
     found = await fake.invites(_path_id(request, "guild_id"))
@@ -281,6 +306,10 @@ _TABLE: list[tuple[str, str, ControlHandler]] = [
     ("PUT", "/guilds/{guild_id}/bot-permissions", bot_permissions),
     ("PUT", "/guilds/{guild_id}/vanity", vanity),
     ("GET", "/guilds/{guild_id}/invites", list_invites),
+    ("GET", "/guilds/{guild_id}/member-search", search_index),
+    ("PUT", "/guilds/{guild_id}/member-search", search_index),
+    ("GET", "/member-search", search_lag),
+    ("PUT", "/member-search", search_lag),
     ("POST", "/channels/{channel_id}/invites", create_invite),
     ("DELETE", "/invites/{code}", delete_invite),
     ("GET", "/events", events),

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from invite_tracker.testing.fake_discord import invites, messaging
+from invite_tracker.testing.fake_discord import invites, member_search, messaging
 from invite_tracker.testing.fake_discord.clock import FakeClock
 from invite_tracker.testing.fake_discord.context import FakeContext
 from invite_tracker.testing.fake_discord.knobs import Knobs
@@ -306,6 +306,19 @@ class FakeDiscord(Knobs):
         """The guild's live invites (expired ones are swept first)."""
         async with self.world.lock:
             return invites.guild_invites(self.world, guild_id)
+
+    # world: Discord's member search -----------------------------------------------------------
+
+    async def delay_member_search_index(self, guild_id: int, seconds: float) -> Guild:
+        """Discord's member search has not indexed the guild for `seconds` more, on the fake's
+        clock: until then it answers 202 code 110000 (0 or less: indexed now, the default)."""
+        async with self.world.lock:
+            return member_search.delay_index(self.world, guild_id, seconds)
+
+    async def set_member_search_lag(self, seconds: float) -> None:
+        """Seconds after joining before a member shows in the member search (default 1.0)."""
+        async with self.world.lock:
+            member_search.set_lag(self.world, seconds)
 
     # world: what happened -------------------------------------------------------------------
 

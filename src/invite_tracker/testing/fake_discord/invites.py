@@ -223,6 +223,7 @@ def admit(
         source=source,
         invite_code=invite.code if invite is not None else None,
         inviter_id=invite.inviter_id if invite is not None else None,
+        vanity_code=world.guild(guild_id).vanity_code if source is JoinSource.VANITY else None,
     )
     world.members[(guild_id, user_id)] = member
     data = member_json(member, world.user(user_id))

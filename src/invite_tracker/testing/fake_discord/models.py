@@ -85,6 +85,8 @@ class Guild:
     vanity_code: str | None = None
     vanity_uses: int = 0
     description: str | None = None
+    search_indexed_at: datetime | None = None
+    """From when Discord's member search has indexed the guild (None: from the start)."""
     invite_list_reads: deque[datetime] = field(
         default_factory=lambda: deque(maxlen=INVITE_LIST_READS_KEPT)
     )  # when the invite list was read with its counts (for the simulator's measures)
@@ -104,6 +106,8 @@ class Member:
     source: JoinSource = JoinSource.ADDED
     invite_code: str | None = None
     inviter_id: int | None = None
+    vanity_code: str | None = None
+    """The vanity code a VANITY join came through (the guild's at that moment)."""
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from invite_tracker.testing.fake_discord import control, errors, handlers, webhooks
+from invite_tracker.testing.fake_discord import control, errors, handlers, member_search, webhooks
 from invite_tracker.testing.fake_discord.context import CONTEXT, FakeContext
 from invite_tracker.testing.fake_discord.errors import ControlError, DiscordError
 from invite_tracker.testing.fake_discord.faults import Fault, FaultKind
@@ -178,7 +178,11 @@ async def _record(request: web.Request, ctx: FakeContext, route_key: str) -> Non
     )
 
 
-_HANDLERS: dict[str, handlers.Handler] = {**handlers.HANDLERS, **webhooks.HANDLERS}
+_HANDLERS: dict[str, handlers.Handler] = {
+    **handlers.HANDLERS,
+    **webhooks.HANDLERS,
+    **member_search.HANDLERS,
+}
 
 
 def build_app(fake: FakeDiscord) -> web.Application:

@@ -52,6 +52,8 @@ class World:
     interactions: dict[int, Interaction] = field(default_factory=dict)
     events: EventLog = field(default_factory=EventLog)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    member_search_lag: float = 1.0
+    """Seconds after joining before a member shows in Discord's member search."""
     rng: random.Random = field(init=False)
     _last_id: int = 0
     _increment: int = 0
