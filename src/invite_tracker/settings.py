@@ -58,6 +58,20 @@ class Settings(BaseSettings):
         description="How far the instant Discord's rate-limit headers give for an invite "
         "read is trusted, each side, when placing joins before or after it.",
     )
+    member_search: bool = Field(
+        False,
+        description="Cross-check joins the invite counts leave ambiguous with Discord's "
+        "undocumented member search (Community guilds only; may change without notice).",
+    )
+    member_search_delay_seconds: float = Field(
+        1.5, ge=0, description="How long after a join the member search is first asked about it."
+    )
+    member_search_patience_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long after a join the member search is asked before the join is "
+        "left ambiguous.",
+    )
     retention_days: int = Field(
         31, ge=0, description="Days of join and leave records kept; 0 keeps everything."
     )

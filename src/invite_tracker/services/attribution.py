@@ -25,6 +25,7 @@ from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
+from invite_tracker.services.attribution_checks import HeldJoins
 from invite_tracker.services.attribution_loading import (
     drop_stale_ledger,
     load_invite_news,
@@ -172,6 +173,7 @@ class AttributionEngine:
             return
         for guild_id in guilds:
             self.notify(guild_id)
+            self._ensure_checker(self._guilds[guild_id])  # joins held before the restart
 
     async def close(self, grace: float = 2.0) -> None:
         """Stop every attributor (pending joins stay stored for the next start).
@@ -180,9 +182,15 @@ class AttributionEngine:
         middle; whatever has not stopped after `grace` seconds is cancelled.
         """
         self._stopping.set()
-        tasks = [a.task for a in self._guilds.values() if a.task is not None and not a.task.done()]
+        tasks = [
+            task
+            for a in self._guilds.values()
+            for task in (a.task, a.checker)
+            if task is not None and not task.done()
+        ]
         for attributor in self._guilds.values():
             attributor.wake.set()
+            attributor.checks_wake.set()
         if tasks:
             await asyncio.wait(tasks, timeout=grace)
         for task in tasks:
@@ -200,8 +208,39 @@ class AttributionEngine:
     def forget(self, guild_id: int) -> None:
         """Drop a guild's in-memory state (after offboarding)."""
         attributor = self._guilds.pop(guild_id, None)
-        if attributor is not None and attributor.task is not None:
-            attributor.task.cancel()
+        if attributor is None:
+            return
+        for task in (attributor.task, attributor.checker):
+            if task is not None:
+                task.cancel()
+
+    def _ensure_checker(self, attributor: GuildAttribution) -> None:
+        """Make sure the guild's held joins are being asked about (see `HeldJoins`)."""
+        if self._stopping.is_set():
+            return
+        attributor.checks_wake.set()
+        if attributor.checker is not None and not attributor.checker.done():
+            return
+        held = HeldJoins(
+            self._storage,
+            self._discord,
+            self._config,
+            attributor,
+            clock=self._clock,
+            announce=self.announce,
+            stats=self.stats,
+        )
+        attributor.checker = asyncio.create_task(
+            self._check(held, attributor.guild_id), name=f"member-search-{attributor.guild_id}"
+        )
+
+    async def _check(self, held: HeldJoins, guild_id: int) -> None:
+        try:
+            await held.run(self._stopping)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the joins stay held: the next start, or the next owner, resumes
+            log.exception("member_search_failed", guild_id=str(guild_id))
 
     async def _run(self, attributor: GuildAttribution) -> None:
         try:
@@ -239,6 +278,8 @@ class AttributionEngine:
         if self._discord is None:
             await self._decide_all(attributor, "Discord is not configured")
             return
+        if self._config.member_search:
+            self._ensure_checker(attributor)  # held by a worker that stopped, perhaps
         await drop_stale_ledger(self._storage, attributor)
         backoff = self._config.retry_backoff
         while not self._stopping.is_set():
@@ -412,7 +453,7 @@ class AttributionEngine:
     async def _store(
         self, attributor: GuildAttribution, ledger: Ledger, decisions: list[Decision]
     ) -> None:
-        records = await store_decisions(
+        stored = await store_decisions(
             self._storage,
             attributor.guild_id,
             decisions,
@@ -420,12 +461,15 @@ class AttributionEngine:
             vanity_code=attributor.vanity_code,
             invites=attributor.reports,
             now=self._clock(),
+            hold_ambiguous=self._config.member_search and self._discord is not None,
         )
         attributor.stored_baseline = ledger.baseline.sent_at
         attributor.reports = None
-        self.stats.decisions += len(records)
-        if records:
-            self.announce(attributor.guild_id, records)
+        self.stats.decisions += len(stored.decided)
+        if stored.decided:
+            self.announce(attributor.guild_id, stored.decided)
+        if stored.held:
+            self._ensure_checker(attributor)
 
     async def _decide_all(self, attributor: GuildAttribution, reason: str) -> None:
         """Decide every pending join of the guild as unknown, saying why."""

@@ -44,6 +44,11 @@ class EngineConfig:
     active_seconds: float = 1.0  # keep reading this long after the last join event
     owner_poll: float = 0.1  # how often a worker that is not the owner looks again
     clock_tolerance: float = 0.01  # how far Discord's instant of a read is trusted, each side
+    # Discord's member search as a cross-check of ambiguous joins (`attribution_checks`)
+    member_search: bool = False
+    member_search_delay: float = 1.5  # after the join: Discord indexes members with a lag
+    member_search_retry: float = 2.0  # between two questions about a member not listed yet
+    member_search_patience: float = 30.0  # after the join: then it stays ambiguous
 
 
 @dataclass(slots=True)
@@ -54,6 +59,8 @@ class EngineStats:
     fetch_failures: int = 0
     deferred_reads: int = 0  # reads the rate limiter would have held, made later instead
     decisions: int = 0
+    member_searches: int = 0  # questions to Discord's member search
+    cross_checked: int = 0  # ambiguous joins the member search settled
 
 
 @dataclass(slots=True)
@@ -96,6 +103,9 @@ class GuildAttribution:
     owned: bool = False  # this process is attributing the guild right now
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    # asking Discord's member search about the guild's held joins (`attribution_checks`)
+    checker: asyncio.Task[None] | None = None
+    checks_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def read_made(state: GuildAttribution, started: float, interval: float, *, paid: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from invite_tracker.domain.counting import leave_counts, settle_join
@@ -13,34 +14,62 @@ from invite_tracker.domain.ledger import Decision
 from invite_tracker.services.invites import apply_invite_list
 from invite_tracker.services.ports import Storage, UnitOfWorkPort
 
+ASKING = "; asking Discord's member search"
+"""Added to a held join's reason while the member search is asked about it."""
+
 
 async def store_decisions(
     storage: Storage,
     guild_id: int,
     decisions: Sequence[Decision],
     *,
-    baseline: Snapshot,
+    baseline: Snapshot | None,
     vanity_code: str | None,
     invites: Sequence[InviteReport] | None,
     now: datetime,
-) -> list[JoinRecord]:
-    """Apply the counting policy to each decided join and store it, the new baseline and the
-    invites last seen, atomically. Joins decided meanwhile by someone else are left alone."""
+    hold_ambiguous: bool = False,
+) -> StoredDecisions:
+    """Apply the counting policy to each decided join and store it, the new baseline (when
+    given) and the invites last seen, atomically. Joins decided meanwhile by someone else are
+    left alone. `hold_ambiguous`: an ambiguous join of a known member is held instead, to ask
+    Discord's member search about it (`JoinStore.hold`)."""
     async with storage.unit_of_work() as uow:
         settings = await uow.settings.get(guild_id)
         prevent_own = settings is not None and settings.values.prevent_own_invite_code
-        stored = []
+        stored = StoredDecisions()
         for decision in decisions:
             if not isinstance(decision.key, int):
                 continue
+            if hold_ambiguous and await _held(uow, decision, decision.key):
+                stored.held += 1
+                continue
             record = await _store_one(uow, decision, decision.key, vanity_code, prevent_own, now)
             if record is not None:
-                stored.append(record)
-        await uow.snapshots.save(guild_id, baseline, vanity_code)
+                stored.decided.append(record)
+        if baseline is not None:
+            await uow.snapshots.save(guild_id, baseline, vanity_code)
         if invites is not None:
             await apply_invite_list(uow, guild_id, invites, now=now)
         await uow.commit()
     return stored
+
+
+@dataclass(slots=True)
+class StoredDecisions:
+    """What `store_decisions` did: the joins it decided, and how many it held."""
+
+    decided: list[JoinRecord] = field(default_factory=list)
+    held: int = 0
+
+
+async def _held(uow: UnitOfWorkPort, decision: Decision, join_id: int) -> bool:
+    """Hold an ambiguous join of a known member for the member search; False otherwise."""
+    if decision.join_type is not JoinType.AMBIGUOUS or not decision.candidates:
+        return False
+    join = await uow.joins.get(join_id)
+    if join is None or join.member_id is None or join.join_type is not JoinType.PENDING:
+        return False
+    return await uow.joins.hold(join_id, decision.candidates, f"{decision.reason}{ASKING}")
 
 
 async def _store_one(
@@ -86,10 +115,10 @@ async def decide_all_unknown(
     async with storage.reading() as uow:
         joins = await uow.joins.pending(guild_id)
         loaded = await uow.snapshots.load(guild_id)
-    decisions = [Decision(join.id, JoinType.UNKNOWN, reason=reason) for join in joins]
+    decisions = [_give_up(join, reason) for join in joins]
     if not decisions:
         return []
-    return await store_decisions(
+    stored = await store_decisions(
         storage,
         guild_id,
         decisions,
@@ -98,3 +127,12 @@ async def decide_all_unknown(
         invites=None,
         now=now,
     )
+    return stored.decided
+
+
+def _give_up(join: JoinRecord, reason: str) -> Decision:
+    """A pending join decided without more evidence: unknown, or, when the counts already
+    left it candidates (held for the member search), ambiguous between them."""
+    if join.candidates:
+        return Decision(join.id, JoinType.AMBIGUOUS, candidates=join.candidates, reason=reason)
+    return Decision(join.id, JoinType.UNKNOWN, reason=reason)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -133,13 +133,43 @@ class JoinRepository:
             )
 
     async def pending_ids(self, guild_id: int) -> list[int]:
-        """The ids of the guild's joins still waiting for attribution, oldest first."""
+        """The ids of the guild's joins waiting for the invite counts (not those held for
+        Discord's member search, see `hold`), oldest first."""
         ids = await self._session.scalars(
             select(JoinRow.id)
-            .where(JoinRow.guild_id == guild_id, JoinRow.join_type == JoinType.PENDING.value)
+            .where(
+                JoinRow.guild_id == guild_id,
+                JoinRow.join_type == JoinType.PENDING.value,
+                JoinRow.candidates.is_(None),
+            )
             .order_by(JoinRow.id)
         )
         return list(ids)
+
+    async def hold(self, join_id: int, candidates: Sequence[str], reason: str) -> bool:
+        """Keep a pending join pending, with the candidates the invite counts left it and
+        why, while Discord's member search is asked about it: a pending join with
+        candidates is held. False when it was already decided."""
+        result = await self._session.execute(
+            update(JoinRow)
+            .where(JoinRow.id == join_id, JoinRow.join_type == JoinType.PENDING.value)
+            .values(candidates=json.dumps(list(candidates)), reason=reason)
+        )
+        return bool(affected(result))
+
+    async def held(self, guild_id: int) -> list[JoinRecord]:
+        """The guild's held joins (`hold`), oldest first."""
+        rows = await self._session.scalars(
+            select(JoinRow)
+            .where(
+                JoinRow.guild_id == guild_id,
+                JoinRow.join_type == JoinType.PENDING.value,
+                JoinRow.candidates.is_not(None),
+            )
+            .order_by(JoinRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_to_domain(row) for row in rows]
 
     async def guilds_with_pending(self) -> list[int]:
         """Guilds that have joins waiting for attribution."""

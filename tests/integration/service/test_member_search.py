@@ -1,0 +1,215 @@
+"""The member search cross-check through HTTP against the fake Discord, on both databases:
+joins the invite counts leave ambiguous are held, asked about, and settled only when Discord's
+member search names one of their candidates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from invite_tracker.api.app import create_app
+from invite_tracker.db.session import Database
+from invite_tracker.testing.fake_discord import FakeDiscord, Invite
+from tests.integration.api.conftest import Api, data_of, running_app
+from tests.integration.discord.conftest import SPEC_PATH, Spec
+from tests.integration.discord.member_search_shapes import MEMBER_SEARCH_ROUTE, SEARCH_REQUEST
+from tests.integration.service.conftest import World, discord_settings
+from tests.integration.service.test_attribution import final, joined, ready, report
+
+SEARCH = MEMBER_SEARCH_ROUTE
+ON = {"member_search": True, "member_search_delay_seconds": 1.1}
+
+
+@pytest.fixture
+async def community(fake: FakeDiscord, world: World) -> World:
+    """The world's guild as a Community guild: the member search answers for it."""
+    fake.world.guilds[world.guild.id].features.append("COMMUNITY")
+    return world
+
+
+async def two_at_once(api: Api, world: World) -> tuple[list[dict[str, Any]], Invite, Invite]:
+    """Two members join through two invites between two reads: the counts cannot tell."""
+    fake = world.fake
+    a = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    b = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    await ready(api, world)
+    first = await fake.join_via_invite(world.guild.id, (await world.user("x")).id, a.code)
+    second = await fake.join_via_invite(world.guild.id, (await world.user("y")).id, b.code)
+    answers = await asyncio.gather(report(api, world, first), report(api, world, second))
+    return list(answers), a, b
+
+
+async def held_join(api: Api, world: World, join_id: int) -> dict[str, Any]:
+    """The join once the counts have left it candidates and it is held (still pending)."""
+    for _ in range(100):
+        found = await joined(api, world, join_id)
+        if found["candidates"]:
+            assert found["join_type"] == "pending"
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"join {join_id} never held")
+
+
+@pytest.fixture
+async def searching(database: Database, database_url: str, fake: FakeDiscord) -> AsyncIterator[Api]:
+    """The API with the member search cross-check on."""
+    app = create_app(discord_settings(database_url, fake, **ON), database=database)
+    async for client in running_app(app):
+        yield Api(client)
+
+
+async def test_the_search_settles_what_the_counts_leave_ambiguous(
+    searching: Api, community: World
+) -> None:
+    answers, a, b = await two_at_once(searching, community)
+    decided = [await final(searching, community, answer["join_id"]) for answer in answers]
+    assert [(d["join_type"], d["invite_code"], d["inviter_id"]) for d in decided] == [
+        ("invite", a.code, str(community.alice.id)),
+        ("invite", b.code, str(community.bob.id)),
+    ]
+    for join in decided:
+        assert sorted(join["candidates"]) == sorted([a.code, b.code])  # the counts' view
+        assert "Discord's member search names this invite" in join["reason"]
+        assert join["counted"] is True
+    stats = data_of(
+        await searching.get(
+            "/stats/uses", guild_id=community.guild.id, inviter_id=community.alice.id
+        )
+    )
+    assert (stats["total"], stats["regular"]) == (1, 1)
+    asked = [request for request in community.fake.requests() if request.route == SEARCH]
+    assert 1 <= len(asked) <= 2  # both members in one or two questions
+    spec = Spec(json.loads(SPEC_PATH.read_text()))
+    for request in asked:  # the route is undocumented: checked against our own shapes
+        spec.validate(SEARCH_REQUEST, request.body, request.route)
+
+
+async def test_a_held_join_is_pending_with_its_candidates_until_asked(
+    database: Database, database_url: str, fake: FakeDiscord, community: World
+) -> None:
+    settings = discord_settings(
+        database_url,
+        fake,
+        member_search=True,
+        member_search_delay_seconds=4.0,
+        attribution_wait_seconds=1.0,
+    )
+    async for client in running_app(create_app(settings, database=database)):
+        api = Api(client)
+        answers, a, b = await two_at_once(api, community)
+        assert {answer["join_type"] for answer in answers} == {"pending"}
+        held = await held_join(api, community, answers[0]["join_id"])
+        assert sorted(held["candidates"]) == sorted([a.code, b.code])
+        assert "asking Discord's member search" in held["reason"]
+        decided = await final(api, community, answers[0]["join_id"])
+        assert (decided["join_type"], decided["invite_code"]) == ("invite", a.code)
+        assert "asking" not in decided["reason"]
+
+
+async def test_without_a_community_guild_the_join_stays_ambiguous(
+    searching: Api, world: World
+) -> None:
+    answers, a, b = await two_at_once(searching, world)
+    for answer in answers:
+        decided = await final(searching, world, answer["join_id"])
+        assert (decided["join_type"], decided["inviter_id"]) == ("ambiguous", None)
+        assert sorted(decided["candidates"]) == sorted([a.code, b.code])
+        assert "Discord's member search refused" in decided["reason"]
+
+
+async def test_an_index_not_ready_in_time_leaves_the_join_ambiguous(
+    database: Database, database_url: str, fake: FakeDiscord, community: World
+) -> None:
+    await fake.delay_member_search_index(community.guild.id, 60)
+    settings = discord_settings(database_url, fake, **ON, member_search_patience_seconds=2.0)
+    async for client in running_app(create_app(settings, database=database)):
+        api = Api(client)
+        answers, _, _ = await two_at_once(api, community)
+        for answer in answers:
+            decided = await final(api, community, answer["join_id"])
+            assert (decided["join_type"], decided["inviter_id"]) == ("ambiguous", None)
+            assert "has not indexed the guild yet" in decided["reason"]
+    assert fake.stats.requests.get(SEARCH, 0) == 1  # 202 said: not before 60 s
+
+
+async def test_a_member_who_left_is_not_asked_about(
+    database: Database, database_url: str, fake: FakeDiscord, community: World
+) -> None:
+    settings = discord_settings(
+        database_url,
+        fake,
+        member_search=True,
+        member_search_delay_seconds=4.0,
+        attribution_wait_seconds=0.5,
+    )
+    async for client in running_app(create_app(settings, database=database)):
+        api = Api(client)
+        answers, _, _ = await two_at_once(api, community)
+        await held_join(api, community, answers[0]["join_id"])
+        leaver = int(answers[0]["member_id"])
+        await fake.leave(community.guild.id, leaver)
+        body = {"guild_id": community.guild.id, "member_id": leaver}
+        data_of(await api.post("/events/leave/check-invite", body))
+        decided = await final(api, community, answers[0]["join_id"])
+        assert decided["join_type"] == "ambiguous"
+        assert "left before Discord's member search was asked" in decided["reason"]
+        other = await final(api, community, answers[1]["join_id"])
+        assert other["join_type"] == "invite"
+
+
+@pytest.mark.parametrize("after_restart", [True, False])
+async def test_held_joins_survive_a_restart(
+    database: Database, database_url: str, fake: FakeDiscord, community: World, after_restart: bool
+) -> None:
+    """Held joins are stored: the next start asks about them, or, with the search switched
+    off meanwhile, decides them as the counts did."""
+    holding = discord_settings(
+        database_url, fake, member_search=True, member_search_delay_seconds=30.0
+    )
+    async for client in running_app(create_app(holding, database=database)):
+        api = Api(client)
+        answers, a, b = await two_at_once(api, community)
+        await held_join(api, community, answers[0]["join_id"])
+    later = discord_settings(
+        database_url, fake, member_search=after_restart, member_search_delay_seconds=0.0
+    )
+    async for client in running_app(create_app(later, database=database)):
+        api = Api(client)
+        decided = [await final(api, community, answer["join_id"]) for answer in answers]
+    if after_restart:
+        assert [(d["join_type"], d["invite_code"]) for d in decided] == [
+            ("invite", a.code),
+            ("invite", b.code),
+        ]
+    else:
+        for join in decided:
+            assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None)
+            assert sorted(join["candidates"]) == sorted([a.code, b.code])
+            assert "asking" not in join["reason"]
+
+
+async def test_off_by_default_the_search_is_never_asked(tracker: Api, community: World) -> None:
+    answers, _, _ = await two_at_once(tracker, community)
+    for answer in answers:
+        assert (await final(tracker, community, answer["join_id"]))["join_type"] == "ambiguous"
+    assert community.fake.stats.requests.get(SEARCH, 0) == 0
+
+
+async def test_a_search_that_fails_is_asked_again(searching: Api, community: World) -> None:
+    fake = community.fake
+    fake.add_server_errors(503, route="POST /guilds/*/members-search", count=None)
+    answers, a, b = await two_at_once(searching, community)
+    for _ in range(200):
+        if fake.stats.requests.get(SEARCH, 0) >= 1:
+            break
+        await asyncio.sleep(0.05)
+    fake.clear_faults()
+    decided = [await final(searching, community, answer["join_id"]) for answer in answers]
+    assert [(d["join_type"], d["invite_code"]) for d in decided] == [
+        ("invite", a.code),
+        ("invite", b.code),
+    ]
