@@ -196,7 +196,13 @@ def side_by_side(ours: RunResult, baseline: RunResult) -> str:
 
 
 async def benchmark(
-    scenarios: Sequence[str], seed: int, profile: str, *, short: bool, database_url: str | None
+    scenarios: Sequence[str],
+    seed: int,
+    profile: str,
+    *,
+    short: bool,
+    database_url: str | None,
+    member_search: bool = False,
 ) -> None:
     """Run ours and the baseline on every scenario and profile; print as each finishes."""
     progress = StderrProgress()
@@ -204,7 +210,7 @@ async def benchmark(
     for scenario in build(scenarios, seed, short=short):
         blocks: list[str] = []
         for chosen in profiles_of(profile):
-            ours_factory = service_tracker(service_options(chosen, database_url))
+            ours_factory = service_tracker(service_options(chosen, database_url, member_search))
             ours = await run_scenario(
                 scenario, chosen, ours_factory, progress=progress, settle_timeout=timeout
             )
@@ -227,6 +233,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile", choices=PROFILE_CHOICES, default="both")
     parser.add_argument("--short", action="store_true", help="the short scenarios (seconds)")
     parser.add_argument("--database-url", help="the service's database (default: temp SQLite)")
+    parser.add_argument(
+        "--member-search",
+        action="store_true",
+        help="ours cross-checks ambiguous joins with Discord's member search",
+    )
     args = parser.parse_args(argv)
     quiet_logs()
     asyncio.run(
@@ -236,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.profile,
             short=args.short,
             database_url=args.database_url,
+            member_search=args.member_search,
         )
     )
 

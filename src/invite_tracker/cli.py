@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--database-url", help="the service's database (default: temp SQLite)")
     simulate.add_argument("--short", action="store_true", help="the short variants (seconds)")
+    simulate.add_argument(
+        "--member-search",
+        action="store_true",
+        help="cross-check ambiguous joins with Discord's member search (off by default)",
+    )
     return parser
 
 
@@ -167,6 +172,7 @@ def _simulate(args: argparse.Namespace) -> int:
         args.profile,
         database_url=args.database_url,
         short=args.short,
+        member_search=args.member_search,
     )
 
 

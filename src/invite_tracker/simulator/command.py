@@ -46,6 +46,7 @@ async def simulate_async(
     *,
     database_url: str | None = None,
     short: bool = False,
+    member_search: bool = False,
 ) -> list[RunResult]:
     """Run every scenario under every profile, printing each scenario's block when done."""
     progress = StderrProgress()
@@ -57,7 +58,7 @@ async def simulate_async(
                 await run_scenario(
                     scenario,
                     chosen,
-                    service_tracker(service_options(chosen, database_url)),
+                    service_tracker(service_options(chosen, database_url, member_search)),
                     progress=progress,
                     settle_timeout=settle_timeout(short),
                 )
@@ -68,12 +69,18 @@ async def simulate_async(
     return results
 
 
-def service_options(profile: Profile, database_url: str | None) -> ServiceOptions:
+def service_options(
+    profile: Profile, database_url: str | None, member_search: bool = False
+) -> ServiceOptions:
     """The service configured as an operator would for that bucket: reads no closer together
-    than the invite-list rate limit allows."""
+    than the invite-list rate limit allows; `member_search`: ambiguous joins are cross-checked
+    with Discord's member search."""
     return ServiceOptions(
         database_url=database_url,
-        overrides={"invite_fetch_interval_seconds": profile.fetch_window},
+        overrides={
+            "invite_fetch_interval_seconds": profile.fetch_window,
+            "member_search": member_search,
+        },
     )
 
 
@@ -87,10 +94,25 @@ def quiet_logs() -> None:
 
 
 def simulate(
-    scenario: str, seed: int, profile: str, *, database_url: str | None, short: bool
+    scenario: str,
+    seed: int,
+    profile: str,
+    *,
+    database_url: str | None,
+    short: bool,
+    member_search: bool = False,
 ) -> int:
     """The `simulate` subcommand; returns the exit status (0 even when a target is missed:
     the figures are the output)."""
     quiet_logs()
-    asyncio.run(simulate_async([scenario], seed, profile, database_url=database_url, short=short))
+    asyncio.run(
+        simulate_async(
+            [scenario],
+            seed,
+            profile,
+            database_url=database_url,
+            short=short,
+            member_search=member_search,
+        )
+    )
     return 0

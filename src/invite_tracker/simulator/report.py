@@ -64,6 +64,7 @@ ROWS: tuple[Row, ...] = (
     ("bound with its reads", _read_bound),
     ("invite fetches / join", _per_join(lambda result: result.invite_fetches)),
     ("Discord requests / join", _per_join(lambda result: result.requests)),
+    ("member searches / join", _per_join(lambda result: result.member_searches)),
     ("429s received", lambda result: str(result.rate_limited)),
     ("p50 join -> final", _latency(0.5)),
     ("p95 join -> final", _latency(0.95)),

@@ -71,6 +71,14 @@ class RunResult:
         """True joins (a repeated member-add counts once)."""
         return self.tally.joins
 
+    @property
+    def member_searches(self) -> int:
+        """Questions to Discord's member search (`--member-search`)."""
+        return self.requests_by_route.get(MEMBER_SEARCH, 0)
+
+
+MEMBER_SEARCH = "POST /guilds/{guild_id}/members-search"
+
 
 @dataclass(slots=True)
 class _World:
@@ -82,7 +90,8 @@ class _World:
 
 async def build_world(fake: FakeDiscord, scenario: Scenario) -> _World:
     """The guild before the timeline starts: people, members, invites, the vanity URL."""
-    guild = await fake.create_guild(f"simulated {scenario.name}")
+    # a Community guild: Discord's member search answers for it (`--member-search`)
+    guild = await fake.create_guild(f"simulated {scenario.name}", features=["COMMUNITY"])
     channel = await fake.create_channel(guild.id, "welcome")
     people = []
     for person in range(scenario.people):

@@ -43,6 +43,17 @@ async def two_at_once(api: Api, world: World) -> tuple[list[dict[str, Any]], Inv
     return list(answers), a, b
 
 
+def holding(database_url: str, fake: FakeDiscord, *, delay: float = 4.0) -> Any:
+    """Settings that hold ambiguous joins a while before asking (and answer `pending`)."""
+    return discord_settings(
+        database_url,
+        fake,
+        member_search=True,
+        member_search_delay_seconds=delay,
+        attribution_wait_seconds=0.5,
+    )
+
+
 async def held_join(api: Api, world: World, join_id: int) -> dict[str, Any]:
     """The join once the counts have left it candidates and it is held (still pending)."""
     for _ in range(100):
@@ -91,13 +102,7 @@ async def test_the_search_settles_what_the_counts_leave_ambiguous(
 async def test_a_held_join_is_pending_with_its_candidates_until_asked(
     database: Database, database_url: str, fake: FakeDiscord, community: World
 ) -> None:
-    settings = discord_settings(
-        database_url,
-        fake,
-        member_search=True,
-        member_search_delay_seconds=4.0,
-        attribution_wait_seconds=1.0,
-    )
+    settings = holding(database_url, fake)
     async for client in running_app(create_app(settings, database=database)):
         api = Api(client)
         answers, a, b = await two_at_once(api, community)
@@ -139,13 +144,7 @@ async def test_an_index_not_ready_in_time_leaves_the_join_ambiguous(
 async def test_a_member_who_left_is_not_asked_about(
     database: Database, database_url: str, fake: FakeDiscord, community: World
 ) -> None:
-    settings = discord_settings(
-        database_url,
-        fake,
-        member_search=True,
-        member_search_delay_seconds=4.0,
-        attribution_wait_seconds=0.5,
-    )
+    settings = holding(database_url, fake)
     async for client in running_app(create_app(settings, database=database)):
         api = Api(client)
         answers, _, _ = await two_at_once(api, community)
@@ -167,10 +166,8 @@ async def test_held_joins_survive_a_restart(
 ) -> None:
     """Held joins are stored: the next start asks about them, or, with the search switched
     off meanwhile, decides them as the counts did."""
-    holding = discord_settings(
-        database_url, fake, member_search=True, member_search_delay_seconds=30.0
-    )
-    async for client in running_app(create_app(holding, database=database)):
+    settings = holding(database_url, fake, delay=30.0)
+    async for client in running_app(create_app(settings, database=database)):
         api = Api(client)
         answers, a, b = await two_at_once(api, community)
         await held_join(api, community, answers[0]["join_id"])
