@@ -171,6 +171,7 @@ METRICS: tuple[Metric, ...] = (
     ("correct / that bound %", lambda r: _of_bound(r, r.read_bound), "{:.1f}"),
     ("invite fetches / join", _per_join(lambda r: r.invite_fetches), "{:.3f}"),
     ("Discord requests / join", _per_join(lambda r: r.requests), "{:.3f}"),
+    ("member searches / join", _per_join(lambda r: r.member_searches), "{:.3f}"),
     ("429s received", lambda r: float(r.rate_limited), "{:.0f}"),
     ("p50 join -> final (s)", lambda r: percentile(r.latencies, 0.5), "{:.2f}"),
     ("p95 join -> final (s)", lambda r: percentile(r.latencies, 0.95), "{:.2f}"),
