@@ -173,7 +173,8 @@ class AttributionEngine:
             return
         for guild_id in guilds:
             self.notify(guild_id)
-            self._ensure_checker(self._guilds[guild_id])  # joins held before the restart
+            # joins held for the member search before the restart
+            self._ensure_checker(self._guilds.setdefault(guild_id, GuildAttribution(guild_id)))
 
     async def close(self, grace: float = 2.0) -> None:
         """Stop every attributor (pending joins stay stored for the next start).
@@ -472,7 +473,7 @@ class AttributionEngine:
             self._ensure_checker(attributor)
 
     async def _decide_all(self, attributor: GuildAttribution, reason: str) -> None:
-        """Decide every pending join of the guild as unknown, saying why."""
+        """Decide every pending join of the guild without more evidence, saying why."""
         records = await decide_all_unknown(
             self._storage, attributor.guild_id, reason, now=self._clock()
         )

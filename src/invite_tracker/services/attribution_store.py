@@ -111,7 +111,8 @@ async def _store_one(
 async def decide_all_unknown(
     storage: Storage, guild_id: int, reason: str, *, now: datetime
 ) -> list[JoinRecord]:
-    """Decide every pending join of the guild as unknown, saying why (Discord cannot be read)."""
+    """Decide every pending join of the guild, saying why (Discord cannot be read): unknown,
+    or ambiguous between its candidates when it was held for the member search."""
     async with storage.reading() as uow:
         joins = await uow.joins.pending(guild_id)
         loaded = await uow.snapshots.load(guild_id)

@@ -14,7 +14,7 @@ import pytest
 from invite_tracker.api.app import create_app
 from invite_tracker.db.session import Database
 from invite_tracker.testing.fake_discord import FakeDiscord, Invite
-from tests.integration.api.conftest import Api, data_of, running_app
+from tests.integration.api.conftest import Api, app_settings, data_of, running_app
 from tests.integration.discord.conftest import SPEC_PATH, Spec
 from tests.integration.discord.member_search_shapes import MEMBER_SEARCH_ROUTE, SEARCH_REQUEST
 from tests.integration.service.conftest import World, discord_settings
@@ -160,33 +160,37 @@ async def test_a_member_who_left_is_not_asked_about(
         assert other["join_type"] == "invite"
 
 
-@pytest.mark.parametrize("after_restart", [True, False])
+@pytest.mark.parametrize("after_restart", ["search on", "search off", "no discord"])
 async def test_held_joins_survive_a_restart(
-    database: Database, database_url: str, fake: FakeDiscord, community: World, after_restart: bool
+    database: Database, database_url: str, fake: FakeDiscord, community: World, after_restart: str
 ) -> None:
     """Held joins are stored: the next start asks about them, or, with the search switched
-    off meanwhile, decides them as the counts did."""
+    off meanwhile (or Discord no longer configured), decides them as the counts did."""
     settings = holding(database_url, fake, delay=30.0)
     async for client in running_app(create_app(settings, database=database)):
         api = Api(client)
         answers, a, b = await two_at_once(api, community)
         await held_join(api, community, answers[0]["join_id"])
-    later = discord_settings(
-        database_url, fake, member_search=after_restart, member_search_delay_seconds=0.0
-    )
+    if after_restart == "no discord":
+        later = app_settings(database_url)
+    else:
+        search = after_restart == "search on"
+        later = discord_settings(
+            database_url, fake, member_search=search, member_search_delay_seconds=0.0
+        )
     async for client in running_app(create_app(later, database=database)):
         api = Api(client)
         decided = [await final(api, community, answer["join_id"]) for answer in answers]
-    if after_restart:
+    if after_restart == "search on":
         assert [(d["join_type"], d["invite_code"]) for d in decided] == [
             ("invite", a.code),
             ("invite", b.code),
         ]
-    else:
-        for join in decided:
-            assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None)
-            assert sorted(join["candidates"]) == sorted([a.code, b.code])
-            assert "asking" not in join["reason"]
+        return
+    for join in decided:
+        assert (join["join_type"], join["inviter_id"]) == ("ambiguous", None)
+        assert sorted(join["candidates"]) == sorted([a.code, b.code])
+        assert "asking" not in join["reason"]
 
 
 async def test_off_by_default_the_search_is_never_asked(tracker: Api, community: World) -> None:
