@@ -43,6 +43,7 @@ from invite_tracker.testing.fake_discord import ControlError, FakeDiscord, JoinS
 DISCORD_LATENCY = 0.08
 """Seconds added to every answer of the fake Discord, about Discord's own."""
 GUILD_INVITES = "GET /guilds/{guild_id}/invites"
+MEMBER_SEARCH = "POST /guilds/{guild_id}/members-search"
 POLL_FINAL = 0.25
 
 
@@ -75,9 +76,6 @@ class RunResult:
     def member_searches(self) -> int:
         """Questions to Discord's member search (`--member-search`)."""
         return self.requests_by_route.get(MEMBER_SEARCH, 0)
-
-
-MEMBER_SEARCH = "POST /guilds/{guild_id}/members-search"
 
 
 @dataclass(slots=True)
