@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import structlog
@@ -158,6 +159,7 @@ class HeldJoins:
     async def _settle(self, decisions: list[Decision]) -> None:
         if not decisions:
             return
+        decisions = await self._with_known_inviters(decisions)
         stored = await store_decisions(
             self._storage,
             self._attributor.guild_id,
@@ -174,6 +176,21 @@ class HeldJoins:
         self._stats.decisions += len(stored.decided)
         if stored.decided:
             self._announce(self._attributor.guild_id, stored.decided)
+
+    async def _with_known_inviters(self, decisions: list[Decision]) -> list[Decision]:
+        """An invite the search names without its inviter is credited to the inviter this
+        service knows for it (from Discord's invite list), if any."""
+        missing = [d for d in decisions if d.join_type is JoinType.INVITE and not d.inviter_id]
+        if not missing:
+            return decisions
+        async with self._storage.reading() as uow:
+            for decision in missing:
+                assert decision.code is not None
+                known = await uow.invites.get(self._attributor.guild_id, decision.code)
+                if known is not None and known.inviter_id is not None:
+                    index = decisions.index(decision)
+                    decisions[index] = replace(decision, inviter_id=known.inviter_id)
+        return decisions
 
 
 def _as_counted(join: JoinRecord, why: str) -> Decision:

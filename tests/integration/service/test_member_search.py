@@ -214,3 +214,18 @@ async def test_a_search_that_fails_is_asked_again(searching: Api, community: Wor
         ("invite", a.code),
         ("invite", b.code),
     ]
+
+
+async def test_an_invite_named_without_its_inviter_is_credited_to_the_one_known(
+    database: Database, database_url: str, fake: FakeDiscord, community: World
+) -> None:
+    """Discord's search may leave `inviter_id` null: the inviter the invite list gave stands."""
+    async for client in running_app(create_app(holding(database_url, fake), database=database)):
+        api = Api(client)
+        answers, a, _ = await two_at_once(api, community)
+        member = fake.world.members[(community.guild.id, int(answers[0]["member_id"]))]
+        member.inviter_id = None  # the search will say the code, not who made it
+        decided = await final(api, community, answers[0]["join_id"])
+        assert (decided["join_type"], decided["invite_code"]) == ("invite", a.code)
+        assert decided["inviter_id"] == str(community.alice.id)
+        assert decided["counted"] is True
