@@ -19,6 +19,7 @@ from hikari.impl.rest import RESTClientImpl
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
 from invite_tracker.testing.fake_discord import Channel, FakeDiscord, Guild, User
 
 TOKEN = "fake-token"
@@ -243,3 +244,13 @@ async def rest(make_client: ClientFactory) -> AsyncIterator[RESTClientImpl]:
     """hikari's REST client with default settings, authenticated as the bot."""
     async with make_client() as client:
         yield client
+
+
+@pytest.fixture
+async def adapter(fake: FakeDiscord) -> AsyncIterator[HikariDiscord]:
+    """The service's Discord adapter on hikari, pointed at the fake."""
+    discord = await HikariDiscord.connect(fake.api_url, TOKEN, DiscordLimits(total_timeout=5.0))
+    try:
+        yield discord
+    finally:
+        await discord.close()

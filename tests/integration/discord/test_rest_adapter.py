@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from invite_tracker.discord.port import InviteOptions
-from invite_tracker.discord.rest import ARRIVAL_MARGIN, DiscordLimits, HikariDiscord
+from invite_tracker.discord.rest import ARRIVAL_MARGIN, HikariDiscord
 from invite_tracker.domain.errors import ReadDeferred
 from invite_tracker.services.attribution_pacing import (
     BUCKET_SLACK,
@@ -18,20 +17,10 @@ from invite_tracker.services.attribution_pacing import (
     deferral_wait,
 )
 from invite_tracker.testing.fake_discord import Channel, FakeDiscord, Guild
-from tests.integration.discord.conftest import TOKEN
 
 GUILD_INVITES = "GET /guilds/{guild_id}/invites"
 VANITY = "GET /guilds/{guild_id}/vanity-url"
 CREATE_INVITE = "POST /channels/{channel_id}/invites"
-
-
-@pytest.fixture
-async def adapter(fake: FakeDiscord) -> AsyncIterator[HikariDiscord]:
-    discord = await HikariDiscord.connect(fake.api_url, TOKEN, DiscordLimits(total_timeout=5.0))
-    try:
-        yield discord
-    finally:
-        await discord.close()
 
 
 async def test_a_read_asked_at_once_is_deferred_not_held(

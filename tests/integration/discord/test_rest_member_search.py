@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import cast
 
 import hikari
@@ -16,15 +15,6 @@ from invite_tracker.domain.errors import DiscordUnavailable, SearchNotReady, Unp
 from invite_tracker.testing.fake_discord import FakeDiscord, Guild, Invite, User
 from tests.integration.discord.conftest import TOKEN, Spec
 from tests.integration.discord.member_search_shapes import MEMBER_SEARCH_ROUTE, SEARCH_REQUEST
-
-
-@pytest.fixture
-async def adapter(fake: FakeDiscord) -> AsyncIterator[HikariDiscord]:
-    discord = await HikariDiscord.connect(fake.api_url, TOKEN, DiscordLimits(total_timeout=5.0))
-    try:
-        yield discord
-    finally:
-        await discord.close()
 
 
 @pytest.fixture
