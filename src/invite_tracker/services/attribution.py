@@ -18,31 +18,22 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from invite_tracker.discord.port import DiscordPort, InviteList, VanityUrl
+from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
-from invite_tracker.domain.evidence import Snapshot, counted_span
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
-from invite_tracker.services.attribution_checks import HeldJoins
-from invite_tracker.services.attribution_loading import (
-    drop_stale_ledger,
-    load_invite_news,
-    load_joins,
-)
+from invite_tracker.services.attribution_checks import HeldJoins, ensure_checking
+from invite_tracker.services.attribution_loading import drop_stale_ledger, load_joins
 from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     EngineStats,
     GuildAttribution,
     deferral_wait,
-    hold_at_window_end,
-    invite_counts,
-    next_read_at,
-    read_answered,
     read_made,
-    track_calm,
 )
+from invite_tracker.services.attribution_reads import InviteReader
 from invite_tracker.services.attribution_store import decide_all_unknown, store_decisions
 from invite_tracker.services.ports import Storage
 
@@ -70,6 +61,11 @@ class AttributionEngine:
         self._waiters: dict[int, list[asyncio.Future[JoinRecord]]] = {}
         self._stopping = asyncio.Event()
         self.stats = EngineStats()
+        self._reader = (
+            InviteReader(storage, discord, config, clock=clock, pause=self._pause, stats=self.stats)
+            if discord is not None
+            else None
+        )
 
     def announce(self, guild_id: int, joins: list[JoinRecord]) -> None:
         """Joins now final: wake whoever waits for them and send their messages."""
@@ -217,31 +213,19 @@ class AttributionEngine:
 
     def _ensure_checker(self, attributor: GuildAttribution) -> None:
         """Make sure the guild's held joins are being asked about (see `HeldJoins`)."""
-        if self._stopping.is_set():
-            return
-        attributor.checks_wake.set()
-        if attributor.checker is not None and not attributor.checker.done():
-            return
-        held = HeldJoins(
-            self._storage,
-            self._discord,
-            self._config,
+        ensure_checking(
             attributor,
-            clock=self._clock,
-            announce=self.announce,
-            stats=self.stats,
+            self._stopping,
+            lambda: HeldJoins(
+                self._storage,
+                self._discord,
+                self._config,
+                attributor,
+                clock=self._clock,
+                announce=self.announce,
+                stats=self.stats,
+            ),
         )
-        attributor.checker = asyncio.create_task(
-            self._check(held, attributor.guild_id), name=f"member-search-{attributor.guild_id}"
-        )
-
-    async def _check(self, held: HeldJoins, guild_id: int) -> None:
-        try:
-            await held.run(self._stopping)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the joins stay held: the next start, or the next owner, resumes
-            log.exception("member_search_failed", guild_id=str(guild_id))
 
     async def _run(self, attributor: GuildAttribution) -> None:
         try:
@@ -276,7 +260,8 @@ class AttributionEngine:
             return bool(await uow.joins.pending(guild_id))
 
     async def _own(self, attributor: GuildAttribution) -> None:
-        if self._discord is None:
+        reader = self._reader
+        if reader is None:
             await self._decide_all(attributor, "Discord is not configured")
             return
         if self._config.member_search:
@@ -286,13 +271,13 @@ class AttributionEngine:
         while not self._stopping.is_set():
             attributor.wake.clear()
             try:
-                ledger = attributor.ledger or await self._start_ledger(attributor)
+                ledger = attributor.ledger or await self._start_ledger(attributor, reader)
                 heard = self._heard_unread(attributor, ledger)
                 if not heard:  # no join heard of calls for a read: see what storage holds
                     known_at = await self._load_joins(attributor, ledger)
                 if heard or self._should_read(attributor, ledger):
-                    await self._pace(attributor)
-                    ledger.observe(await self._snapshot(attributor, ledger))
+                    await reader.pace(attributor)
+                    ledger.observe(await reader.snapshot(attributor, ledger))
                     # Join events stored while the read waited its turn and flew may belong
                     # to the windows it lets the ledger decide: a window decided without a
                     # join whose event came in time could credit its invite to another join.
@@ -358,7 +343,7 @@ class AttributionEngine:
             self._storage, attributor, ledger, self._config.delivery_margin, clock=self._clock
         )
 
-    async def _start_ledger(self, attributor: GuildAttribution) -> Ledger:
+    async def _start_ledger(self, attributor: GuildAttribution, reader: InviteReader) -> Ledger:
         """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
         async with self._storage.reading() as uow:
             loaded = await uow.snapshots.load(attributor.guild_id)
@@ -366,90 +351,18 @@ class AttributionEngine:
         if loaded is not None:
             baseline, attributor.vanity_code = loaded
         else:
-            assert self._discord is not None
             try:
-                vanity = await self._discord.vanity_url(attributor.guild_id)
+                vanity = await reader.vanity_url(attributor.guild_id)
                 attributor.vanity_code = vanity.code
             except Unprocessable:
                 attributor.vanity_code = None  # no vanity URL, or not allowed to read it
-            baseline = await self._snapshot(attributor, None)
+            baseline = await reader.snapshot(attributor, None)
             async with self._storage.unit_of_work() as uow:
                 await uow.snapshots.save(attributor.guild_id, baseline, attributor.vanity_code)
                 await uow.commit()
         attributor.stored_baseline = baseline.sent_at
         attributor.ledger = Ledger(baseline, margin=margin)
         return attributor.ledger
-
-    async def _pace(self, attributor: GuildAttribution) -> None:
-        wait = next_read_at(attributor, self._config.fetch_interval, self._config.calm_interval)
-        wait -= time.monotonic()
-        if wait > 0:
-            await self._pause(wait)
-
-    async def _snapshot(self, attributor: GuildAttribution, ledger: Ledger | None) -> Snapshot:
-        """Read the guild's invites (and vanity counter, in the same cycle); while they fly,
-        tell the ledger (if any) of the invites events reported since its latest read.
-
-        Both reads go out at once or not at all (`ReadDeferred`): a read the rate limiter held
-        back would be stamped before it really left, and seem to cover joins it did not."""
-        assert self._discord is not None
-        # the pacing allowed this read, but storage work since may have made it late
-        hold = hold_at_window_end(attributor, time.monotonic(), self._config.fetch_interval)
-        if hold > 0:
-            await self._pause(hold)
-        started = time.monotonic()
-        sent_at = self._clock()
-        guild_id = attributor.guild_id
-        invites = asyncio.ensure_future(self._discord.guild_invites(guild_id, at_once=True))
-        vanity = (
-            asyncio.ensure_future(self._discord.vanity_url(guild_id, at_once=True))
-            if attributor.vanity_code
-            else None
-        )
-        # the invites events reported since the last read, looked up while this one flies
-        news = (
-            asyncio.ensure_future(load_invite_news(self._storage, guild_id, ledger, until=sent_at))
-            if ledger is not None
-            else None
-        )
-        tasks = [task for task in (invites, vanity, news) if task is not None]
-        try:
-            await asyncio.wait(tasks)
-        except asyncio.CancelledError:
-            for task in tasks:
-                task.cancel()
-            raise
-        failed = [task.exception() for task in tasks]  # looked at, so none goes unnoticed
-        if not isinstance(failed[0], ReadDeferred):
-            # it reached Discord, answered or not: it spent the bucket and one join's credit
-            read_made(attributor, started, self._config.fetch_interval, paid=True)
-            read_answered(attributor, started, time.monotonic(), self._config.fetch_interval)
-            self.stats.fetches += 1
-        listed = invites.result()  # raises what the read raised
-        counter = vanity.result() if vanity is not None else None
-        if news is not None:
-            news.result()  # raises what storage raised: the window cannot be read without it
-        reads: list[InviteList | VanityUrl] = [listed] if counter is None else [listed, counter]
-        attributor.reports = list(listed.reports)
-        # when Discord counted the reads, by its clock (the one that stamps joins)
-        span = counted_span(
-            [read.counted_at for read in reads], timedelta(seconds=self._config.clock_tolerance)
-        )
-        snapshot = Snapshot(
-            sent_at,
-            self._clock(),
-            invite_counts(listed.reports),
-            counter.uses if counter is not None else None,
-            span,
-        )
-        attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
-        # the later of the buckets to free decides when the reads can go again
-        lags = [read.limiter_lag for read in reads if read.limiter_lag is not None]
-        if len(lags) == len(reads):
-            attributor.lags.append(max(lags))
-        if ledger is not None:
-            track_calm(attributor, ledger.latest, snapshot)
-        return snapshot
 
     async def _store(
         self, attributor: GuildAttribution, ledger: Ledger, decisions: list[Decision]

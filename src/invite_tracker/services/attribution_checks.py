@@ -193,6 +193,30 @@ class HeldJoins:
         return decisions
 
 
+def ensure_checking(
+    attributor: GuildAttribution, stopping: asyncio.Event, held: Callable[[], HeldJoins]
+) -> None:
+    """Make sure a checker (made by `held`) asks about the guild's held joins: wake the one
+    running, or start one (not while the engine stops)."""
+    if stopping.is_set():
+        return
+    attributor.checks_wake.set()
+    if attributor.checker is not None and not attributor.checker.done():
+        return
+    attributor.checker = asyncio.create_task(
+        _check(held(), attributor.guild_id, stopping), name=f"member-search-{attributor.guild_id}"
+    )
+
+
+async def _check(held: HeldJoins, guild_id: int, stopping: asyncio.Event) -> None:
+    try:
+        await held.run(stopping)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # the joins stay held: the next start, or the next owner, resumes
+        log.exception("member_search_failed", guild_id=str(guild_id))
+
+
 def _as_counted(join: JoinRecord, why: str) -> Decision:
     """The held join's decision as the invite counts made it, and why the search did not
     change it (if it says)."""
