@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from invite_tracker.discord.discord_clock import ARRIVAL_MARGIN
 from invite_tracker.discord.port import InviteOptions
-from invite_tracker.discord.rest import ARRIVAL_MARGIN, HikariDiscord
+from invite_tracker.discord.rest import HikariDiscord
 from invite_tracker.domain.errors import ReadDeferred
 from invite_tracker.services.attribution_pacing import (
     BUCKET_SLACK,

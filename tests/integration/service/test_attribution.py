@@ -11,7 +11,7 @@ import pytest
 from invite_tracker.api.app import create_app
 from invite_tracker.clock import utcnow
 from invite_tracker.db.session import Database
-from invite_tracker.discord.rest import ARRIVAL_MARGIN
+from invite_tracker.discord.discord_clock import ARRIVAL_MARGIN
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import NewJoin
 from invite_tracker.services.attribution import AttributionEngine

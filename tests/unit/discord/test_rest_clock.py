@@ -12,11 +12,11 @@ import pytest
 from hikari.impl import buckets
 from hikari.internal import routes
 
-from invite_tracker.discord.rest import (
+from invite_tracker.discord.discord_clock import (
     ARRIVAL_MARGIN,
     ROUTES_KEPT,
+    DiscordClock,
     Heard,
-    _DiscordClock,
     counted_at,
 )
 
@@ -71,8 +71,8 @@ def now() -> Now:
 
 
 @pytest.fixture
-async def clock(now: Now) -> AsyncIterator[_DiscordClock]:
-    manager = _DiscordClock(1.0, now=now)
+async def clock(now: Now) -> AsyncIterator[DiscordClock]:
+    manager = DiscordClock(1.0, now=now)
     manager.start()
     try:
         yield manager
@@ -81,7 +81,7 @@ async def clock(now: Now) -> AsyncIterator[_DiscordClock]:
 
 
 async def read(
-    clock: _DiscordClock,
+    clock: DiscordClock,
     now: Now,
     trip: float,
     *,
@@ -97,7 +97,7 @@ async def read(
     return heard
 
 
-async def test_listeners_hear_their_route_only_while_they_listen(clock: _DiscordClock) -> None:
+async def test_listeners_hear_their_route_only_while_they_listen(clock: DiscordClock) -> None:
     other_guild = routes.GET_GUILD_INVITES.compile(guild=2)
     with clock.listen("GET /guilds/1/invites") as first:
         with clock.listen("GET /guilds/1/invites") as second:
@@ -124,7 +124,7 @@ async def test_listeners_hear_their_route_only_while_they_listen(clock: _Discord
     ],
 )
 async def test_trips_set_the_lead_and_each_reads_lag(
-    clock: _DiscordClock, now: Now, trips: list[float], lead: float, lags: list[float]
+    clock: DiscordClock, now: Now, trips: list[float], lead: float, lags: list[float]
 ) -> None:
     heard = []
     for trip in trips:
@@ -134,12 +134,12 @@ async def test_trips_set_the_lead_and_each_reads_lag(
     assert [item.lag for item in heard] == pytest.approx(lags)
 
 
-async def test_no_trip_no_lead(clock: _DiscordClock) -> None:
+async def test_no_trip_no_lead(clock: DiscordClock) -> None:
     assert clock.lead == 0.0
 
 
 async def test_a_request_not_alone_on_its_route_measures_no_trip(
-    clock: _DiscordClock, now: Now
+    clock: DiscordClock, now: Now
 ) -> None:
     await read(clock, now, 0.08)  # hikari learns the bucket (an unknown one takes one)
     with clock.listen(str(INVITES)) as heard:
@@ -170,7 +170,7 @@ async def refused_until(manager: buckets.RESTBucketManager) -> float:
 
 
 async def test_hikari_frees_a_spent_bucket_the_lead_before_discords_reset() -> None:
-    ours = _DiscordClock(0.0)
+    ours = DiscordClock(0.0)
     freed = await refused_until(ours)
     assert await refused_until(buckets.RESTBucketManager(0.0)) == pytest.approx(0.0)
     assert ours.lead == pytest.approx(0.08 - ARRIVAL_MARGIN, abs=0.01)
@@ -178,7 +178,7 @@ async def test_hikari_frees_a_spent_bucket_the_lead_before_discords_reset() -> N
 
 
 async def test_a_read_counted_before_the_reset_doubles_the_margin(
-    clock: _DiscordClock, now: Now
+    clock: DiscordClock, now: Now
 ) -> None:
     (spent,) = await read(clock, now, 0.08, remaining=0)
     reset = spent.counted + 1.0
@@ -195,7 +195,7 @@ async def test_a_read_counted_before_the_reset_doubles_the_margin(
 
 
 async def test_routes_whose_window_is_over_are_forgotten_when_many(
-    clock: _DiscordClock, now: Now
+    clock: DiscordClock, now: Now
 ) -> None:
     for guild in range(ROUTES_KEPT + 1):
         update(clock, routes.GET_GUILD_INVITES.compile(guild=guild), now.at + 1.0, 1.0, 0)
