@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         description="How long after a join the member search is asked before the join is "
         "left ambiguous.",
     )
+    member_search_refusal_pause_seconds: float = Field(
+        600.0,
+        ge=0,
+        description="After the member search refuses a guild (not a Community guild, a "
+        "permission missing), how long it is not asked about that guild again.",
+    )
     retention_days: int = Field(
         31, ge=0, description="Days of join and leave records kept; 0 keeps everything."
     )

@@ -7,7 +7,10 @@ with its candidates, see `JoinStore.hold`) and this checker asks the search abou
 Discord has had time to index the member. The answer settles the join only when it names one
 of the candidates for that very membership (`domain.cross_check`); otherwise, or when the
 search cannot answer within the patience, the join is decided ambiguous as the counts said.
-Held joins are in the database, so a restart resumes asking about them.
+Held joins are in the database, so a restart resumes asking about them. A guild the search
+refused (403) is not asked about again for a while (`member_search_refusal_pause`): Discord
+bans an address after 10,000 invalid requests in ten minutes, and its joins are decided as
+the counts said meanwhile.
 """
 
 from __future__ import annotations
@@ -77,6 +80,10 @@ class HeldJoins:
                 await self._settle([_as_counted(join, "") for join in held])
                 continue
             now = self._clock()
+            refused = self._refused(now)
+            if refused:  # asking again this soon would only add to Discord's invalid requests
+                await self._settle([_as_counted(join, refused) for join in held])
+                continue
             pause = min((self._due_at(join) - now).total_seconds() for join in held)
             since = time.monotonic() - last_search
             if pause <= 0 and since >= SEARCH_GAP:
@@ -87,6 +94,17 @@ class HeldJoins:
                 pause = max(pause, SEARCH_GAP - since)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), max(pause, 0.001))
+
+    def _refused(self, now: datetime) -> str:
+        """Why the search is not asked about the guild now (it refused lately), or ""."""
+        refused = self._attributor.search_refused
+        if refused is None:
+            return ""
+        until, why = refused
+        if now >= until:
+            self._attributor.search_refused = None
+            return ""
+        return f"{why} (not asked again before {until:%H:%M:%S} UTC)"
 
     def _due_at(self, join: JoinRecord) -> datetime:
         """When to ask about the join next, or to give up on it (whichever comes first)."""
@@ -129,6 +147,8 @@ class HeldJoins:
             # refused for good (not a Community guild, a permission missing): say so
             log.warning("member_search_refused", guild_id=str(self._attributor.guild_id))
             why = f"Discord's member search refused: {exc.reason}"
+            pause = timedelta(seconds=self._config.member_search_refusal_pause)
+            self._attributor.search_refused = (now + pause, why)
             decided.extend(_as_counted(join, why) for join in asking)
             asking = []
         except DiscordUnavailable as exc:

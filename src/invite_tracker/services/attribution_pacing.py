@@ -49,6 +49,8 @@ class EngineConfig:
     member_search_delay: float = 1.5  # after the join: Discord indexes members with a lag
     member_search_retry: float = 2.0  # between two questions about a member not listed yet
     member_search_patience: float = 30.0  # after the join: then it stays ambiguous
+    # after a refusal (403): Discord bans an address after 10,000 invalid requests in 10 min
+    member_search_refusal_pause: float = 600.0
 
 
 @dataclass(slots=True)
@@ -105,6 +107,8 @@ class GuildAttribution:
     task: asyncio.Task[None] | None = None
     # asking Discord's member search about the guild's held joins (`attribution_checks`)
     checker: asyncio.Task[None] | None = None
+    # until when the member search is not asked about the guild, and why (it refused)
+    search_refused: tuple[datetime, str] | None = None
     checks_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
 

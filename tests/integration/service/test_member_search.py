@@ -31,14 +31,19 @@ async def community(fake: FakeDiscord, world: World) -> World:
     return world
 
 
-async def two_at_once(api: Api, world: World) -> tuple[list[dict[str, Any]], Invite, Invite]:
-    """Two members join through two invites between two reads: the counts cannot tell."""
+async def two_at_once(
+    api: Api, world: World, *, again: bool = False
+) -> tuple[list[dict[str, Any]], Invite, Invite]:
+    """Two members join through two invites between two reads: the counts cannot tell.
+    `again`: the module is enabled already (by an earlier call)."""
     fake = world.fake
     a = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
     b = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
-    await ready(api, world)
-    first = await fake.join_via_invite(world.guild.id, (await world.user("x")).id, a.code)
-    second = await fake.join_via_invite(world.guild.id, (await world.user("y")).id, b.code)
+    if not again:  # else the two codes are new since the baseline: as ambiguous
+        await ready(api, world)
+    users = [await world.user(name + ("-again" if again else "")) for name in ("x", "y")]
+    first = await fake.join_via_invite(world.guild.id, users[0].id, a.code)
+    second = await fake.join_via_invite(world.guild.id, users[1].id, b.code)
     answers = await asyncio.gather(report(api, world, first), report(api, world, second))
     return list(answers), a, b
 
@@ -124,6 +129,46 @@ async def test_without_a_community_guild_the_join_stays_ambiguous(
         assert (decided["join_type"], decided["inviter_id"]) == ("ambiguous", None)
         assert sorted(decided["candidates"]) == sorted([a.code, b.code])
         assert "Discord's member search refused" in decided["reason"]
+
+
+async def test_a_guild_the_search_refused_is_not_asked_again_for_a_while(
+    searching: Api, world: World
+) -> None:
+    """Each refusal is an invalid request to Discord: later joins of the guild are decided as
+    the counts said without asking, and say why."""
+    first, _, _ = await two_at_once(searching, world)
+    for answer in first:
+        await final(searching, world, answer["join_id"])
+    assert world.fake.stats.requests.get(SEARCH, 0) == 1
+    later, a, b = await two_at_once(searching, world, again=True)
+    for answer in later:
+        decided = await final(searching, world, answer["join_id"])
+        assert (decided["join_type"], decided["inviter_id"]) == ("ambiguous", None)
+        assert sorted(decided["candidates"]) == sorted([a.code, b.code])
+        assert "Discord's member search refused" in decided["reason"]
+        assert "not asked again before" in decided["reason"]
+    assert world.fake.stats.requests.get(SEARCH, 0) == 1
+
+
+async def test_after_the_pause_a_refused_guild_is_asked_again(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """The guild may have become a Community guild (or the bot got its permission) since."""
+    settings = discord_settings(database_url, fake, **ON, member_search_refusal_pause_seconds=0.5)
+    async for client in running_app(create_app(settings, database=database)):
+        api = Api(client)
+        first, _, _ = await two_at_once(api, world)
+        for answer in first:
+            assert (await final(api, world, answer["join_id"]))["join_type"] == "ambiguous"
+        fake.world.guilds[world.guild.id].features.append("COMMUNITY")
+        await asyncio.sleep(0.5)
+        later, a, b = await two_at_once(api, world, again=True)
+        decided = [await final(api, world, answer["join_id"]) for answer in later]
+        assert [(d["join_type"], d["invite_code"]) for d in decided] == [
+            ("invite", a.code),
+            ("invite", b.code),
+        ]
+    assert fake.stats.requests.get(SEARCH, 0) >= 2
 
 
 async def test_an_index_not_ready_in_time_leaves_the_join_ambiguous(
