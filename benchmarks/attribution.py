@@ -38,6 +38,7 @@ from invite_tracker.simulator.command import (
     quiet_logs,
     service_options,
 )
+from invite_tracker.simulator.options import EngineChoices, add_engine_arguments, engine_choices
 from invite_tracker.simulator.progress import StderrProgress
 from invite_tracker.simulator.report import heading, mistakes, targets
 from invite_tracker.simulator.runner import RunResult, run_scenario
@@ -203,7 +204,7 @@ async def benchmark(
     *,
     short: bool,
     database_url: str | None,
-    member_search: bool = False,
+    choices: EngineChoices = EngineChoices(),
 ) -> None:
     """Run ours and the baseline on every scenario and profile; print as each finishes."""
     progress = StderrProgress()
@@ -211,7 +212,7 @@ async def benchmark(
     for scenario in build(scenarios, seed, short=short):
         blocks: list[str] = []
         for chosen in profiles_of(profile):
-            ours_factory = service_tracker(service_options(chosen, database_url, member_search))
+            ours_factory = service_tracker(service_options(chosen, database_url, choices))
             ours = await run_scenario(
                 scenario, chosen, ours_factory, progress=progress, settle_timeout=timeout
             )
@@ -234,11 +235,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile", choices=PROFILE_CHOICES, default="both")
     parser.add_argument("--short", action="store_true", help="the short scenarios (seconds)")
     parser.add_argument("--database-url", help="the service's database (default: temp SQLite)")
-    parser.add_argument(
-        "--member-search",
-        action="store_true",
-        help="ours cross-checks ambiguous joins with Discord's member search",
-    )
+    add_engine_arguments(parser, "ours: ")
     args = parser.parse_args(argv)
     quiet_logs()
     asyncio.run(
@@ -248,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.profile,
             short=args.short,
             database_url=args.database_url,
-            member_search=args.member_search,
+            choices=engine_choices(args),
         )
     )
 

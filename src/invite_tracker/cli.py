@@ -21,6 +21,7 @@ from invite_tracker.logging import configure_logging
 from invite_tracker.services import api_keys
 from invite_tracker.services.retention import purge_expired
 from invite_tracker.settings import Settings
+from invite_tracker.simulator.options import add_engine_arguments, engine_choices
 
 T = TypeVar("T")
 APP_FACTORY = "invite_tracker.api.app:create_app_from_environment"
@@ -92,11 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--database-url", help="the service's database (default: temp SQLite)")
     simulate.add_argument("--short", action="store_true", help="the short variants (seconds)")
-    simulate.add_argument(
-        "--member-search",
-        action="store_true",
-        help="cross-check ambiguous joins with Discord's member search (off by default)",
-    )
+    add_engine_arguments(simulate)
     return parser
 
 
@@ -172,7 +169,7 @@ def _simulate(args: argparse.Namespace) -> int:
         args.profile,
         database_url=args.database_url,
         short=args.short,
-        member_search=args.member_search,
+        choices=engine_choices(args),
     )
 
 

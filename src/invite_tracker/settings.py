@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     invite_fetch_interval_seconds: float = Field(
         0.2, gt=0, description="Shortest time between two invite fetches of one guild."
     )
+    invite_reads_per_join: float = Field(
+        1.0,
+        ge=0,
+        description="Invite reads each join pays for while joins keep coming, besides the "
+        "read a join event calls for: more tells more overlapping joins apart, at more "
+        "requests to Discord.",
+    )
+    invite_reading_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How long after the latest join event the joins' reads go on.",
+    )
     discord_clock_tolerance_seconds: float = Field(
         0.01,
         ge=0,

@@ -151,6 +151,8 @@ def _engine_config(settings: Settings) -> EngineConfig:
         answer_wait=settings.attribution_wait_seconds,
         delivery_margin=settings.attribution_margin_seconds,
         fetch_interval=settings.invite_fetch_interval_seconds,
+        reads_per_join=settings.invite_reads_per_join,
+        active_seconds=settings.invite_reading_seconds,
         calm_interval=max(1.0, settings.invite_fetch_interval_seconds),
         clock_tolerance=settings.discord_clock_tolerance_seconds,
         member_search=settings.member_search,

@@ -327,7 +327,8 @@ class AttributionEngine:
     def _should_read(self, attributor: GuildAttribution, ledger: Ledger) -> bool:
         """Read when a join waits for a read, or, while joins keep coming, as often as the
         pacing allows and the joins have paid for: short windows are what tell two invites'
-        joins apart, and there are never more reads than joins."""
+        joins apart, and there are never more reads than the joins paid for (one each by
+        default, `EngineConfig.reads_per_join`)."""
         if ledger.needs_snapshot() or self._heard_unread(attributor, ledger):
             return True
         return attributor.credit > 0 and self._active(attributor)
@@ -340,7 +341,12 @@ class AttributionEngine:
 
     async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
         return await load_joins(
-            self._storage, attributor, ledger, self._config.delivery_margin, clock=self._clock
+            self._storage,
+            attributor,
+            ledger,
+            self._config.delivery_margin,
+            clock=self._clock,
+            reads_per_join=self._config.reads_per_join,
         )
 
     async def _start_ledger(self, attributor: GuildAttribution, reader: InviteReader) -> Ledger:

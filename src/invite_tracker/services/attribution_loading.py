@@ -32,6 +32,7 @@ async def load_joins(
     configured_margin: float,
     *,
     clock: Callable[[], datetime],
+    reads_per_join: float = 1.0,
 ) -> datetime:
     """Bring in the pending joins the ledger does not hold yet (stored by this worker or
     another); returns the time up to which the ledger now knows every join stored (in this
@@ -52,7 +53,7 @@ async def load_joins(
         delay = (join.recorded_at - join.joined_at).total_seconds()
         attributor.delays.append((join.recorded_at, delay))
     if joins:
-        attributor.credit += len(joins)
+        attributor.credit += reads_per_join * len(joins)
         attributor.last_join = time.monotonic()
         margin = delivery_margin(configured_margin, attributor.delays, clock())
         ledger.margin = timedelta(seconds=margin)

@@ -40,6 +40,9 @@ class EngineConfig:
     delivery_margin: float = 0.75  # how late a join event may arrive after the join
     fetch_interval: float = 0.2  # shortest time between two invite fetches of a guild
     calm_interval: float = 1.0  # between fetches while only one invite is being used
+    # reads each join pays for while joins keep coming (`active_seconds`): more reads cut
+    # shorter windows, which tell more joins apart, at more requests to Discord
+    reads_per_join: float = 1.0
     retry_backoff: float = 1.0  # first wait after Discord failed, doubling up to 30 s
     active_seconds: float = 1.0  # keep reading this long after the last join event
     owner_poll: float = 0.1  # how often a worker that is not the owner looks again
@@ -78,7 +81,7 @@ class GuildAttribution:
     last_fetch: float = -1e9
     calm: int = 0
     calm_code: str | None = None
-    credit: int = 0  # reads earned by joins: never more reads than joins
+    credit: float = 0  # reads earned by joins (`EngineConfig.reads_per_join` each)
     last_join: float = -1e9
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
     # when the first read of the bucket's current window went out (as Discord counts windows)

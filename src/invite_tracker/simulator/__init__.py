@@ -4,32 +4,8 @@ truth and the bound any fetch-and-diff tracker has.
 
     invite-tracker simulate [--scenario steady|burst|raid|churn|all] [--seed N]
                             [--profile 5-per-1s|5-per-5s|both] [--database-url URL] [--short]
+                            [--member-search] [--reads-per-join N] [--reading-seconds S]
+
+The package imports nothing itself, so the command line can read `options` without loading
+the simulator: import from its modules.
 """
-
-from __future__ import annotations
-
-from invite_tracker.simulator.model import PROFILES, Profile, Scenario
-from invite_tracker.simulator.runner import RunResult, run_scenario
-from invite_tracker.simulator.scenarios import SCENARIOS, build
-from invite_tracker.simulator.tracker import (
-    GuildSetup,
-    ServiceOptions,
-    Tracker,
-    TrackerFactory,
-    service_tracker,
-)
-
-__all__ = [
-    "PROFILES",
-    "SCENARIOS",
-    "GuildSetup",
-    "Profile",
-    "RunResult",
-    "Scenario",
-    "ServiceOptions",
-    "Tracker",
-    "TrackerFactory",
-    "build",
-    "run_scenario",
-    "service_tracker",
-]

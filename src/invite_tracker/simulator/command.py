@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from invite_tracker.logging import configure_logging
 from invite_tracker.simulator.model import PROFILES, Profile
+from invite_tracker.simulator.options import EngineChoices
 from invite_tracker.simulator.progress import StderrProgress
 from invite_tracker.simulator.report import simulation_report
 from invite_tracker.simulator.runner import RunResult, run_scenario
@@ -46,7 +47,7 @@ async def simulate_async(
     *,
     database_url: str | None = None,
     short: bool = False,
-    member_search: bool = False,
+    choices: EngineChoices = EngineChoices(),
 ) -> list[RunResult]:
     """Run every scenario under every profile, printing each scenario's block when done."""
     progress = StderrProgress()
@@ -58,7 +59,7 @@ async def simulate_async(
                 await run_scenario(
                     scenario,
                     chosen,
-                    service_tracker(service_options(chosen, database_url, member_search)),
+                    service_tracker(service_options(chosen, database_url, choices)),
                     progress=progress,
                     settle_timeout=settle_timeout(short),
                 )
@@ -70,17 +71,13 @@ async def simulate_async(
 
 
 def service_options(
-    profile: Profile, database_url: str | None, member_search: bool = False
+    profile: Profile, database_url: str | None, choices: EngineChoices = EngineChoices()
 ) -> ServiceOptions:
     """The service configured as an operator would for that bucket: reads no closer together
-    than the invite-list rate limit allows; `member_search`: ambiguous joins are cross-checked
-    with Discord's member search."""
+    than the invite-list rate limit allows; the engine set as `choices` say."""
     return ServiceOptions(
         database_url=database_url,
-        overrides={
-            "invite_fetch_interval_seconds": profile.fetch_window,
-            "member_search": member_search,
-        },
+        overrides={"invite_fetch_interval_seconds": profile.fetch_window, **choices.overrides()},
     )
 
 
@@ -100,7 +97,7 @@ def simulate(
     *,
     database_url: str | None,
     short: bool,
-    member_search: bool = False,
+    choices: EngineChoices = EngineChoices(),
 ) -> int:
     """The `simulate` subcommand; returns the exit status (0 even when a target is missed:
     the figures are the output)."""
@@ -112,7 +109,7 @@ def simulate(
             profile,
             database_url=database_url,
             short=short,
-            member_search=member_search,
+            choices=choices,
         )
     )
     return 0

@@ -10,29 +10,26 @@ member search on, burst and churn settle more joins than without it.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
 from invite_tracker.db.session import Database
-from invite_tracker.simulator import PROFILES, ServiceOptions, run_scenario, service_tracker
+from invite_tracker.simulator.model import PROFILES
 from invite_tracker.simulator.report import mistakes
-from invite_tracker.simulator.runner import RunResult
+from invite_tracker.simulator.runner import RunResult, run_scenario
 from invite_tracker.simulator.scenarios import SCENARIOS
 from invite_tracker.simulator.scoring import Outcome
+from invite_tracker.simulator.tracker import ServiceOptions, service_tracker
 
 SEED = 4
 SETTLE = 15.0
 
 
-async def play(
-    name: str, database: Database, database_url: str, *, member_search: bool = False
-) -> RunResult:
+async def play(name: str, database: Database, database_url: str, **overrides: Any) -> RunResult:
+    """Play the short scenario against the service, its settings changed by `overrides`."""
     scenario = SCENARIOS[name](SEED, True)
-    options = ServiceOptions(
-        database_url=database_url,
-        database=database,
-        overrides={"member_search": member_search},
-    )
+    options = ServiceOptions(database_url=database_url, database=database, overrides=overrides)
     result = await run_scenario(
         scenario, PROFILES["5-per-1s"], service_tracker(options), settle_timeout=SETTLE
     )
@@ -77,5 +74,17 @@ async def test_the_member_search_settles_what_the_counts_cannot(
     result = await play(name, database, database_url, member_search=True)
     assert result.member_searches >= 1, explain(result)
     assert result.tally[Outcome.CORRECT] > result.bound, explain(result)
+    assert result.tally[Outcome.WRONG] <= math.ceil(result.joins / 200), explain(result)
+    assert result.tally[Outcome.PENDING] == 0, explain(result)
+
+
+async def test_joins_may_pay_for_more_reads(database: Database, database_url: str) -> None:
+    """An operator may let each join pay for more invite reads (shorter windows tell more
+    overlapping joins apart): the reads stay within what the joins paid for, and no one is
+    credited wrongly."""
+    result = await play(
+        "churn", database, database_url, invite_reads_per_join=3.0, invite_reading_seconds=2.0
+    )
+    assert result.joins < result.invite_fetches <= 3 * result.joins, explain(result)
     assert result.tally[Outcome.WRONG] <= math.ceil(result.joins / 200), explain(result)
     assert result.tally[Outcome.PENDING] == 0, explain(result)
