@@ -110,27 +110,31 @@ def cross_check(
             decision, f"Discord's member search names {named}, which the invite counts rule out"
         )
     agreed = f"of {len(decision.candidates)} candidates the counts allow, Discord's member search"
-    if named == NO_INVITE:
-        return Decision(
-            decision.key,
-            JoinType.UNKNOWN,
-            candidates=decision.candidates,
-            reason=f"{agreed} says no invite was used",
-        )
-    if named == VANITY:
-        return Decision(
-            decision.key,
-            JoinType.VANITY,
-            candidates=decision.candidates,
-            reason=f"{agreed} names the vanity URL",
-        )
+    join_type, says = _SETTLED_AS.get(named, (JoinType.INVITE, "names this invite"))
     return Decision(
         decision.key,
-        JoinType.INVITE,
-        code=named,
-        inviter_id=source.inviter_id,
+        join_type,
+        code=named if join_type is JoinType.INVITE else None,
+        inviter_id=source.inviter_id if join_type is JoinType.INVITE else None,
         candidates=decision.candidates,
-        reason=f"{agreed} names this invite",
+        reason=f"{agreed} {says}",
+    )
+
+
+_SETTLED_AS = {
+    NO_INVITE: (JoinType.UNKNOWN, "says no invite was used"),
+    VANITY: (JoinType.VANITY, "names the vanity URL"),
+}
+"""What a candidate that is not an invite code settles the join as, and the reason's words."""
+
+
+def worth_asking(decision: Decision, member_id: int | None) -> bool:
+    """Whether the member search can settle this decision: an ambiguous join with
+    candidates, of a known member (the search lists members, by id)."""
+    return (
+        decision.join_type is JoinType.AMBIGUOUS
+        and bool(decision.candidates)
+        and member_id is not None
     )
 
 

@@ -340,14 +340,7 @@ class AttributionEngine:
         return attributor.heard is not None and ledger.unread(attributor.heard)
 
     async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
-        return await load_joins(
-            self._storage,
-            attributor,
-            ledger,
-            self._config.delivery_margin,
-            clock=self._clock,
-            reads_per_join=self._config.reads_per_join,
-        )
+        return await load_joins(self._storage, attributor, ledger, self._config, clock=self._clock)
 
     async def _start_ledger(self, attributor: GuildAttribution, reader: InviteReader) -> Ledger:
         """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""

@@ -8,7 +8,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from invite_tracker.domain.ledger import Ledger
-from invite_tracker.services.attribution_pacing import GuildAttribution, delivery_margin
+from invite_tracker.services.attribution_pacing import (
+    EngineConfig,
+    GuildAttribution,
+    delivery_margin,
+)
 from invite_tracker.services.ports import Storage
 
 
@@ -29,10 +33,9 @@ async def load_joins(
     storage: Storage,
     attributor: GuildAttribution,
     ledger: Ledger,
-    configured_margin: float,
+    config: EngineConfig,
     *,
     clock: Callable[[], datetime],
-    reads_per_join: float = 1.0,
 ) -> datetime:
     """Bring in the pending joins the ledger does not hold yet (stored by this worker or
     another); returns the time up to which the ledger now knows every join stored (in this
@@ -53,9 +56,9 @@ async def load_joins(
         delay = (join.recorded_at - join.joined_at).total_seconds()
         attributor.delays.append((join.recorded_at, delay))
     if joins:
-        attributor.credit += reads_per_join * len(joins)
+        attributor.credit += config.reads_per_join * len(joins)
         attributor.last_join = time.monotonic()
-        margin = delivery_margin(configured_margin, attributor.delays, clock())
+        margin = delivery_margin(config.delivery_margin, attributor.delays, clock())
         ledger.margin = timedelta(seconds=margin)
     return known_at
 

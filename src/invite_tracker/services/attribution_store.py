@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from invite_tracker.domain.counting import leave_counts, settle_join
+from invite_tracker.domain.cross_check import worth_asking
 from invite_tracker.domain.evidence import Snapshot
 from invite_tracker.domain.invites import InviteReport, JoinType
 from invite_tracker.domain.joins import JoinRecord
@@ -40,12 +41,16 @@ async def store_decisions(
         for decision in decisions:
             if not isinstance(decision.key, int):
                 continue
-            if hold_ambiguous and await _held(uow, decision, decision.key):
-                stored.held += 1
+            join = await uow.joins.get(decision.key)
+            if join is None or join.join_type is not JoinType.PENDING:
+                continue  # decided meanwhile by someone else
+            if hold_ambiguous and worth_asking(decision, join.member_id):
+                reason = f"{decision.reason}{ASKING}"
+                if await uow.joins.hold(join.id, decision.candidates, reason):
+                    stored.held += 1
                 continue
-            record = await _store_one(uow, decision, decision.key, vanity_code, prevent_own, now)
-            if record is not None:
-                stored.decided.append(record)
+            record = await _store_one(uow, decision, join, vanity_code, prevent_own, now)
+            stored.decided.append(record)
         if baseline is not None:
             await uow.snapshots.save(guild_id, baseline, vanity_code)
         if invites is not None:
@@ -62,27 +67,15 @@ class StoredDecisions:
     held: int = 0
 
 
-async def _held(uow: UnitOfWorkPort, decision: Decision, join_id: int) -> bool:
-    """Hold an ambiguous join of a known member for the member search; False otherwise."""
-    if decision.join_type is not JoinType.AMBIGUOUS or not decision.candidates:
-        return False
-    join = await uow.joins.get(join_id)
-    if join is None or join.member_id is None or join.join_type is not JoinType.PENDING:
-        return False
-    return await uow.joins.hold(join_id, decision.candidates, f"{decision.reason}{ASKING}")
-
-
 async def _store_one(
     uow: UnitOfWorkPort,
     decision: Decision,
-    join_id: int,
+    join: JoinRecord,
     vanity_code: str | None,
     prevent_own: bool,
     now: datetime,
-) -> JoinRecord | None:
-    join = await uow.joins.get(join_id)
-    if join is None or join.join_type is not JoinType.PENDING:
-        return None
+) -> JoinRecord:
+    """Decide the pending join: the counting policy applied, its leave followed if it left."""
     credited = join.member_id is not None and await uow.joins.credited_before(
         join.guild_id, join.member_id, exclude_id=join.id
     )
@@ -105,7 +98,9 @@ async def _store_one(
             inviter_id=attribution.inviter_id,
             invite_code=attribution.invite_code,
         )
-    return await uow.joins.get(join.id)
+    decided = await uow.joins.get(join.id)
+    assert decided is not None  # written in this same transaction
+    return decided
 
 
 async def decide_all_unknown(

@@ -12,6 +12,7 @@ from invite_tracker.domain.cross_check import (
     cross_check,
     describes,
     named_source,
+    worth_asking,
 )
 from invite_tracker.domain.evidence import VANITY
 from invite_tracker.domain.invites import JoinType
@@ -131,3 +132,19 @@ def test_named_source(found: MemberSource, vanity: str | None, named: str | None
 )
 def test_describes_the_membership_that_began_then(at: datetime | None, same: bool) -> None:
     assert describes(source(JoinSourceType.INVITE, "abc", at=at), T) is same
+
+
+@pytest.mark.parametrize(
+    ("decision", "member_id", "asked"),
+    [
+        (AMBIGUOUS, MEMBER, True),
+        (AMBIGUOUS, None, False),  # the search lists members by id
+        (Decision(7, JoinType.AMBIGUOUS, candidates=(), reason="no candidates"), MEMBER, False),
+        (Decision(7, JoinType.INVITE, code="abc", inviter_id=99), MEMBER, False),
+        (Decision(7, JoinType.UNKNOWN), MEMBER, False),
+    ],
+)
+def test_worth_asking_only_about_an_ambiguous_join_of_a_known_member(
+    decision: Decision, member_id: int | None, asked: bool
+) -> None:
+    assert worth_asking(decision, member_id) is asked
