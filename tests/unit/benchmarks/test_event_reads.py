@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from benchmarks.event_reads import Policy, counted_reads, truths
+from benchmarks.event_reads import Policy, counted_reads, on_every_event, truths
 
 from invite_tracker.simulator.model import Join, Scenario
 from invite_tracker.simulator.scoring import Source
@@ -54,6 +54,20 @@ def test_the_bucket_holds_a_sixth_read_to_a_second_after_the_first() -> None:
     joins = [Join(1.0 + n * 0.1, n, f"c{n}", 0.01) for n in range(6)]
     reads = counted_reads(timeline(*joins), Policy("tight", gap=0.0))
     assert reads == pytest.approx([1.09, 1.19, 1.29, 1.39, 1.49, 2.09])
+
+
+def test_the_ceiling_reads_the_instant_each_join_event_arrives() -> None:
+    # the first delivery of each join's event, in order of arrival; bots need no read; a
+    # read already counted after a join does not stand in for its own, nor does the bucket
+    # hold any back
+    scenario = timeline(
+        Join(1.0, 1, "a", 0.4, repeat_after=0.5),
+        Join(1.1, 2, "b", 0.05),
+        Join(1.2, 3, None, 0.1, bot=True),
+        *(Join(2.0 + n * 0.01, 4 + n, "c", 0.01) for n in range(6)),
+    )
+    expected = [1.15, 1.4, *(2.01 + n * 0.01 for n in range(6))]
+    assert on_every_event(scenario) == pytest.approx(expected)
 
 
 def test_truths_keep_each_joins_source() -> None:
