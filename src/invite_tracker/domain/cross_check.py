@@ -13,6 +13,7 @@ a wrong inviter is worse than none.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -136,6 +137,15 @@ def worth_asking(decision: Decision, member_id: int | None) -> bool:
         and bool(decision.candidates)
         and member_id is not None
     )
+
+
+def as_counted(key: Hashable, candidates: tuple[str, ...], reason: str) -> Decision:
+    """A join decided on the invite counts alone, with no more evidence to come (the search
+    could not settle it, or Discord cannot be read): ambiguous between the candidates the
+    counts left, or unknown when they left none."""
+    if candidates:
+        return Decision(key, JoinType.AMBIGUOUS, candidates=candidates, reason=reason)
+    return Decision(key, JoinType.UNKNOWN, reason=reason)
 
 
 def _unchanged(decision: Decision, why: str) -> Decision:

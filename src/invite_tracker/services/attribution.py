@@ -34,7 +34,7 @@ from invite_tracker.services.attribution_pacing import (
     read_made,
 )
 from invite_tracker.services.attribution_reads import InviteReader
-from invite_tracker.services.attribution_store import decide_all_unknown, store_decisions
+from invite_tracker.services.attribution_store import decide_all_pending, store_decisions
 from invite_tracker.services.ports import Storage
 
 log = structlog.get_logger(__name__)
@@ -386,7 +386,7 @@ class AttributionEngine:
 
     async def _decide_all(self, attributor: GuildAttribution, reason: str) -> None:
         """Decide every pending join of the guild without more evidence, saying why."""
-        records = await decide_all_unknown(
+        records = await decide_all_pending(
             self._storage, attributor.guild_id, reason, now=self._clock()
         )
         if records:

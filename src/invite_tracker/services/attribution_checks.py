@@ -25,7 +25,13 @@ from datetime import datetime, timedelta
 import structlog
 
 from invite_tracker.discord.port import DiscordPort
-from invite_tracker.domain.cross_check import NOT_LISTED, MemberSource, cross_check, describes
+from invite_tracker.domain.cross_check import (
+    NOT_LISTED,
+    MemberSource,
+    as_counted,
+    cross_check,
+    describes,
+)
 from invite_tracker.domain.errors import DiscordUnavailable, SearchNotReady, Unprocessable
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
@@ -200,17 +206,22 @@ class HeldJoins:
     async def _with_known_inviters(self, decisions: list[Decision]) -> list[Decision]:
         """An invite the search names without its inviter is credited to the inviter this
         service knows for it (from Discord's invite list), if any."""
-        missing = [d for d in decisions if d.join_type is JoinType.INVITE and not d.inviter_id]
-        if not missing:
+        codes = {d.code for d in decisions if d.join_type is JoinType.INVITE and not d.inviter_id}
+        if not codes:
             return decisions
+        inviters: dict[str | None, int] = {}
         async with self._storage.reading() as uow:
-            for decision in missing:
-                assert decision.code is not None
-                known = await uow.invites.get(self._attributor.guild_id, decision.code)
+            for code in codes:
+                assert code is not None  # an invite decision names its code
+                known = await uow.invites.get(self._attributor.guild_id, code)
                 if known is not None and known.inviter_id is not None:
-                    index = decisions.index(decision)
-                    decisions[index] = replace(decision, inviter_id=known.inviter_id)
-        return decisions
+                    inviters[code] = known.inviter_id
+        return [
+            replace(d, inviter_id=inviters[d.code])
+            if d.join_type is JoinType.INVITE and not d.inviter_id and d.code in inviters
+            else d
+            for d in decisions
+        ]
 
 
 def ensure_checking(
@@ -243,4 +254,4 @@ def _as_counted(join: JoinRecord, why: str) -> Decision:
     reason = (join.reason or "").removesuffix(ASKING)
     if why:
         reason = f"{reason}; {why}" if reason else why
-    return Decision(join.id, JoinType.AMBIGUOUS, candidates=join.candidates, reason=reason)
+    return as_counted(join.id, join.candidates, reason)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from invite_tracker.domain.counting import leave_counts, settle_join
-from invite_tracker.domain.cross_check import worth_asking
+from invite_tracker.domain.cross_check import as_counted, worth_asking
 from invite_tracker.domain.evidence import Snapshot
 from invite_tracker.domain.invites import InviteReport, JoinType
 from invite_tracker.domain.joins import JoinRecord
@@ -103,7 +103,7 @@ async def _store_one(
     return decided
 
 
-async def decide_all_unknown(
+async def decide_all_pending(
     storage: Storage, guild_id: int, reason: str, *, now: datetime
 ) -> list[JoinRecord]:
     """Decide every pending join of the guild, saying why (Discord cannot be read): unknown,
@@ -111,7 +111,7 @@ async def decide_all_unknown(
     async with storage.reading() as uow:
         joins = await uow.joins.pending(guild_id)
         loaded = await uow.snapshots.load(guild_id)
-    decisions = [_give_up(join, reason) for join in joins]
+    decisions = [as_counted(join.id, join.candidates, reason) for join in joins]
     if not decisions:
         return []
     stored = await store_decisions(
@@ -124,11 +124,3 @@ async def decide_all_unknown(
         now=now,
     )
     return stored.decided
-
-
-def _give_up(join: JoinRecord, reason: str) -> Decision:
-    """A pending join decided without more evidence: unknown, or, when the counts already
-    left it candidates (held for the member search), ambiguous between them."""
-    if join.candidates:
-        return Decision(join.id, JoinType.AMBIGUOUS, candidates=join.candidates, reason=reason)
-    return Decision(join.id, JoinType.UNKNOWN, reason=reason)

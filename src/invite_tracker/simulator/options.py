@@ -31,7 +31,8 @@ class EngineChoices:
 
 def add_engine_arguments(parser: argparse.ArgumentParser, whose: str = "") -> None:
     """The command-line options that make `EngineChoices` (see `engine_choices`); `whose`
-    starts each help text (e.g. "ours: ")."""
+    starts each help text (e.g. "ours: "). The defaults are those of `EngineChoices`."""
+    default = EngineChoices()
     parser.add_argument(
         "--member-search",
         action="store_true",
@@ -40,14 +41,16 @@ def add_engine_arguments(parser: argparse.ArgumentParser, whose: str = "") -> No
     parser.add_argument(
         "--reads-per-join",
         type=float,
-        default=1.0,
-        help=f"{whose}invite reads each join pays for while joins keep coming (default 1)",
+        default=default.reads_per_join,
+        help=f"{whose}invite reads each join pays for while joins keep coming "
+        f"(default {default.reads_per_join:g})",
     )
     parser.add_argument(
         "--reading-seconds",
         type=float,
-        default=1.0,
-        help=f"{whose}how long after the latest join event those reads go on (default 1)",
+        default=default.reading_seconds,
+        help=f"{whose}how long after the latest join event those reads go on "
+        f"(default {default.reading_seconds:g})",
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from invite_tracker.domain.cross_check import (
     JoinSourceType,
     MemberSource,
+    as_counted,
     cross_check,
     describes,
     named_source,
@@ -148,3 +149,21 @@ def test_worth_asking_only_about_an_ambiguous_join_of_a_known_member(
     decision: Decision, member_id: int | None, asked: bool
 ) -> None:
     assert worth_asking(decision, member_id) is asked
+
+
+@pytest.mark.parametrize(
+    ("candidates", "expected"),
+    [
+        # the counts left candidates: ambiguous between them, crediting no one
+        (
+            ("abc", VANITY),
+            Decision(7, JoinType.AMBIGUOUS, candidates=("abc", VANITY), reason="why"),
+        ),
+        # they left none: unknown
+        ((), Decision(7, JoinType.UNKNOWN, reason="why")),
+    ],
+)
+def test_as_counted_decides_on_the_counts_alone(
+    candidates: tuple[str, ...], expected: Decision
+) -> None:
+    assert as_counted(7, candidates, "why") == expected
