@@ -54,9 +54,9 @@ class Settings(BaseSettings):
     invite_reads_per_join: float = Field(
         1.0,
         ge=0,
-        description="Invite reads each join pays for while joins keep coming, besides the "
-        "read a join event calls for: more tells more overlapping joins apart, at more "
-        "requests to Discord.",
+        description="Invite reads each join pays for, the read its event calls for included "
+        "(that one is made even when none is left), spent while joins keep coming: more "
+        "tells more overlapping joins apart, at more requests to Discord.",
     )
     invite_reading_seconds: float = Field(
         1.0,

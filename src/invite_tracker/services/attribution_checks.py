@@ -107,10 +107,7 @@ class HeldJoins:
         if refused is None:
             return ""
         until, why = refused
-        if now >= until:
-            self._attributor.search_refused = None
-            return ""
-        return f"{why} (not asked again before {until:%H:%M:%S} UTC)"
+        return f"{why} (not asked again before {until:%H:%M:%S} UTC)" if now < until else ""
 
     def _due_at(self, join: JoinRecord) -> datetime:
         """When to ask about the join next, or to give up on it (whichever comes first)."""
@@ -206,7 +203,7 @@ class HeldJoins:
     async def _with_known_inviters(self, decisions: list[Decision]) -> list[Decision]:
         """An invite the search names without its inviter is credited to the inviter this
         service knows for it (from Discord's invite list), if any."""
-        codes = {d.code for d in decisions if d.join_type is JoinType.INVITE and not d.inviter_id}
+        codes = {d.code for d in decisions if _lacks_inviter(d)}
         if not codes:
             return decisions
         inviters: dict[str | None, int] = {}
@@ -218,10 +215,15 @@ class HeldJoins:
                     inviters[code] = known.inviter_id
         return [
             replace(d, inviter_id=inviters[d.code])
-            if d.join_type is JoinType.INVITE and not d.inviter_id and d.code in inviters
+            if _lacks_inviter(d) and d.code in inviters
             else d
             for d in decisions
         ]
+
+
+def _lacks_inviter(decision: Decision) -> bool:
+    """An invite the search named without saying who created it."""
+    return decision.join_type is JoinType.INVITE and not decision.inviter_id
 
 
 def ensure_checking(
