@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from invite_tracker.domain.invites import InviteEnd
+
 UNLIMITED = 10**9
 VANITY = "(vanity)"
 """The pseudo-code under which vanity URL uses are counted."""
@@ -141,3 +143,41 @@ def with_created(snapshot: Snapshot, created: Mapping[str, InviteCount]) -> Snap
     if not added:
         return snapshot
     return replace(snapshot, invites={**snapshot.invites, **added})
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How an invite that vanished between two snapshots ended, as its decided window tells:
+    the invite as last seen (or as INVITE_CREATE reported it), why it went, and its final
+    `uses` (all of `max_uses` when used up; else the last seen, which is a lower bound)."""
+
+    invite: InviteCount
+    reason: InviteEnd
+    uses: int
+
+
+def endings(
+    before: Snapshot,
+    after: Snapshot,
+    ranges: Mapping[str, UseRange],
+    deleted_by_staff: frozenset[str] = frozenset(),
+) -> list[Ending]:
+    """Why each invite of `before` missing from `after` went, once its window is decided
+    (`ranges` as decided: a vanished limited invite still `gone` was used up, one no longer
+    `gone` was deleted by staff through Discord, see `deleted_out_of_band`)."""
+    found = []
+    for code, invite in before.invites.items():
+        if code in after.invites:
+            continue
+        used = ranges.get(code)
+        if code in deleted_by_staff:
+            reason = InviteEnd.DELETED_BY_STAFF
+        elif invite.expires_at is not None and invite.expires_at <= after.counted_before:
+            reason = InviteEnd.EXPIRED
+        elif (used is not None and used.gone) or 0 < invite.max_uses <= invite.uses:
+            reason = InviteEnd.USED_UP
+        else:
+            reason = InviteEnd.DELETED
+        uses = invite.max_uses if reason is InviteEnd.USED_UP else invite.uses
+        found.append(Ending(invite, reason, uses))
+    return found

@@ -85,6 +85,20 @@ def end_of(invite: KnownInvite, now: datetime) -> InviteEnd:
     return InviteEnd.DELETED
 
 
+_SAYS = {InviteEnd.VANISHED: 0, InviteEnd.DELETED: 1}
+"""How much a stored reason says of how an invite ended; every other reason is certain (2)."""
+
+
+def retold_end(stored: InviteEnd | None, found: InviteEnd) -> bool:
+    """True when a decided attribution window's `found` reason should replace the `stored`
+    one: a live invite (None) takes it, and so does a gone one whose reason says less (an
+    invite-delete event or a missing list entry cannot tell a used-up invite from a deleted
+    one; the window's joins can). A certain reason is never replaced."""
+    if stored is None:
+        return True
+    return _SAYS.get(stored, 2) < _SAYS.get(found, 2)
+
+
 MAX_USES_RANGE = range(0, 101)
 MAX_AGE_RANGE = range(0, 604_801)
 

@@ -22,10 +22,12 @@ from datetime import datetime, timedelta
 
 from invite_tracker.domain.evidence import (
     VANITY,
+    Ending,
     InviteCount,
     Snapshot,
     UseRange,
     deleted_out_of_band,
+    endings,
     uses_between,
     with_created,
 )
@@ -56,6 +58,7 @@ class _Window:
     after: Snapshot
     ranges: Mapping[str, UseRange]
     inviters: Mapping[str, int | None]
+    staff_deleted: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -80,6 +83,7 @@ class Ledger:
     _staff_deleted: set[str] = field(default_factory=set)
     _settled: list[_Settled] = field(default_factory=list)
     _waiting_until: datetime | None = None
+    _endings: list[Ending] = field(default_factory=list)
 
     @property
     def latest(self) -> Snapshot:
@@ -146,10 +150,11 @@ class Ledger:
     def observe(self, snapshot: Snapshot) -> None:
         """Add a snapshot, closing the window since the previous one."""
         before = with_created(self.latest, self._created)
-        ranges = uses_between(before, snapshot, deleted_by_staff=frozenset(self._staff_deleted))
+        staff = frozenset(self._staff_deleted)
+        ranges = uses_between(before, snapshot, deleted_by_staff=staff)
         inviters = {code: invite.inviter_id for code, invite in before.invites.items()}
         inviters.update({code: invite.inviter_id for code, invite in snapshot.invites.items()})
-        self._windows.append(_Window(self.latest, snapshot, ranges, inviters))
+        self._windows.append(_Window(before, snapshot, ranges, inviters, staff))
         self._created.clear()
         self._staff_deleted.clear()
 
@@ -306,10 +311,17 @@ class Ledger:
             decided += len(edge) - to_previous
         elif edge:
             decided += len(edge)
-        self._settled.append(_Settled(segment[0], decided, now))
+        first = segment[0]
+        self._settled.append(_Settled(first, decided, now))
+        self._endings += endings(first.before, first.after, first.ranges, first.staff_deleted)
         del self._windows[0]
-        self.baseline = segment[0].after
+        self.baseline = first.after
         return decisions
+
+    def take_endings(self) -> list[Ending]:
+        """How the invites that vanished in the windows decided since the last call ended."""
+        found, self._endings = self._endings, []
+        return found
 
     def _previous_window(self) -> _Settled | None:
         """The decided window the baseline closed, if it is still kept."""

@@ -14,18 +14,23 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
+from invite_tracker.domain.evidence import Ending
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
 from invite_tracker.services.attribution_checks import HeldJoins, ensure_checking
-from invite_tracker.services.attribution_loading import drop_stale_ledger, load_joins
+from invite_tracker.services.attribution_loading import (
+    drop_stale_ledger,
+    load_joins,
+    start_ledger,
+)
 from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     EngineStats,
@@ -271,7 +276,9 @@ class AttributionEngine:
         while not self._stopping.is_set():
             attributor.wake.clear()
             try:
-                ledger = attributor.ledger or await self._start_ledger(attributor, reader)
+                ledger = attributor.ledger or await start_ledger(
+                    self._storage, attributor, reader, self._config, clock=self._clock
+                )
                 heard = self._heard_unread(attributor, ledger)
                 if not heard:  # no join heard of calls for a read: see what storage holds
                     known_at = await self._load_joins(attributor, ledger)
@@ -305,8 +312,9 @@ class AttributionEngine:
                 return
             backoff = self._config.retry_backoff
             decisions = ledger.settle(known_at)
-            if decisions:
-                await self._store(attributor, ledger, decisions)
+            ends = ledger.take_endings()
+            if decisions or ends:
+                await self._store(attributor, ledger, decisions, ends)
             if ledger.pending == 0 and not self._active(attributor):
                 return
             if decisions or self._should_read(attributor, ledger):
@@ -342,35 +350,19 @@ class AttributionEngine:
     async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
         return await load_joins(self._storage, attributor, ledger, self._config, clock=self._clock)
 
-    async def _start_ledger(self, attributor: GuildAttribution, reader: InviteReader) -> Ledger:
-        """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
-        async with self._storage.reading() as uow:
-            loaded = await uow.snapshots.load(attributor.guild_id)
-        margin = timedelta(seconds=self._config.delivery_margin)
-        if loaded is not None:
-            baseline, attributor.vanity_code = loaded
-        else:
-            try:
-                vanity = await reader.vanity_url(attributor.guild_id)
-                attributor.vanity_code = vanity.code
-            except Unprocessable:
-                attributor.vanity_code = None  # no vanity URL, or not allowed to read it
-            baseline = await reader.snapshot(attributor, None)
-            async with self._storage.unit_of_work() as uow:
-                await uow.snapshots.save(attributor.guild_id, baseline, attributor.vanity_code)
-                await uow.commit()
-        attributor.stored_baseline = baseline.sent_at
-        attributor.ledger = Ledger(baseline, margin=margin)
-        return attributor.ledger
-
     async def _store(
-        self, attributor: GuildAttribution, ledger: Ledger, decisions: list[Decision]
+        self,
+        attributor: GuildAttribution,
+        ledger: Ledger,
+        decisions: list[Decision],
+        ends: list[Ending],
     ) -> None:
         stored = await store_decisions(
             self._storage,
             attributor.guild_id,
             decisions,
             baseline=ledger.baseline,
+            endings=ends,
             vanity_code=attributor.vanity_code,
             invites=attributor.reports,
             now=self._clock(),

@@ -1,19 +1,57 @@
-"""What the engine reads from storage for a guild's ledger: the joins waiting, and the invites
-reported by events since its last snapshot (possibly to another worker)."""
+"""What the engine reads from storage for a guild's ledger: its baseline, the joins waiting, and
+the invites reported by events since its last snapshot (possibly to another worker)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from invite_tracker.domain.errors import Unprocessable
 from invite_tracker.domain.ledger import Ledger
 from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     GuildAttribution,
     delivery_margin,
 )
+from invite_tracker.services.invites import apply_invite_list
 from invite_tracker.services.ports import Storage
+
+if TYPE_CHECKING:  # it loads invite news from here
+    from invite_tracker.services.attribution_reads import InviteReader
+
+
+async def start_ledger(
+    storage: Storage,
+    attributor: GuildAttribution,
+    reader: InviteReader,
+    config: EngineConfig,
+    *,
+    clock: Callable[[], datetime],
+) -> Ledger:
+    """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
+    async with storage.reading() as uow:
+        loaded = await uow.snapshots.load(attributor.guild_id)
+    if loaded is not None:
+        baseline, attributor.vanity_code = loaded
+    else:
+        try:
+            vanity = await reader.vanity_url(attributor.guild_id)
+            attributor.vanity_code = vanity.code
+        except Unprocessable:
+            attributor.vanity_code = None  # no vanity URL, or not allowed to read it
+        baseline = await reader.snapshot(attributor, None)
+        async with storage.unit_of_work() as uow:
+            await uow.snapshots.save(attributor.guild_id, baseline, attributor.vanity_code)
+            # the invites as first read too, so an invite-delete event before the first
+            # decision finds the invite it names (its creator, its limit), not an unknown code
+            await apply_invite_list(uow, attributor.guild_id, attributor.reports or [], now=clock())
+            await uow.commit()
+        attributor.reports = None
+    attributor.stored_baseline = baseline.sent_at
+    attributor.ledger = Ledger(baseline, margin=timedelta(seconds=config.delivery_margin))
+    return attributor.ledger
 
 
 async def drop_stale_ledger(storage: Storage, attributor: GuildAttribution) -> None:

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from invite_tracker.domain.counting import leave_counts, settle_join
 from invite_tracker.domain.cross_check import as_counted, worth_asking
-from invite_tracker.domain.evidence import Snapshot
+from invite_tracker.domain.evidence import Ending, Snapshot
 from invite_tracker.domain.invites import InviteReport, JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision
-from invite_tracker.services.invites import apply_invite_list
+from invite_tracker.services.invites import apply_endings, apply_invite_list
 from invite_tracker.services.ports import Storage, UnitOfWorkPort
 
 ASKING = "; asking Discord's member search"
@@ -29,11 +29,12 @@ async def store_decisions(
     invites: Sequence[InviteReport] | None,
     now: datetime,
     hold_ambiguous: bool = False,
+    endings: Sequence[Ending] = (),
 ) -> StoredDecisions:
     """Apply the counting policy to each decided join and store it, the new baseline (when
-    given) and the invites last seen, atomically. Joins decided meanwhile by someone else are
-    left alone. `hold_ambiguous`: an ambiguous join of a known member is held instead, to ask
-    Discord's member search about it (`JoinStore.hold`)."""
+    given), the invites last seen and how those that vanished ended, atomically. Joins decided
+    meanwhile by someone else are left alone. `hold_ambiguous`: an ambiguous join of a known
+    member is held instead, to ask Discord's member search about it (`JoinStore.hold`)."""
     async with storage.unit_of_work() as uow:
         settings = await uow.settings.get(guild_id)
         prevent_own = settings is not None and settings.values.prevent_own_invite_code
@@ -55,6 +56,7 @@ async def store_decisions(
             await uow.snapshots.save(guild_id, baseline, vanity_code)
         if invites is not None:
             await apply_invite_list(uow, guild_id, invites, now=now)
+        await apply_endings(uow, guild_id, endings, now=now)
         await uow.commit()
     return stored
 

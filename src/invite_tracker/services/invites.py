@@ -8,6 +8,7 @@ from datetime import datetime
 
 from invite_tracker.discord.port import DiscordPort, InteractionTarget, InviteOptions
 from invite_tracker.domain.errors import DiscordUnavailable, InteractionReplyFailed, Unprocessable
+from invite_tracker.domain.evidence import Ending
 from invite_tracker.domain.ids import invite_url
 from invite_tracker.domain.invites import (
     InviteEnd,
@@ -17,6 +18,7 @@ from invite_tracker.domain.invites import (
     end_of,
     expiry_of,
     report_problems,
+    retold_end,
 )
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import UnitOfWorkPort
@@ -173,3 +175,30 @@ async def apply_invite_list(
             reason = end_of(known, now)
             gone = InviteEnd.VANISHED if reason is InviteEnd.DELETED else reason
             await uow.invites.tombstone(guild_id, known.code, gone, now=now)
+
+
+async def apply_endings(
+    uow: UnitOfWorkPort, guild_id: int, endings: Sequence[Ending], *, now: datetime
+) -> None:
+    """Tell the known invites how those that vanished ended, once the attribution window they
+    vanished in is decided: a used-up invite reaches its `max_uses`, what the read or the
+    event knew of it (creator, limit) fills in what is missing, and the window's reason
+    replaces a vaguer stored one (`retold_end`)."""
+    for ending in endings:
+        invite = ending.invite
+        report = InviteReport(
+            code=invite.code,
+            inviter_id=invite.inviter_id,
+            uses=ending.uses,
+            max_uses=invite.max_uses or None,
+            expires_at=invite.expires_at,
+        )
+        known = await uow.invites.get(guild_id, invite.code)
+        await uow.invites.record(guild_id, report, now=now)
+        stored = None if known is None or known.active else known.deleted_reason
+        if not retold_end(stored, ending.reason):
+            continue
+        if stored is None:
+            await uow.invites.tombstone(guild_id, invite.code, ending.reason, now=now)
+        else:
+            await uow.invites.retell_end(guild_id, invite.code, ending.reason, now=now)

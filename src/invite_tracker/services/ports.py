@@ -35,6 +35,9 @@ class InviteStore(Protocol):
     async def record_unknown_gone(
         self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
     ) -> None: ...
+    async def retell_end(
+        self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
+    ) -> bool: ...
     async def get(self, guild_id: int, code: str) -> KnownInvite | None: ...
     async def list_for_guild(
         self, guild_id: int, *, include_gone: bool = False

@@ -14,9 +14,11 @@ from invite_tracker.domain.evidence import (
     UseRange,
     counted_span,
     deleted_out_of_band,
+    endings,
     uses_between,
     with_created,
 )
+from invite_tracker.domain.invites import InviteEnd
 
 T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
 T1 = T0 + timedelta(seconds=1)
@@ -156,3 +158,43 @@ def test_created_invites_keep_the_span_discord_counted_the_snapshot_in() -> None
     grown = with_created(base, {"n": InviteCount("n", 0)})
     assert grown.counted == base.counted
     assert set(grown.invites) == {"n"}
+
+
+@pytest.mark.parametrize(
+    ("invite", "decided", "staff", "expected"),
+    [
+        # a limited invite its window took as used up (`gone`): all of its uses were spent
+        (InviteCount("s", 0, max_uses=1), UseRange(1, 1, gone=True), (), (InviteEnd.USED_UP, 1)),
+        (InviteCount("s", 3, max_uses=5), UseRange(2, 2, gone=True), (), (InviteEnd.USED_UP, 5)),
+        # the window's joins were too few for that (`deleted_out_of_band`): staff deleted it
+        (InviteCount("s", 3, max_uses=5), UseRange(0, 2), (), (InviteEnd.DELETED, 3)),
+        # unlimited invites are never used up: deleted, uses as last seen
+        (InviteCount("u", 7), UseRange(0, UNLIMITED), (), (InviteEnd.DELETED, 7)),
+        # deleted through our own API, whatever the counts say
+        (InviteCount("s", 0, max_uses=1), UseRange(0, 1), ("s",), (InviteEnd.DELETED_BY_STAFF, 0)),
+        # expired before Discord counted the read that missed it
+        (
+            InviteCount("e", 2, max_uses=5, expires_at=T1),
+            UseRange(0, 3),
+            (),
+            (InviteEnd.EXPIRED, 2),
+        ),
+        # a limited invite already at its limit when last seen (not listed again)
+        (InviteCount("f", 2, max_uses=2), None, (), (InviteEnd.USED_UP, 2)),
+    ],
+)
+def test_endings(
+    invite: InviteCount,
+    decided: UseRange | None,
+    staff: tuple[str, ...],
+    expected: tuple[InviteEnd, int],
+) -> None:
+    ranges = {} if decided is None else {invite.code: decided}
+    found = endings(snap(T0, invite), snap(T1), ranges, frozenset(staff))
+    assert [(e.invite, e.reason, e.uses) for e in found] == [(invite, *expected)]
+
+
+def test_endings_leave_out_invites_still_listed() -> None:
+    before = snap(T0, InviteCount("a", 1, max_uses=2), InviteCount("b", 0))
+    after = snap(T1, InviteCount("a", 2, max_uses=2))
+    assert [e.invite.code for e in endings(before, after, {})] == ["b"]

@@ -14,6 +14,7 @@ from invite_tracker.domain.invites import (
     end_of,
     expiry_of,
     report_problems,
+    retold_end,
 )
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -96,3 +97,27 @@ def test_report_problems(changes: dict[str, int], problems: int) -> None:
         max_age=changes.get("max_age"),
     )
     assert len(report_problems(report)) == problems
+
+
+@pytest.mark.parametrize(
+    ("stored", "found", "retold"),
+    [
+        # a live invite takes whatever its window found
+        (None, InviteEnd.USED_UP, True),
+        (None, InviteEnd.DELETED, True),
+        # an invite-delete event alone cannot tell used up from deleted: the window can
+        (InviteEnd.DELETED, InviteEnd.USED_UP, True),
+        (InviteEnd.DELETED, InviteEnd.EXPIRED, True),
+        (InviteEnd.DELETED, InviteEnd.DELETED, False),
+        # missing from a list says least of all
+        (InviteEnd.VANISHED, InviteEnd.DELETED, True),
+        (InviteEnd.VANISHED, InviteEnd.USED_UP, True),
+        # certain reasons stay
+        (InviteEnd.DELETED_BY_STAFF, InviteEnd.USED_UP, False),
+        (InviteEnd.USED_UP, InviteEnd.DELETED, False),
+        (InviteEnd.EXPIRED, InviteEnd.USED_UP, False),
+        (InviteEnd.USED_UP, InviteEnd.VANISHED, False),
+    ],
+)
+def test_retold_end(stored: InviteEnd | None, found: InviteEnd, retold: bool) -> None:
+    assert retold_end(stored, found) is retold

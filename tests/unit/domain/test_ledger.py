@@ -30,6 +30,12 @@ def by_key(decisions: list[Decision]) -> dict[object, tuple[JoinType, str | None
     return {d.key: (d.join_type, d.code) for d in decisions}
 
 
+def ended(ledger: Ledger) -> list[tuple[str, InviteEnd, int, int | None]]:
+    """How the invites that vanished in the windows decided so far ended: code, reason,
+    final uses, creator."""
+    return [(e.invite.code, e.reason, e.uses, e.invite.inviter_id) for e in ledger.take_endings()]
+
+
 @pytest.mark.parametrize(
     ("joined", "unread"),
     [
@@ -295,6 +301,8 @@ def test_a_single_use_invite_created_and_used_up_between_snapshots() -> None:
     decisions = ledger.settle(at(2.1))
     assert by_key(decisions) == {"m1": (JoinType.INVITE, "once")}
     assert decisions[0].inviter_id == 77
+    assert ended(ledger) == [("once", InviteEnd.USED_UP, 1, 77)]
+    assert ended(ledger) == []  # told once
 
 
 def test_a_staff_deletion_is_not_taken_for_a_use() -> None:
@@ -304,6 +312,7 @@ def test_a_staff_deletion_is_not_taken_for_a_use() -> None:
     ledger.add_join("m1", at(0.5))
     ledger.observe(snap(1, a=1))
     assert by_key(ledger.settle(at(2.1))) == {"m1": (JoinType.INVITE, "a")}
+    assert ended(ledger) == [("once", InviteEnd.DELETED_BY_STAFF, 0, None)]
 
 
 def known(code: str, first_seen: float, ended: InviteEnd | None = None) -> KnownInvite:
@@ -395,6 +404,7 @@ def test_a_limited_invite_deleted_through_discord_does_not_hold_its_window_up() 
     ledger.observe(limited(1, vanity=11))
     assert ledger.decides_at == at(1.75)
     assert by_key(ledger.settle(at(1.8))) == {"m1": (JoinType.VANITY, None)}
+    assert ended(ledger) == [("big", InviteEnd.DELETED, 1, ord("b"))]
 
 
 def test_a_limited_invite_gone_with_its_join_seen_was_used_up() -> None:
@@ -403,6 +413,7 @@ def test_a_limited_invite_gone_with_its_join_seen_was_used_up() -> None:
     ledger.add_join("m2", at(0.5))
     ledger.observe(limited(1, vanity=10))
     assert set(by_key(ledger.settle(at(1.8))).values()) == {(JoinType.INVITE, "big")}
+    assert ended(ledger) == [("big", InviteEnd.USED_UP, 10, ord("b"))]
 
 
 def test_uses_missing_joins_beyond_a_vanished_invite_still_wait_for_them() -> None:

@@ -86,6 +86,15 @@ class MemoryInvites:
         )
         return True
 
+    async def retell_end(
+        self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
+    ) -> bool:
+        row = self.rows.get((guild_id, code))
+        if row is None or row.active:
+            return False
+        self.rows[(guild_id, code)] = dataclasses.replace(row, deleted_reason=reason)
+        return True
+
     async def record_unknown_gone(
         self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
     ) -> None:

@@ -76,6 +76,21 @@ class InviteRepository:
         )
         return bool(affected(result))
 
+    async def retell_end(
+        self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
+    ) -> bool:
+        """Say anew why a gone invite went; False when it is unknown or still live."""
+        result = await self._session.execute(
+            update(InviteRow)
+            .where(
+                InviteRow.guild_id == guild_id,
+                InviteRow.code == code,
+                InviteRow.deleted_at.is_not(None),
+            )
+            .values(deleted_reason=reason.value, updated_at=now)
+        )
+        return bool(affected(result))
+
     async def record_unknown_gone(
         self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
     ) -> None:
