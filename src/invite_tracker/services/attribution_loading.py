@@ -46,7 +46,8 @@ async def start_ledger(
             await uow.snapshots.save(attributor.guild_id, baseline, attributor.vanity_code)
             # the invites as first read too, so an invite-delete event before the first
             # decision finds the invite it names (its creator, its limit), not an unknown code
-            await apply_invite_list(uow, attributor.guild_id, attributor.reports or [], now=clock())
+            if attributor.reports is not None:
+                await apply_invite_list(uow, attributor.guild_id, attributor.reports, now=clock())
             await uow.commit()
         attributor.reports = None
     attributor.stored_baseline = baseline.sent_at

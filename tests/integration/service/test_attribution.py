@@ -15,7 +15,7 @@ from invite_tracker.discord.discord_clock import ARRIVAL_MARGIN
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import NewJoin
 from invite_tracker.services.attribution import AttributionEngine
-from invite_tracker.testing.fake_discord import FakeDiscord, Member
+from invite_tracker.testing.fake_discord import FakeDiscord, Invite, Member
 from tests.integration.api.conftest import Api, data_of, running_app
 from tests.integration.service.conftest import World, discord_settings
 
@@ -56,6 +56,20 @@ def assert_credit_no_one(decided: list[dict[str, Any]], *candidates: str) -> Non
 def invite_reads(fake: FakeDiscord) -> int:
     """How many times the fake has been asked for a guild's invite list."""
     return fake.stats.requests.get("GET /guilds/{guild_id}/invites", 0)
+
+
+async def invite_created(api: Api, world: World, invite: Invite, inviter_id: int) -> None:
+    """Report INVITE_CREATE for an invite just created on the fake, unused."""
+    created = {
+        "guild_id": world.guild.id,
+        "invite_code": invite.code,
+        "channel_id": world.channel.id,
+        "inviter_id": inviter_id,
+        "max_uses": invite.max_uses,
+        "max_age": invite.max_age,
+        "uses": 0,
+    }
+    data_of(await api.post("/events/invite/create", created))
 
 
 async def ready(api: Api, world: World) -> None:
@@ -143,16 +157,7 @@ async def test_a_single_use_invite_created_and_used_between_fetches(
     fake = world.fake
     await ready(tracker, world)
     once = await fake.create_invite(world.channel.id, inviter_id=world.bob.id, max_uses=1)
-    created = {
-        "guild_id": world.guild.id,
-        "invite_code": once.code,
-        "channel_id": world.channel.id,
-        "inviter_id": world.bob.id,
-        "max_uses": 1,
-        "max_age": once.max_age,
-        "uses": 0,
-    }
-    data_of(await tracker.post("/events/invite/create", created))
+    await invite_created(tracker, world, once, world.bob.id)
     member = await fake.join_via_invite(world.guild.id, (await world.user("lucky")).id, once.code)
     assert await fake.invites(world.guild.id) == []  # Discord deleted it on its only use
     result = await report(tracker, world, member)

@@ -9,7 +9,12 @@ from typing import Any
 from invite_tracker.testing.fake_discord import FakeDiscord
 from tests.integration.api.conftest import Api, data_of
 from tests.integration.service.conftest import World
-from tests.integration.service.test_attribution import final, invite_reads, report
+from tests.integration.service.test_attribution import (
+    final,
+    invite_created,
+    invite_reads,
+    report,
+)
 
 
 async def enabled_with_baseline(api: Api, world: World) -> None:
@@ -89,16 +94,7 @@ async def test_a_single_use_invite_first_seen_in_its_create_event_ends_used_up(
     fake = world.fake
     await enabled_with_baseline(tracker, world)
     once = await fake.create_invite(world.channel.id, inviter_id=world.alice.id, max_uses=1)
-    created = {
-        "guild_id": world.guild.id,
-        "invite_code": once.code,
-        "channel_id": world.channel.id,
-        "inviter_id": world.alice.id,
-        "max_uses": 1,
-        "max_age": once.max_age,
-        "uses": 0,
-    }
-    data_of(await tracker.post("/events/invite/create", created))
+    await invite_created(tracker, world, once, world.alice.id)
     member = await fake.join_via_invite(world.guild.id, (await world.user("quick")).id, once.code)
     result = await report(tracker, world, member)
     await final(tracker, world, result["join_id"])

@@ -65,29 +65,26 @@ class InviteRepository:
         self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
     ) -> bool:
         """Mark a live invite gone; False when it is unknown or already gone."""
-        result = await self._session.execute(
-            update(InviteRow)
-            .where(
-                InviteRow.guild_id == guild_id,
-                InviteRow.code == code,
-                InviteRow.deleted_at.is_(None),
-            )
-            .values(deleted_at=now, deleted_reason=reason.value, updated_at=now)
-        )
-        return bool(affected(result))
+        return await self._set_end(guild_id, code, reason, live=True, now=now)
 
     async def retell_end(
         self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
     ) -> bool:
         """Say anew why a gone invite went; False when it is unknown or still live."""
+        return await self._set_end(guild_id, code, reason, live=False, now=now)
+
+    async def _set_end(
+        self, guild_id: int, code: str, reason: InviteEnd, *, live: bool, now: datetime
+    ) -> bool:
+        """Set why the invite ended: a live one is tombstoned now, a gone one keeps its time."""
+        values: dict[str, Any] = {"deleted_reason": reason.value, "updated_at": now}
+        if live:
+            values["deleted_at"] = now
+        gone = InviteRow.deleted_at.is_not(None)
         result = await self._session.execute(
             update(InviteRow)
-            .where(
-                InviteRow.guild_id == guild_id,
-                InviteRow.code == code,
-                InviteRow.deleted_at.is_not(None),
-            )
-            .values(deleted_reason=reason.value, updated_at=now)
+            .where(InviteRow.guild_id == guild_id, InviteRow.code == code, ~gone if live else gone)
+            .values(**values)
         )
         return bool(affected(result))
 
