@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from invite_tracker.domain.counting import leave_counts, settle_join
 from invite_tracker.domain.cross_check import as_counted, worth_asking
@@ -19,6 +20,13 @@ ASKING = "; asking Discord's member search"
 """Added to a held join's reason while the member search is asked about it."""
 
 
+class ListedInvites(NamedTuple):
+    """The guild's invites as a read listed them, and when that read was asked for."""
+
+    reports: Sequence[InviteReport]
+    asked_at: datetime
+
+
 async def store_decisions(
     storage: Storage,
     guild_id: int,
@@ -26,7 +34,7 @@ async def store_decisions(
     *,
     baseline: Snapshot | None,
     vanity_code: str | None,
-    invites: Sequence[InviteReport] | None,
+    invites: ListedInvites | None,
     now: datetime,
     hold_ambiguous: bool = False,
     endings: Sequence[Ending] = (),
@@ -55,7 +63,9 @@ async def store_decisions(
         if baseline is not None:
             await uow.snapshots.save(guild_id, baseline, vanity_code)
         if invites is not None:
-            await apply_invite_list(uow, guild_id, invites, now=now)
+            await apply_invite_list(
+                uow, guild_id, invites.reports, asked_at=invites.asked_at, now=now
+            )
         await apply_endings(uow, guild_id, endings, now=now)
         await uow.commit()
     return stored

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -79,16 +79,19 @@ async def create_invite(
     options: InviteOptions,
     *,
     interaction: InteractionTarget | None,
-    now: datetime,
+    clock: Callable[[], datetime],
 ) -> KnownInvite:
-    """Create an invite through Discord, store it, and answer the interaction with its link."""
+    """Create an invite through Discord, store it, and answer the interaction with its link.
+
+    It is first seen once Discord has answered, so an invite list asked for before then,
+    which may not list it, does not tombstone it (`apply_invite_list`)."""
     await require_enabled(uow, guild_id)
     problems = check_invite_options(options.max_uses, options.max_age)
     if problems:
         raise Unprocessable("; ".join(problems))
     port = require_discord(discord)
     report = await port.create_invite(channel_id, options)
-    await uow.invites.record(guild_id, report, now=now)
+    await uow.invites.record(guild_id, report, now=clock())
     invite = await _known(uow, guild_id, report.code)
     await _reply(port, interaction, f"Created the invite {invite_url(report.code)}", report.code)
     return invite
@@ -155,15 +158,22 @@ async def invite_links(
     except (DiscordUnavailable, Unprocessable) as exc:
         stored = await uow.invites.list_for_guild(guild_id)
         return InviteLinks(stored, "stored", exc.message)
-    await apply_invite_list(uow, guild_id, current, now=now)
+    await apply_invite_list(uow, guild_id, current, asked_at=now, now=now)
     return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord")
 
 
 async def apply_invite_list(
-    uow: UnitOfWorkPort, guild_id: int, current: Sequence[InviteReport], *, now: datetime
+    uow: UnitOfWorkPort,
+    guild_id: int,
+    current: Sequence[InviteReport],
+    *,
+    asked_at: datetime,
+    now: datetime,
 ) -> None:
-    """Bring the known invites in line with Discord's full list: add and update what it
-    lists, tombstone what it no longer does (used up, expired, or vanished)."""
+    """Bring the known invites in line with Discord's full list, asked for at `asked_at`: add
+    and update what it lists, tombstone what it no longer does (used up, expired, or
+    vanished). An invite first known since it was asked for (created through POST /invite or
+    reported by INVITE_CREATE meanwhile) may be missing from it for that alone: it stays."""
     listed = {report.code for report in current}
     known_live = {invite.code: invite for invite in await uow.invites.list_for_guild(guild_id)}
     for report in current:
@@ -171,7 +181,7 @@ async def apply_invite_list(
         if known is None or known.uses != report.uses or known.inviter_id != report.inviter_id:
             await uow.invites.record(guild_id, report, now=now)
     for known in known_live.values():
-        if known.code not in listed:
+        if known.code not in listed and known.first_seen_at < asked_at:
             reason = end_of(known, now)
             gone = InviteEnd.VANISHED if reason is InviteEnd.DELETED else reason
             await uow.invites.tombstone(guild_id, known.code, gone, now=now)

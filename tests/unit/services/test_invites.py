@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from invite_tracker.discord.port import InteractionTarget, InviteOptions
 from invite_tracker.domain.errors import DiscordUnavailable, InteractionReplyFailed, Unprocessable
-from invite_tracker.domain.invites import InviteEnd
+from invite_tracker.domain.invites import InviteEnd, InviteReport
 from invite_tracker.services import invites, module
 from tests.unit.services.fakes import FakeDiscordPort, MemoryUnitOfWork
 
@@ -25,7 +25,9 @@ async def enabled() -> MemoryUnitOfWork:
 
 async def test_create_stores_and_replies() -> None:
     uow, discord = await enabled(), FakeDiscordPort()
-    invite = await invites.create_invite(uow, discord, 1, 55, OPTIONS, interaction=TARGET, now=NOW)
+    invite = await invites.create_invite(
+        uow, discord, 1, 55, OPTIONS, interaction=TARGET, clock=lambda: NOW
+    )
     assert invite.code == "new1"
     assert discord.created == [(55, OPTIONS)]
     assert discord.replies == [(TARGET, "Created the invite https://discord.gg/new1")]
@@ -35,7 +37,9 @@ async def test_create_stores_and_replies() -> None:
 async def test_reply_failure_keeps_the_invite_and_says_so() -> None:
     uow, discord = await enabled(), FakeDiscordPort(fail_reply=True)
     with pytest.raises(InteractionReplyFailed) as caught:
-        await invites.create_invite(uow, discord, 1, 55, OPTIONS, interaction=TARGET, now=NOW)
+        await invites.create_invite(
+            uow, discord, 1, 55, OPTIONS, interaction=TARGET, clock=lambda: NOW
+        )
     assert caught.value.keep_changes is True
     assert "new1 was handled and stored" in caught.value.message
     assert (await uow.invites.get(1, "new1")) is not None
@@ -46,21 +50,42 @@ async def test_ranges_are_checked_before_discord(max_uses: int, max_age: int) ->
     uow, discord = await enabled(), FakeDiscordPort()
     options = InviteOptions(max_uses=max_uses, max_age=max_age, temporary=False)
     with pytest.raises(Unprocessable):
-        await invites.create_invite(uow, discord, 1, 55, options, interaction=None, now=NOW)
+        await invites.create_invite(
+            uow, discord, 1, 55, options, interaction=None, clock=lambda: NOW
+        )
     assert discord.created == []
 
 
 async def test_no_discord_is_an_honest_error() -> None:
     uow = await enabled()
     with pytest.raises(DiscordUnavailable, match="not configured"):
-        await invites.create_invite(uow, None, 1, 55, OPTIONS, interaction=None, now=NOW)
+        await invites.create_invite(uow, None, 1, 55, OPTIONS, interaction=None, clock=lambda: NOW)
 
 
 async def test_delete_remembers_a_staff_deletion() -> None:
     uow, discord = await enabled(), FakeDiscordPort()
-    await invites.create_invite(uow, discord, 1, 55, OPTIONS, interaction=None, now=NOW)
+    await invites.create_invite(uow, discord, 1, 55, OPTIONS, interaction=None, clock=lambda: NOW)
     gone = await invites.delete_invite(uow, discord, 1, "new1", interaction=TARGET, now=NOW)
     assert gone.deleted_reason is InviteEnd.DELETED_BY_STAFF
     assert discord.deleted == ["new1"]
     unknown = await invites.delete_invite(uow, discord, 1, "other", interaction=None, now=NOW)
     assert unknown.deleted_reason is InviteEnd.DELETED_BY_STAFF
+
+
+async def test_an_invite_list_tombstones_only_invites_known_before_it_was_asked_for() -> None:
+    uow = await enabled()
+    asked = NOW + timedelta(seconds=10)
+    await uow.invites.record(1, InviteReport(code="old"), now=NOW)
+    await uow.invites.record(1, InviteReport(code="kept", uses=2), now=NOW)
+    # created through POST /invite (or reported by INVITE_CREATE) after the list was asked for
+    await uow.invites.record(1, InviteReport(code="new"), now=asked + timedelta(seconds=1))
+    listed = [InviteReport(code="kept", uses=3), InviteReport(code="found")]
+    await invites.apply_invite_list(uow, 1, listed, asked_at=asked, now=asked)
+    stored = {i.code: i for i in await uow.invites.list_for_guild(1, include_gone=True)}
+    assert {code: i.deleted_reason for code, i in stored.items()} == {
+        "old": InviteEnd.VANISHED,
+        "kept": None,
+        "new": None,
+        "found": None,
+    }
+    assert stored["kept"].uses == 3

@@ -88,7 +88,7 @@ async def create_invite(
         body.channel_id,
         InviteOptions(max_uses=body.max_uses, max_age=body.max_age, temporary=body.is_temporary),
         interaction=body.interaction(),
-        now=utcnow(),
+        clock=utcnow,
     )
     return ok(InviteRead.of(invite))
 
