@@ -119,8 +119,9 @@ def uses_between(
         remaining = previous.max_uses - previous.uses if previous.max_uses else UNLIMITED
         if remaining <= 0:
             continue
-        expired = previous.expires_at is not None and previous.expires_at <= after.counted_before
-        used_up = previous.max_uses > 0 and not expired and code not in deleted_by_staff
+        used_up = (
+            previous.max_uses > 0 and not _expired(previous, after) and code not in deleted_by_staff
+        )
         ranges[code] = (
             UseRange(remaining, remaining, gone=True) if used_up else UseRange(0, remaining)
         )
@@ -129,6 +130,11 @@ def uses_between(
         if gained > 0:
             ranges[VANITY] = UseRange(gained, gained)
     return ranges
+
+
+def _expired(invite: InviteCount, after: Snapshot) -> bool:
+    """The invite may have expired before Discord counted the later snapshot."""
+    return invite.expires_at is not None and invite.expires_at <= after.counted_before
 
 
 def deleted_out_of_band(ranges: Mapping[str, UseRange]) -> dict[str, UseRange]:
@@ -172,7 +178,7 @@ def endings(
         used = ranges.get(code)
         if code in deleted_by_staff:
             reason = InviteEnd.DELETED_BY_STAFF
-        elif invite.expires_at is not None and invite.expires_at <= after.counted_before:
+        elif _expired(invite, after):
             reason = InviteEnd.EXPIRED
         elif (used is not None and used.gone) or 0 < invite.max_uses <= invite.uses:
             reason = InviteEnd.USED_UP

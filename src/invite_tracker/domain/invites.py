@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -83,6 +84,27 @@ def end_of(invite: KnownInvite, now: datetime) -> InviteEnd:
     if expires_at is not None and expires_at <= now:
         return InviteEnd.EXPIRED
     return InviteEnd.DELETED
+
+
+@dataclass(frozen=True, slots=True)
+class ListedInvites:
+    """The guild's invites as one read of Discord's list gave them, and when it was asked for."""
+
+    reports: Sequence[InviteReport]
+    asked_at: datetime
+
+
+def unlisted_end(invite: KnownInvite, listed: ListedInvites, now: datetime) -> InviteEnd | None:
+    """Why a live invite the list does not name is gone (`vanished` when nothing says more);
+    None when the list names it, or when it was first known only after the list was asked
+    for (created through POST /invite or reported by INVITE_CREATE meanwhile), which may be
+    the only reason the list misses it."""
+    if invite.first_seen_at >= listed.asked_at:
+        return None
+    if any(report.code == invite.code for report in listed.reports):
+        return None
+    reason = end_of(invite, now)
+    return InviteEnd.VANISHED if reason is InviteEnd.DELETED else reason
 
 
 _SAYS = {InviteEnd.VANISHED: 0, InviteEnd.DELETED: 1}

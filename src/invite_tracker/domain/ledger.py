@@ -58,7 +58,7 @@ class _Window:
     after: Snapshot
     ranges: Mapping[str, UseRange]
     inviters: Mapping[str, int | None]
-    staff_deleted: frozenset[str] = frozenset()
+    staff_deleted: frozenset[str]
 
 
 @dataclass(slots=True)

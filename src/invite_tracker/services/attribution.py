@@ -39,11 +39,7 @@ from invite_tracker.services.attribution_pacing import (
     read_made,
 )
 from invite_tracker.services.attribution_reads import InviteReader
-from invite_tracker.services.attribution_store import (
-    ListedInvites,
-    decide_all_pending,
-    store_decisions,
-)
+from invite_tracker.services.attribution_store import decide_all_pending, store_decisions
 from invite_tracker.services.ports import Storage
 
 log = structlog.get_logger(__name__)
@@ -361,8 +357,6 @@ class AttributionEngine:
         decisions: list[Decision],
         ends: list[Ending],
     ) -> None:
-        reports = attributor.reports  # what the latest read listed
-        listed = None if reports is None else ListedInvites(reports, ledger.latest.sent_at)
         stored = await store_decisions(
             self._storage,
             attributor.guild_id,
@@ -370,7 +364,7 @@ class AttributionEngine:
             baseline=ledger.baseline,
             endings=ends,
             vanity_code=attributor.vanity_code,
-            invites=listed,
+            invites=attributor.reports,
             now=self._clock(),
             hold_ambiguous=self._config.member_search and self._discord is not None,
         )

@@ -47,13 +47,7 @@ async def start_ledger(
             # the invites as first read too, so an invite-delete event before the first
             # decision finds the invite it names (its creator, its limit), not an unknown code
             if attributor.reports is not None:
-                await apply_invite_list(
-                    uow,
-                    attributor.guild_id,
-                    attributor.reports,
-                    asked_at=baseline.sent_at,
-                    now=clock(),
-                )
+                await apply_invite_list(uow, attributor.guild_id, attributor.reports, now=clock())
             await uow.commit()
         attributor.reports = None
     attributor.stored_baseline = baseline.sent_at

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from invite_tracker.domain.evidence import VANITY, InviteCount, Snapshot
-from invite_tracker.domain.invites import InviteReport
+from invite_tracker.domain.invites import InviteReport, ListedInvites
 from invite_tracker.domain.ledger import Ledger
 
 BURST = 5
@@ -100,7 +100,7 @@ class GuildAttribution:
     delays: deque[tuple[datetime, float]] = field(  # (stored at, seconds after the join)
         default_factory=lambda: deque(maxlen=DELAYS_KEPT)
     )
-    reports: list[InviteReport] | None = None
+    reports: ListedInvites | None = None  # the latest read's list, until stored
     # the latest join instant of the join events this process has heard of (`join_heard`)
     heard: datetime | None = None
     # the clock times of joins this process is storing now (not committed yet)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from invite_tracker.discord.port import DiscordPort, InviteList, VanityUrl
 from invite_tracker.domain.errors import ReadDeferred
 from invite_tracker.domain.evidence import Snapshot, counted_span
+from invite_tracker.domain.invites import ListedInvites
 from invite_tracker.domain.ledger import Ledger
 from invite_tracker.services.attribution_loading import load_invite_news
 from invite_tracker.services.attribution_pacing import (
@@ -99,7 +100,7 @@ class InviteReader:
         if news is not None:
             news.result()  # raises what storage raised: the window cannot be read without it
         reads: list[InviteList | VanityUrl] = [listed] if counter is None else [listed, counter]
-        attributor.reports = list(listed.reports)
+        attributor.reports = ListedInvites(list(listed.reports), asked_at=sent_at)
         # when Discord counted the reads, by its clock (the one that stamps joins)
         span = counted_span(
             [read.counted_at for read in reads], timedelta(seconds=self._config.clock_tolerance)

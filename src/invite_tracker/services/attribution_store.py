@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
 from invite_tracker.domain.counting import leave_counts, settle_join
 from invite_tracker.domain.cross_check import as_counted, worth_asking
 from invite_tracker.domain.evidence import Ending, Snapshot
-from invite_tracker.domain.invites import InviteReport, JoinType
+from invite_tracker.domain.invites import JoinType, ListedInvites
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision
 from invite_tracker.services.invites import apply_endings, apply_invite_list
@@ -18,13 +17,6 @@ from invite_tracker.services.ports import Storage, UnitOfWorkPort
 
 ASKING = "; asking Discord's member search"
 """Added to a held join's reason while the member search is asked about it."""
-
-
-class ListedInvites(NamedTuple):
-    """The guild's invites as a read listed them, and when that read was asked for."""
-
-    reports: Sequence[InviteReport]
-    asked_at: datetime
 
 
 async def store_decisions(
@@ -63,9 +55,7 @@ async def store_decisions(
         if baseline is not None:
             await uow.snapshots.save(guild_id, baseline, vanity_code)
         if invites is not None:
-            await apply_invite_list(
-                uow, guild_id, invites.reports, asked_at=invites.asked_at, now=now
-            )
+            await apply_invite_list(uow, guild_id, invites, now=now)
         await apply_endings(uow, guild_id, endings, now=now)
         await uow.commit()
     return stored

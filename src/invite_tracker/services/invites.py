@@ -14,11 +14,13 @@ from invite_tracker.domain.invites import (
     InviteEnd,
     InviteReport,
     KnownInvite,
+    ListedInvites,
     check_invite_options,
     end_of,
     expiry_of,
     report_problems,
     retold_end,
+    unlisted_end,
 )
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import UnitOfWorkPort
@@ -158,32 +160,23 @@ async def invite_links(
     except (DiscordUnavailable, Unprocessable) as exc:
         stored = await uow.invites.list_for_guild(guild_id)
         return InviteLinks(stored, "stored", exc.message)
-    await apply_invite_list(uow, guild_id, current, asked_at=now, now=now)
+    await apply_invite_list(uow, guild_id, ListedInvites(current, asked_at=now), now=now)
     return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord")
 
 
 async def apply_invite_list(
-    uow: UnitOfWorkPort,
-    guild_id: int,
-    current: Sequence[InviteReport],
-    *,
-    asked_at: datetime,
-    now: datetime,
+    uow: UnitOfWorkPort, guild_id: int, listed: ListedInvites, *, now: datetime
 ) -> None:
-    """Bring the known invites in line with Discord's full list, asked for at `asked_at`: add
-    and update what it lists, tombstone what it no longer does (used up, expired, or
-    vanished). An invite first known since it was asked for (created through POST /invite or
-    reported by INVITE_CREATE meanwhile) may be missing from it for that alone: it stays."""
-    listed = {report.code for report in current}
+    """Bring the known invites in line with Discord's full list: add and update what it
+    lists, tombstone what it tells is gone (`unlisted_end`)."""
     known_live = {invite.code: invite for invite in await uow.invites.list_for_guild(guild_id)}
-    for report in current:
+    for report in listed.reports:
         known = known_live.get(report.code)
         if known is None or known.uses != report.uses or known.inviter_id != report.inviter_id:
             await uow.invites.record(guild_id, report, now=now)
     for known in known_live.values():
-        if known.code not in listed and known.first_seen_at < asked_at:
-            reason = end_of(known, now)
-            gone = InviteEnd.VANISHED if reason is InviteEnd.DELETED else reason
+        gone = unlisted_end(known, listed, now)
+        if gone is not None:
             await uow.invites.tombstone(guild_id, known.code, gone, now=now)
 
 

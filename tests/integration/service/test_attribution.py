@@ -72,6 +72,26 @@ async def invite_created(api: Api, world: World, invite: Invite, inviter_id: int
     data_of(await api.post("/events/invite/create", created))
 
 
+async def invite_deleted(api: Api, world: World, code: str) -> dict[str, Any]:
+    """Report INVITE_DELETE; the answer is the invite as stored after it."""
+    body = {"guild_id": world.guild.id, "invite_code": code}
+    found: dict[str, Any] = data_of(await api.post("/events/invite/delete", body))
+    return found
+
+
+async def invite_figures(api: Api, world: World, inviter_id: int, code: str) -> dict[str, Any]:
+    stats = data_of(await api.get("/stats/uses", guild_id=world.guild.id, inviter_id=inviter_id))
+    found: dict[str, Any] = next(item for item in stats["invites"] if item["code"] == code)
+    return found
+
+
+async def stored_gone(api: Api, world: World, inviter_id: int, code: str) -> dict[str, Any]:
+    """The invite as stored, already gone and credited to its creator (the inviter's stats
+    say so), with the reason: repeating its delete event then changes nothing."""
+    assert (await invite_figures(api, world, inviter_id, code))["deleted"] is True
+    return await invite_deleted(api, world, code)
+
+
 async def ready(api: Api, world: World) -> None:
     """Enable the module and let it take its first snapshot (the attribution baseline)."""
     await api.enable(world.guild.id)
@@ -166,6 +186,9 @@ async def test_a_single_use_invite_created_and_used_between_fetches(
         once.code,
         str(world.bob.id),
     )
+    # stored as used up: the window that credited the join says so, not the delete event
+    invite = await stored_gone(tracker, world, world.bob.id, once.code)
+    assert (invite["deleted_reason"], invite["uses"], invite["max_uses"]) == ("used_up", 1, 1)
 
 
 async def test_rejoins_and_own_invites_are_fake_and_leaves_count(

@@ -4,16 +4,17 @@ through HTTP against the fake Discord, on both databases."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from invite_tracker.testing.fake_discord import FakeDiscord
-from tests.integration.api.conftest import Api, data_of
+from tests.integration.api.conftest import Api
 from tests.integration.service.conftest import World
 from tests.integration.service.test_attribution import (
     final,
-    invite_created,
+    invite_deleted,
+    invite_figures,
     invite_reads,
     report,
+    stored_gone,
 )
 
 
@@ -27,26 +28,6 @@ async def enabled_with_baseline(api: Api, world: World) -> None:
             break
         await asyncio.sleep(0.02)
     await asyncio.sleep(0.3)  # its transaction commits after the answer
-
-
-async def invite_deleted(api: Api, world: World, code: str) -> dict[str, Any]:
-    """Report INVITE_DELETE; the answer is the invite as stored after it."""
-    body = {"guild_id": world.guild.id, "invite_code": code}
-    found: dict[str, Any] = data_of(await api.post("/events/invite/delete", body))
-    return found
-
-
-async def invite_figures(api: Api, world: World, inviter_id: int, code: str) -> dict[str, Any]:
-    stats = data_of(await api.get("/stats/uses", guild_id=world.guild.id, inviter_id=inviter_id))
-    found: dict[str, Any] = next(item for item in stats["invites"] if item["code"] == code)
-    return found
-
-
-async def stored_gone(api: Api, world: World, inviter_id: int, code: str) -> dict[str, Any]:
-    """The invite as stored, already gone and credited to its creator (the inviter's stats
-    say so), with the reason: repeating its delete event then changes nothing."""
-    assert (await invite_figures(api, world, inviter_id, code))["deleted"] is True
-    return await invite_deleted(api, world, code)
 
 
 async def test_an_invite_deleted_before_any_join_is_known_from_the_first_read(
@@ -86,20 +67,6 @@ async def test_a_used_up_invite_is_remembered_as_used_up_by_its_creator(
     )
     figures = await invite_figures(tracker, world, world.bob.id, once.code)
     assert (figures["regular"], figures["uses"], figures["deleted"]) == (1, 1, True)
-
-
-async def test_a_single_use_invite_first_seen_in_its_create_event_ends_used_up(
-    tracker: Api, world: World
-) -> None:
-    fake = world.fake
-    await enabled_with_baseline(tracker, world)
-    once = await fake.create_invite(world.channel.id, inviter_id=world.alice.id, max_uses=1)
-    await invite_created(tracker, world, once, world.alice.id)
-    member = await fake.join_via_invite(world.guild.id, (await world.user("quick")).id, once.code)
-    result = await report(tracker, world, member)
-    await final(tracker, world, result["join_id"])
-    invite = await stored_gone(tracker, world, world.alice.id, once.code)
-    assert (invite["deleted_reason"], invite["uses"], invite["max_uses"]) == ("used_up", 1, 1)
 
 
 async def test_a_limited_invite_gone_without_joins_was_deleted_not_used_up(

@@ -10,11 +10,13 @@ from invite_tracker.domain.invites import (
     InviteEnd,
     InviteReport,
     KnownInvite,
+    ListedInvites,
     check_invite_options,
     end_of,
     expiry_of,
     report_problems,
     retold_end,
+    unlisted_end,
 )
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -121,3 +123,37 @@ def test_report_problems(changes: dict[str, int], problems: int) -> None:
 )
 def test_retold_end(stored: InviteEnd | None, found: InviteEnd, retold: bool) -> None:
     assert retold_end(stored, found) is retold
+
+
+@pytest.mark.parametrize(
+    ("changes", "listed", "asked", "expected"),
+    [
+        # named by the list: not gone
+        ({}, ("abc",), NOW, None),
+        # missing, known before the list was asked for: gone, saying what is known
+        ({"first_seen_at": NOW - timedelta(seconds=1)}, (), NOW, InviteEnd.VANISHED),
+        (
+            {"first_seen_at": NOW - timedelta(seconds=1), "max_uses": 2, "uses": 2},
+            (),
+            NOW,
+            InviteEnd.USED_UP,
+        ),
+        (
+            {"first_seen_at": NOW - timedelta(seconds=1), "expires_at": NOW},
+            (),
+            NOW,
+            InviteEnd.EXPIRED,
+        ),
+        # first known when the list was asked for, or after: the list may not know it yet
+        ({}, (), NOW, None),
+        ({}, (), NOW - timedelta(seconds=1), None),
+    ],
+)
+def test_unlisted_end(
+    changes: dict[str, object],
+    listed: tuple[str, ...],
+    asked: datetime,
+    expected: InviteEnd | None,
+) -> None:
+    found = ListedInvites([InviteReport(code=code) for code in listed], asked_at=asked)
+    assert unlisted_end(invite(**changes), found, NOW) is expected

@@ -8,7 +8,7 @@ import pytest
 
 from invite_tracker.discord.port import InteractionTarget, InviteOptions
 from invite_tracker.domain.errors import DiscordUnavailable, InteractionReplyFailed, Unprocessable
-from invite_tracker.domain.invites import InviteEnd, InviteReport
+from invite_tracker.domain.invites import InviteEnd, InviteReport, ListedInvites
 from invite_tracker.services import invites, module
 from tests.unit.services.fakes import FakeDiscordPort, MemoryUnitOfWork
 
@@ -80,7 +80,7 @@ async def test_an_invite_list_tombstones_only_invites_known_before_it_was_asked_
     # created through POST /invite (or reported by INVITE_CREATE) after the list was asked for
     await uow.invites.record(1, InviteReport(code="new"), now=asked + timedelta(seconds=1))
     listed = [InviteReport(code="kept", uses=3), InviteReport(code="found")]
-    await invites.apply_invite_list(uow, 1, listed, asked_at=asked, now=asked)
+    await invites.apply_invite_list(uow, 1, ListedInvites(listed, asked_at=asked), now=asked)
     stored = {i.code: i for i in await uow.invites.list_for_guild(1, include_gone=True)}
     assert {code: i.deleted_reason for code, i in stored.items()} == {
         "old": InviteEnd.VANISHED,
