@@ -21,8 +21,11 @@ async def forget_member(uow: UnitOfWorkPort, guild_id: int, member_id: int) -> M
     """Delete the member's own joins and leaves, and erase them as inviter and invite creator.
 
     Other members' joins stay (they are those members' records) but no longer name this
-    member. Returns what was removed or erased.
+    member, and neither does the attribution baseline (a copy of the invites last read, so not
+    counted apart). Invites the member still has on Discord name them again when next read:
+    that is Discord's data, read anew. Returns what was removed or erased.
     """
+    await uow.snapshots.forget_inviter(guild_id, member_id)
     return MemberReferences(
         leaves_as_member=await uow.leaves.delete_as_member(guild_id, member_id),
         joins_as_member=await uow.joins.delete_as_member(guild_id, member_id),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from invite_tracker.db.session import Database
+from invite_tracker.domain.evidence import InviteCount, Snapshot
 from tests.integration.api.conftest import GUILD, OTHER_GUILD, Api, data_of, error_of
 from tests.integration.api.test_settings import seed_join_and_leave
 
@@ -100,3 +103,34 @@ async def test_privacy_works_for_any_guild_and_accepts_query_on_delete(api: Api)
 async def test_privacy_needs_both_ids(api: Api) -> None:
     error = error_of(await api.get("/privacy/get-user-entries", guild_id=5), 400, "BadRequestError")
     assert "privacy_member_id" in error["message"]
+
+
+async def test_delete_erases_the_inviter_from_the_attribution_baseline(
+    api: Api, database: Database
+) -> None:
+    """The baseline a restart resumes from is a copy of the invites last read: it must not
+    keep naming a member who asked to be forgotten."""
+    await api.enable()
+    now = datetime.now(UTC)
+    baseline = Snapshot(
+        now,
+        now,
+        {"mine": InviteCount("mine", 2, inviter_id=INVITER), "theirs": InviteCount("theirs", 1)},
+    )
+    async with database.unit_of_work() as uow:
+        await uow.snapshots.save(GUILD, baseline, None)
+        await uow.commit()
+
+    data_of(
+        await api.delete(
+            "/privacy/delete-user-entries", {"guild_id": GUILD, "privacy_member_id": INVITER}
+        )
+    )
+    async with database.reading() as uow:
+        loaded = await uow.snapshots.load(GUILD)
+    assert loaded is not None
+    assert {code: item.inviter_id for code, item in loaded[0].invites.items()} == {
+        "mine": None,
+        "theirs": None,
+    }
+    assert loaded[0].invites["mine"].uses == 2  # the evidence itself is kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -43,3 +44,39 @@ async def test_a_baseline_round_trips_with_when_discord_counted_it(
     assert loaded == (baseline, "husqy")
     assert (sent, never) == (T0, None)  # which baseline is stored, without its invites
     assert loaded[0].counted_after == (counted[0] if counted else T0)
+
+
+async def test_a_privacy_request_erases_the_member_from_the_baseline_only(
+    database: Database,
+) -> None:
+    member, other = 2**63 + 1, 2**63 + 2
+    baseline = Snapshot(
+        T0,
+        T0 + 80 * MS,
+        {
+            "a": InviteCount("a", 3, inviter_id=member),
+            "b": InviteCount("b", 1, max_uses=1, inviter_id=other),
+            "c": InviteCount("c", 0, inviter_id=member),
+        },
+        vanity_uses=4,
+        counted=(T0 + 37 * MS, T0 + 57 * MS),
+    )
+    async with database.unit_of_work() as uow:
+        await uow.snapshots.save(GUILD, baseline, "husqy")
+        await uow.snapshots.save(GUILD + 1, baseline, None)
+        erased = await uow.snapshots.forget_inviter(GUILD, member)
+        again = await uow.snapshots.forget_inviter(GUILD, member)
+        nothing = await uow.snapshots.forget_inviter(GUILD + 2, member)  # no baseline yet
+        await uow.commit()
+    async with database.reading() as uow:
+        loaded = await uow.snapshots.load(GUILD)
+        elsewhere = await uow.snapshots.load(GUILD + 1)
+    assert (erased, again, nothing) == (2, 0, 0)
+    # Only the member's name goes: the counts, the read's times and the vanity are kept.
+    erased_invites = {
+        code: replace(item, inviter_id=None) if item.inviter_id == member else item
+        for code, item in baseline.invites.items()
+    }
+    assert erased_invites["b"].inviter_id == other
+    assert loaded == (replace(baseline, invites=erased_invites), "husqy")
+    assert elsewhere == (baseline, None)  # another guild's baseline is untouched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -79,6 +80,22 @@ class SnapshotRepository:
         await self._session.execute(
             statement.on_conflict_do_update(index_elements=["guild_id"], set_=values)
         )
+
+    async def forget_inviter(self, guild_id: int, member_id: int) -> int:
+        """Erase the member as creator of the invites in the guild's baseline (a privacy
+        request); how many invites changed."""
+        loaded = await self.load(guild_id)
+        if loaded is None:
+            return 0
+        baseline, vanity_code = loaded
+        invites = {
+            code: replace(item, inviter_id=None) if item.inviter_id == member_id else item
+            for code, item in baseline.invites.items()
+        }
+        erased = sum(item.inviter_id == member_id for item in baseline.invites.values())
+        if erased:
+            await self.save(guild_id, replace(baseline, invites=invites), vanity_code)
+        return erased
 
     async def delete_guild(self, guild_id: int) -> int:
         """Forget the guild's baseline (offboarding)."""
