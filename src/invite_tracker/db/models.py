@@ -114,6 +114,9 @@ class JoinRow(Base):
             sqlite_where=text("join_type = 'pending'"),
             postgresql_where=text("join_type = 'pending'"),
         ),
+        # SQLite would otherwise give a deleted newest join's id to the next join; the
+        # engine tells joins apart by id (PostgreSQL's sequences never reuse one).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from invite_tracker.db.migrate import alembic_config, upgrade
 from invite_tracker.db.session import Database
 from invite_tracker.domain.invites import InviteReport, JoinType
-from invite_tracker.domain.joins import NewJoin
+from invite_tracker.domain.joins import NewJoin, NewLeave
 
 HUGE = 2**64 - 1
 GUILD = 2**63 + 5
@@ -66,3 +67,59 @@ async def test_a_present_member_cannot_have_two_joins(database: Database) -> Non
         with pytest.raises(IntegrityError):
             await uow.joins.add(join, now=now)
         await uow.rollback()
+
+
+def _join(member: int, now: datetime) -> NewJoin:
+    return NewJoin(guild_id=GUILD, member_id=member, joined_at=now, join_type=JoinType.PENDING)
+
+
+async def _add_joins(database: Database, members: range, now: datetime) -> list[int]:
+    async with database.unit_of_work() as uow:
+        ids = [await uow.joins.add(_join(member, now), now=now) for member in members]
+        await uow.commit()
+    return ids
+
+
+async def _forget_then_join(database: Database, forgotten: int, member: int) -> int:
+    """Delete a member's joins (a privacy request), then store another member's join."""
+    now = datetime.now(UTC)
+    async with database.unit_of_work() as uow:
+        assert await uow.joins.delete_as_member(GUILD, forgotten) == 1
+        await uow.commit()
+    (join_id,) = await _add_joins(database, range(member, member + 1), now)
+    return join_id
+
+
+async def test_the_id_of_a_deleted_newest_join_is_never_given_again(database: Database) -> None:
+    """The engine tells pending joins apart by id: a reused id would hand a deleted member's
+    decision to the next join."""
+    first, newest = await _add_joins(database, range(1, 3), datetime.now(UTC))
+    after = await _forget_then_join(database, forgotten=2, member=3)
+    assert after > newest > first
+
+
+async def test_upgrading_an_older_sqlite_database_keeps_every_join_and_leave_link(
+    tmp_path: Path,
+) -> None:
+    """Migration 0004 rebuilds SQLite's joins table; dropping the old one must not cut the
+    leaves' links to their joins (ON DELETE SET NULL)."""
+    database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'older.db'}")
+    now = datetime.now(UTC)
+    try:
+        await upgrade(database.engine, "0003")
+        ids = await _add_joins(database, range(1, 4), now)
+        async with database.unit_of_work() as uow:
+            leave = NewLeave(guild_id=GUILD, member_id=1, left_at=now, join_id=ids[0])
+            await uow.leaves.add(leave, now=now)
+            await uow.commit()
+
+        await upgrade(database.engine)
+
+        async with database.reading() as uow:
+            joins = [await uow.joins.get(join_id) for join_id in ids]
+            links = (await uow.session.execute(text("SELECT join_id FROM leaves"))).all()
+        assert [join.member_id for join in joins if join is not None] == [1, 2, 3]
+        assert links == [(ids[0],)]
+        assert await _forget_then_join(database, forgotten=3, member=4) > ids[-1]
+    finally:
+        await database.dispose()
