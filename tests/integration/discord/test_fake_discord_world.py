@@ -143,6 +143,30 @@ async def test_discovery_joins_touch_no_invite(
     assert event.meta == {"source": "discovery"}
 
 
+async def test_bots_are_added_without_any_invite(
+    fake: FakeDiscord, guild: Guild, channel: Channel
+) -> None:
+    invite = await fake.create_invite(channel.id)
+    await fake.set_vanity(guild.id, "our-place")
+    robot = await fake.create_user("robot", bot=True)
+    for through_an_invite in (
+        fake.join_via_invite(guild.id, robot.id, invite.code),
+        fake.join_via_vanity(guild.id, robot.id),
+    ):
+        with pytest.raises(ControlError) as refused:
+            await through_an_invite
+        assert refused.value.status == 400
+        assert "bot" in refused.value.message
+
+    member = await fake.join_without_invite(guild.id, robot.id)  # an OAuth2 add
+
+    assert member.source is JoinSource.DISCOVERY
+    assert (await fake.invites(guild.id))[0].uses == 0
+    assert fake.world.guild(guild.id).vanity_uses == 0
+    (event,) = await fake.events(types=["GUILD_MEMBER_ADD"])
+    assert event.data["user"]["bot"] is True
+
+
 async def test_leaving_and_coming_back(
     fake: FakeDiscord, guild: Guild, channel: Channel, alice: User, http: httpx.AsyncClient
 ) -> None:

@@ -159,7 +159,8 @@ async def add_member(fake: FakeDiscord, request: web.Request, body: JSONObject) 
 
 
 async def join(fake: FakeDiscord, request: web.Request, body: JSONObject) -> object:
-    """{user_id | username, via: invite|vanity|discovery, code (for invite)}."""
+    """{user_id | username, via: invite|vanity|discovery, code (for invite)}; a bot joins
+    only via discovery (an OAuth2 add), as on Discord."""
     guild_id = _path_id(request, "guild_id")
     user_id = _opt_id(body, "user_id")
     if user_id is None:

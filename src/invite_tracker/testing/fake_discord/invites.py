@@ -150,7 +150,7 @@ def join_via_invite(world: World, guild_id: int, user_id: int, code: str) -> Mem
         raise ControlError(400, f"invite {code} belongs to guild {invite.guild_id}")
     if (guild_id, user_id) in world.members:
         raise ControlError(409, f"user {user_id} is already a member of guild {guild_id}")
-    world.user(user_id)
+    _not_a_bot(world, user_id)
     now = world.now()
     invite.uses += 1
     if invite.max_uses and invite.uses >= invite.max_uses:
@@ -173,9 +173,16 @@ def join_via_vanity(world: World, guild_id: int, user_id: int) -> Member:
         raise ControlError(409, f"guild {guild_id} has no vanity code")
     if (guild_id, user_id) in world.members:
         raise ControlError(409, f"user {user_id} is already a member of guild {guild_id}")
-    world.user(user_id)
+    _not_a_bot(world, user_id)
     guild.vanity_uses += 1
     return admit(world, guild_id, user_id, JoinSource.VANITY)
+
+
+def _not_a_bot(world: World, user_id: int) -> None:
+    """Bots cannot accept invites (nor the vanity URL): they are added through OAuth2, which
+    counts no invite's uses. An unknown user is refused too."""
+    if world.user(user_id).bot:
+        raise ControlError(400, f"user {user_id} is a bot: bots are added without an invite")
 
 
 def join_without_invite(world: World, guild_id: int, user_id: int) -> Member:
