@@ -56,8 +56,9 @@ def member(item: hikari.Member) -> MemberInfo:
 
 
 def channel(item: hikari.PartialChannel) -> ChannelInfo:
-    """A channel's id, name and type."""
-    return ChannelInfo(id=int(item.id), name=item.name, type=int(item.type))
+    """A channel's id, name, type and guild."""
+    guild_id = int(item.guild_id) if isinstance(item, hikari.GuildChannel) else None
+    return ChannelInfo(id=int(item.id), name=item.name, type=int(item.type), guild_id=guild_id)
 
 
 def guild(item: hikari.RESTGuild) -> GuildInfo:

@@ -84,6 +84,10 @@ class DiscordPort(Protocol):
         """Delete an invite by code."""
         ...
 
+    async def invite_guild(self, code: str) -> int | None:
+        """The guild an invite leads to (None: a group DM's invite)."""
+        ...
+
     async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
         """Edit a slash-command interaction's original reply."""
         ...

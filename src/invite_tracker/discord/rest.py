@@ -209,6 +209,10 @@ class HikariDiscord:
     async def delete_invite(self, code: str) -> None:
         await self._call("delete the invite", self._client.delete_invite(code))
 
+    async def invite_guild(self, code: str) -> int | None:
+        invite = await self._call("read the invite", self._client.fetch_invite(code))
+        return int(invite.guild_id) if invite.guild_id else None
+
     async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
         await self._call(
             "edit the interaction reply",

@@ -39,11 +39,12 @@ class MemberInfo:
 
 @dataclass(frozen=True, slots=True)
 class ChannelInfo:
-    """A guild channel."""
+    """A channel, and the guild it is in (None: a DM)."""
 
     id: int
     name: str | None
     type: int
+    guild_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

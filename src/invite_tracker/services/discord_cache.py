@@ -90,6 +90,9 @@ class CachedDiscord:
     async def delete_invite(self, code: str) -> None:
         await self.port.delete_invite(code)
 
+    async def invite_guild(self, code: str) -> int | None:
+        return await self.port.invite_guild(code)
+
     async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
         await self.port.edit_original_reply(target, content)
 

@@ -85,13 +85,17 @@ async def create_invite(
 ) -> KnownInvite:
     """Create an invite through Discord, store it, and answer the interaction with its link.
 
-    It is first seen once Discord has answered, so an invite list asked for before then,
-    which may not list it, does not tombstone it (`apply_invite_list`)."""
+    The channel must be in the guild: the bot is in other guilds too, and a caller for one
+    guild must not make invites to another. The invite is first seen once Discord has
+    answered, so an invite list asked for before then, which may not list it, does not
+    tombstone it (`apply_invite_list`)."""
     await require_enabled(uow, guild_id)
     problems = check_invite_options(options.max_uses, options.max_age)
     if problems:
         raise Unprocessable("; ".join(problems))
     port = require_discord(discord)
+    if (await port.channel(channel_id)).guild_id != guild_id:
+        raise Unprocessable(f"the channel {channel_id} is not in this server")
     report = await port.create_invite(channel_id, options)
     await uow.invites.record(guild_id, report, now=clock())
     invite = await _known(uow, guild_id, report.code)
@@ -108,9 +112,12 @@ async def delete_invite(
     interaction: InteractionTarget | None,
     now: datetime,
 ) -> KnownInvite:
-    """Delete an invite through Discord and remember it as deleted by staff."""
+    """Delete an invite through Discord and remember it as deleted by staff. Only one of the
+    guild's own invites: Discord deletes any invite by its code, whatever its guild."""
     await require_enabled(uow, guild_id)
     port = require_discord(discord)
+    if await port.invite_guild(code) != guild_id:
+        raise Unprocessable(f"the invite {code} is not one of this server's invites")
     await port.delete_invite(code)
     if not await uow.invites.tombstone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now):
         await uow.invites.record_unknown_gone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now)

@@ -10,7 +10,7 @@ import pytest
 from invite_tracker.discord.discord_clock import ARRIVAL_MARGIN
 from invite_tracker.discord.port import InviteOptions
 from invite_tracker.discord.rest import HikariDiscord
-from invite_tracker.domain.errors import ReadDeferred
+from invite_tracker.domain.errors import ReadDeferred, Unprocessable
 from invite_tracker.services.attribution_pacing import (
     BUCKET_SLACK,
     TRAPPED_AFTER,
@@ -169,3 +169,18 @@ async def test_calls_that_wait_the_rate_limit_out_wait_by_discords_clock(
     assert first.code != second.code
     assert fake.stats.requests[CREATE_INVITE] == 2
     assert fake.stats.rate_limited.get(CREATE_INVITE, 0) == 0
+
+
+async def test_which_guild_a_channel_and_an_invite_belong_to(
+    fake: FakeDiscord, guild: Guild, channel: Channel, adapter: HikariDiscord
+) -> None:
+    other = await fake.create_guild("Elsewhere")
+    lobby = await fake.create_channel(other.id, "lobby")
+    ours, theirs = await fake.create_invite(channel.id), await fake.create_invite(lobby.id)
+
+    assert (await adapter.channel(channel.id)).guild_id == guild.id
+    assert (await adapter.channel(lobby.id)).guild_id == other.id
+    assert await adapter.invite_guild(ours.code) == guild.id
+    assert await adapter.invite_guild(theirs.code) == other.id
+    with pytest.raises(Unprocessable, match="10006"):
+        await adapter.invite_guild("nope123")

@@ -85,6 +85,35 @@ async def test_delete_invite_deletes_it_and_remembers_staff(tracker: Api, world:
     )
 
 
+async def test_another_servers_channels_and_invites_are_out_of_reach(
+    tracker: Api, world: World
+) -> None:
+    """The bot is in other servers too, and Discord creates and deletes invites by channel
+    and code alone: a call for one guild must not create or delete another's."""
+    await tracker.enable(world.guild.id)
+    other = await world.fake.create_guild("Elsewhere")
+    their_channel = await world.fake.create_channel(other.id, "lobby")
+    theirs = await world.fake.create_invite(their_channel.id)
+
+    error = error_of(
+        await tracker.post("/invite", new_invite(world, channel_id=their_channel.id)),
+        422,
+        "UnprocessableEntityError",
+    )
+    assert f"channel {their_channel.id} is not in this server" in error["message"]
+    body = {"guild_id": world.guild.id, "invite_code": theirs.code}
+    error = error_of(
+        await tracker.delete("/invite", {**body, "application_id": None, "token": None}),
+        422,
+        "UnprocessableEntityError",
+    )
+    assert f"{theirs.code} is not one of this server's invites" in error["message"]
+
+    assert [invite.code for invite in await world.fake.invites(other.id)] == [theirs.code]
+    listed = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))["invites"]
+    assert listed == []  # and nothing was stored for this guild
+
+
 async def test_discord_refusals_are_422_with_discords_code(tracker: Api, world: World) -> None:
     await tracker.enable(world.guild.id)
     unknown_channel = new_invite(world, channel_id=123456789)

@@ -204,6 +204,9 @@ class _Absent:
 class FakeDiscordPort:
     """Records calls; `fail_reply` makes the interaction reply fail like an expired token.
 
+    Channels and invites are in guild `guild_id`, unless `elsewhere` maps them (by channel
+    id or invite code) to another guild.
+
     The member search answers from `sources` (by member id; absent ids are not listed), or
     raises `SearchNotReady` while `search_not_ready` holds a wait."""
 
@@ -215,14 +218,17 @@ class FakeDiscordPort:
         fail_send: bool = False,
         sources: Sequence[MemberSource] = (),
         search_not_ready: float | None = None,
+        guild_id: int = 1,
     ) -> None:
+        self.guild_id = guild_id
+        self.elsewhere: dict[int | str, int] = {}
         self.fail_reply = fail_reply
         self.fail_reads = fail_reads
         self.fail_send = fail_send
         self.sources = {source.member_id: source for source in sources}
         self.search_not_ready = search_not_ready
         self.searches: list[tuple[int, tuple[int, ...]]] = []
-        self.reads: list[tuple[str, int]] = []
+        self.reads: list[tuple[str, int | str]] = []
         self.sent: list[tuple[int, OutgoingMessage]] = []
         self.created: list[tuple[int, InviteOptions]] = []
         self.deleted: list[str] = []
@@ -248,6 +254,10 @@ class FakeDiscordPort:
     async def delete_invite(self, code: str) -> None:
         self.deleted.append(code)
 
+    async def invite_guild(self, code: str) -> int | None:
+        self.reads.append(("invite", code))
+        return self.elsewhere.get(code, self.guild_id)
+
     async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
         if self.fail_reply:
             raise DiscordUnavailable("Discord answered 401: Invalid Webhook Token")
@@ -269,7 +279,8 @@ class FakeDiscordPort:
 
     async def channel(self, channel_id: int) -> ChannelInfo:
         self.reads.append(("channel", channel_id))
-        return ChannelInfo(id=channel_id, name="welcome", type=0)
+        guild_id = self.elsewhere.get(channel_id, self.guild_id)
+        return ChannelInfo(id=channel_id, name="welcome", type=0, guild_id=guild_id)
 
     async def send_message(self, channel_id: int, message: OutgoingMessage) -> None:
         if self.fail_send:

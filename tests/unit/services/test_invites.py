@@ -72,6 +72,21 @@ async def test_delete_remembers_a_staff_deletion() -> None:
     assert unknown.deleted_reason is InviteEnd.DELETED_BY_STAFF
 
 
+async def test_only_the_guilds_own_channels_and_invites_are_touched() -> None:
+    """The bot is in many guilds, and Discord creates and deletes by channel and code alone:
+    a caller for guild 1 must not reach guild 2's."""
+    uow, discord = await enabled(), FakeDiscordPort()
+    discord.elsewhere.update({66: 2, "theirs": 2})
+    with pytest.raises(Unprocessable, match="channel 66 is not in this server"):
+        await invites.create_invite(
+            uow, discord, 1, 66, OPTIONS, interaction=TARGET, clock=lambda: NOW
+        )
+    with pytest.raises(Unprocessable, match="theirs is not one of this server's invites"):
+        await invites.delete_invite(uow, discord, 1, "theirs", interaction=TARGET, now=NOW)
+    assert (discord.created, discord.deleted, discord.replies) == ([], [], [])
+    assert await uow.invites.list_for_guild(1, include_gone=True) == []
+
+
 async def test_an_invite_list_tombstones_only_invites_known_before_it_was_asked_for() -> None:
     uow = await enabled()
     asked = NOW + timedelta(seconds=10)
