@@ -60,7 +60,12 @@ async def _optional(fetch: Awaitable[T], what: str) -> T | None:
 async def build_context(
     discord: DiscordPort | None, subject: MessageSubject, channel_id: int | None, now: datetime
 ) -> MessageContext:
-    """The message context, with Discord's data where it can be fetched (concurrently)."""
+    """The message context, with Discord's data where it can be fetched (concurrently).
+
+    Unprocessable when the channel is in another server the bot is in: settings name a
+    channel by id alone, and the guild's messages must not be posted (or its preview show
+    channel data) elsewhere. A channel that cannot be read is not checked; sending to it
+    fails anyway, for the same missing access."""
     context = MessageContext(
         kind=subject.kind,
         guild_id=subject.guild_id,
@@ -82,10 +87,12 @@ async def build_context(
         _optional(discord.member(guild_id, subject.inviter_id), "inviter")
         if subject.inviter_id
         else _none(),
-        _optional(discord.channel(channel_id), "channel")
-        if channel_id and subject.kind == "join"
-        else _none(),
+        _optional(discord.channel(channel_id), "channel") if channel_id else _none(),
     )
+    if channel is not None and channel.guild_id != guild_id:
+        raise Unprocessable(f"the channel {channel_id} is not in this server")
+    if subject.kind != "join":
+        channel = None  # the channel variables are the join message's only
     return replace(context, guild=guild, member=member, inviter=inviter, channel=channel)
 
 

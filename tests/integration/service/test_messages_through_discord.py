@@ -149,3 +149,43 @@ async def test_preview_needs_a_template(tracker: Api, world: World) -> None:
     assert "template" in error["message"]
     bad = {**body, "template": "{", "is_embed": True}
     error_of(await tracker.post("/messages/preview", bad), 422, "UnprocessableEntityError")
+
+
+async def test_no_message_or_preview_for_a_channel_of_another_server(
+    tracker: Api, world: World
+) -> None:
+    """Settings name channels by id alone, and the bot is in other servers: a guild's join
+    and leave messages must never be posted in another server's channel."""
+    fake = world.fake
+    other = await fake.create_guild("Elsewhere")
+    lobby = await fake.create_channel(other.id, "lobby")
+    await tracker.enable(world.guild.id)
+    elsewhere = {"join_messages_channel": lobby.id, "leave_messages_channel": lobby.id}
+    data_of(await tracker.put("/settings", settings_body(world, **elsewhere)))
+    newcomer = await world.user("newbie")
+    await fake.join_without_invite(world.guild.id, newcomer.id)
+    report = {"guild_id": world.guild.id, "member_id": newcomer.id}
+    joined = data_of(await tracker.post("/events/join/check-invite", report))
+    await fake.leave(world.guild.id, newcomer.id)
+    data_of(await tracker.post("/events/leave/check-invite", report))
+    preview = {"guild_id": world.guild.id, "kind": "join", "member_id": newcomer.id}
+    error = error_of(
+        await tracker.post("/messages/preview", preview), 422, "UnprocessableEntityError"
+    )
+
+    assert f"channel {lobby.id} is not in this server" in error["message"]
+    for _ in range(40):  # the join's message waits for its final attribution
+        final = data_of(await tracker.get("/joins", guild_id=world.guild.id))["joins"][0]
+        if final["join_type"] != "pending":
+            break
+        await asyncio.sleep(0.05)
+    assert joined["member_id"] == final["member_id"] == str(newcomer.id)
+    assert final["join_type"] == "unknown"
+    # The same messages to this server's channel are sent: only the other server's were not.
+    data_of(await tracker.put("/settings", settings_body(world)))
+    again = {"guild_id": world.guild.id, "member_id": (await world.user("second")).id}
+    await fake.join_without_invite(world.guild.id, again["member_id"])
+    data_of(await tracker.post("/events/join/check-invite", again))
+    (message,) = await sent(world, 1)
+    assert message.content == f"<@{again['member_id']}>"
+    assert fake.messages(lobby.id) == []

@@ -58,3 +58,31 @@ async def test_disabled_kind_or_no_discord_is_skipped() -> None:
     )
     assert await send_event_message(None, SETTINGS, JOIN, counters=counters, now=NOW) is None
     assert counters.skipped == 2
+
+
+async def test_a_channel_of_another_server_gets_neither_message() -> None:
+    """Settings name the channel by id alone, and the bot is in other servers too."""
+    both = GuildSettings(
+        guild_id=1,
+        enabled=True,
+        values=dataclasses.replace(
+            SETTINGS.values,
+            leave_messages_enabled=True,
+            leave_messages_channel=55,
+            leave_message_content="Bye <user_mention>",
+        ),
+    )
+    port, counters = FakeDiscordPort(), MessageCounters()
+    port.elsewhere[55] = 2
+    subjects = (JOIN, dataclasses.replace(JOIN, kind="leave"))
+    for subject in subjects:
+        assert await send_event_message(port, both, subject, counters=counters, now=NOW) is None
+    assert port.sent == []
+    assert (counters.sent, counters.failed) == (0, 2)
+    port.elsewhere.clear()  # the same channel in this server: both are sent
+    for subject in subjects:
+        assert await send_event_message(port, both, subject, counters=counters, now=NOW)
+    assert [message.content for _, message in port.sent] == [
+        "Welcome user10 (<@10>) by <@20> in welcome",
+        "Bye <@10>",
+    ]
