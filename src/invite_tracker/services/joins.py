@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from invite_tracker.domain.counting import leave_counts
@@ -76,6 +76,8 @@ async def record_join(
             if member_id is not None:
                 await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)
             record, created = await uow.joins.add_if_absent(join, now=now)
+            if created and member_id is not None:
+                record = await _follow_early_leave(uow, record)
             await uow.commit()
     if created and record.join_type is JoinType.BOT:
         engine.announce(guild_id, [record])
@@ -111,6 +113,19 @@ async def record_leave(
 CLOCK_SKEW = timedelta(minutes=1)
 REJOIN_GAP = timedelta(seconds=1)
 """A member-add this much later than the member's present join is a new membership."""
+
+
+async def _follow_early_leave(uow: UnitOfWorkPort, join: JoinRecord) -> JoinRecord:
+    """Gateway events can come out of order: the member's leave may have come before this
+    join. It was stored without a join; now it ends this one (and counts against its
+    inviter once the join is decided, `attribution_store`), or the member would seem present
+    and their inviter credited for good."""
+    assert join.member_id is not None
+    left_at = await uow.leaves.claim_early(join.guild_id, join.member_id, join.joined_at, join.id)
+    if left_at is None:
+        return join
+    await uow.joins.mark_left(join.id, left_at)
+    return replace(join, left_at=left_at)
 
 
 async def _close_earlier_membership(

@@ -90,6 +90,9 @@ class JoinStore(Protocol):
 
 class LeaveStore(Protocol):
     async def add(self, leave: NewLeave, *, now: datetime) -> int: ...
+    async def claim_early(
+        self, guild_id: int, member_id: int, joined_at: datetime, join_id: int
+    ) -> datetime | None: ...
     async def follow_join(
         self, join_id: int, *, counted: bool, inviter_id: int | None, invite_code: str | None
     ) -> None: ...

@@ -235,6 +235,40 @@ async def test_rejoins_and_own_invites_are_fake_and_leaves_count(
     assert (stats["regular"], stats["leaves"], stats["fakes"], stats["total"]) == (3, 1, 2, 0)
 
 
+async def test_a_leave_event_before_its_join_event_still_ends_that_join(
+    tracker: Api, world: World
+) -> None:
+    """Gateway events come out of order: the leave of a member who stayed a moment can reach
+    the service before their join. The join must still end with it, and the inviter's
+    figures with it; the member must not seem present for good."""
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    await ready(tracker, world)
+    user = await world.user("brief")
+    member = await fake.join_via_invite(world.guild.id, user.id, invite.code)
+    await fake.leave(world.guild.id, user.id)
+    left_at = utcnow()
+    leave = {"guild_id": world.guild.id, "member_id": user.id, "left_at": left_at.isoformat()}
+    early = data_of(await tracker.post("/events/leave/check-invite", leave))
+    assert (early["join_id"], early["counted"]) == (None, False)  # no join known yet
+
+    came = await report(tracker, world, member)
+    decided = await final(tracker, world, came["join_id"])
+
+    assert (decided["invite_code"], decided["counted"]) == (invite.code, True)
+    assert datetime.fromisoformat(decided["left_at"]) == left_at
+    stats = data_of(
+        await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.alice.id)
+    )
+    assert (stats["regular"], stats["leaves"], stats["total"]) == (1, 1, 0)
+    # The member is gone: coming back is a new join (a rejoin), not a repeat of this one.
+    await asyncio.sleep(0.1)
+    again = await report(
+        tracker, world, await fake.join_via_invite(world.guild.id, user.id, invite.code)
+    )
+    assert (again["repeated"], again["fake"]) == (False, True)
+
+
 async def test_a_join_event_arriving_late_is_placed_in_its_own_window(
     tracker: Api, world: World
 ) -> None:

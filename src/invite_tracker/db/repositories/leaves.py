@@ -34,6 +34,31 @@ class LeaveRepository:
         await self._session.flush()
         return row.id
 
+    async def claim_early(
+        self, guild_id: int, member_id: int, joined_at: datetime, join_id: int
+    ) -> datetime | None:
+        """Tie to this join the member's earliest leave stored without a join that is not
+        before it (its event came first); when that leave was, or None when there is none."""
+        found = await self._session.execute(
+            select(LeaveRow.id, LeaveRow.left_at)
+            .where(
+                LeaveRow.guild_id == guild_id,
+                LeaveRow.member_id == member_id,
+                LeaveRow.join_id.is_(None),
+                LeaveRow.left_at >= joined_at,
+            )
+            .order_by(LeaveRow.left_at, LeaveRow.id)
+            .limit(1)
+        )
+        row = found.first()
+        if row is None:
+            return None
+        await self._session.execute(
+            update(LeaveRow).where(LeaveRow.id == row.id).values(join_id=join_id)
+        )
+        left_at: datetime = row.left_at
+        return left_at
+
     async def follow_join(
         self, join_id: int, *, counted: bool, inviter_id: int | None, invite_code: str | None
     ) -> None:
