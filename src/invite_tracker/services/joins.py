@@ -47,7 +47,9 @@ async def record_join(
     """Store the join, then wait up to `wait_seconds` for its attribution.
 
     A member-add repeated for a member still present returns the stored join: it counts once.
-    Bots join through OAuth, not invites: they are settled at once and credit no one.
+    So does one delivered again after the member left (a gateway resume replays events): it
+    carries the time of a join already stored. Bots join through OAuth, not invites: they are
+    settled at once and credit no one.
     """
     _not_in_future("joined_at", joined_at, now)
     if is_bot:
@@ -74,6 +76,9 @@ async def record_join(
                 # a join read already, calls for none)
                 engine.join_heard(guild_id, joined_at)
             if member_id is not None:
+                replayed = await uow.joins.joined_at(guild_id, member_id, joined_at, REPLAYED)
+                if replayed is not None and replayed.left_at is not None:
+                    return JoinOutcome(join=replayed, repeated=True)
                 await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)
             record, created = await uow.joins.add_if_absent(join, now=now)
             if created and member_id is not None:
@@ -111,6 +116,9 @@ async def record_leave(
 
 
 CLOCK_SKEW = timedelta(minutes=1)
+REPLAYED = timedelta(milliseconds=1)
+"""A member-add this close to the time of a stored join of the member's is that join again
+(Discord's `joined_at` is the same in every delivery; a new membership needs a leave first)."""
 REJOIN_GAP = timedelta(seconds=1)
 """A member-add this much later than the member's present join is a new membership."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from invite_tracker.domain.api_keys import StoredApiKey
@@ -54,6 +54,9 @@ class JoinStore(Protocol):
     async def add_if_absent(self, join: NewJoin, *, now: datetime) -> tuple[JoinRecord, bool]: ...
     async def get(self, join_id: int) -> JoinRecord | None: ...
     async def present(self, guild_id: int, member_id: int) -> JoinRecord | None: ...
+    async def joined_at(
+        self, guild_id: int, member_id: int, joined_at: datetime, tolerance: timedelta
+    ) -> JoinRecord | None: ...
     async def latest_for_member(self, guild_id: int, member_id: int) -> JoinRecord | None: ...
     async def pending(
         self, guild_id: int, *, only: Collection[int] | None = None

@@ -269,6 +269,34 @@ async def test_a_leave_event_before_its_join_event_still_ends_that_join(
     assert (again["repeated"], again["fake"]) == (False, True)
 
 
+async def test_a_member_add_delivered_again_after_the_leave_is_a_repeat(
+    tracker: Api, world: World
+) -> None:
+    """A gateway resume replays events: the member-add of a member who has left since comes
+    again, with the same `joined_at`. It is the stored join, not a rejoin."""
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    await ready(tracker, world)
+    member = await fake.join_via_invite(world.guild.id, (await world.user("x")).id, invite.code)
+    first = await report(tracker, world, member)
+    await fake.leave(world.guild.id, member.user_id)
+    leave = {"guild_id": world.guild.id, "member_id": member.user_id}
+    data_of(await tracker.post("/events/leave/check-invite", leave))
+
+    again = await report(tracker, world, member)
+    left_again = data_of(await tracker.post("/events/leave/check-invite", leave))
+
+    assert (again["join_id"], again["repeated"]) == (first["join_id"], True)
+    assert again["left_at"] is not None
+    assert left_again["repeated"] is True
+    log = data_of(await tracker.get("/joins", guild_id=world.guild.id))["joins"]
+    assert [join["join_id"] for join in log] == [first["join_id"]]
+    stats = data_of(
+        await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.alice.id)
+    )
+    assert (stats["regular"], stats["leaves"], stats["fakes"]) == (1, 1, 0)
+
+
 async def test_a_join_event_arriving_late_is_placed_in_its_own_window(
     tracker: Api, world: World
 ) -> None:

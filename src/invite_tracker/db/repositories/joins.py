@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -72,6 +72,23 @@ class JoinRepository:
                 JoinRow.guild_id == guild_id,
                 JoinRow.member_id == member_id,
                 JoinRow.left_at.is_(None),
+            )
+            .order_by(JoinRow.id.desc())
+            .limit(1)
+            .execution_options(populate_existing=True)
+        )
+        return None if row is None else _to_domain(row)
+
+    async def joined_at(
+        self, guild_id: int, member_id: int, joined_at: datetime, tolerance: timedelta
+    ) -> JoinRecord | None:
+        """The member's stored join at this time (within `tolerance` either side), if any."""
+        row = await self._session.scalar(
+            select(JoinRow)
+            .where(
+                JoinRow.guild_id == guild_id,
+                JoinRow.member_id == member_id,
+                JoinRow.joined_at.between(joined_at - tolerance, joined_at + tolerance),
             )
             .order_by(JoinRow.id.desc())
             .limit(1)
