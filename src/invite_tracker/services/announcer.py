@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -47,10 +47,33 @@ class Announcer:
         people = [(join.member_id, join.inviter_id, join.invite_code) for join in joins]
         self._spawn(self._announce("join", guild_id, people))
 
-    def member_left(self, guild_id: int, member_id: int, join: JoinRecord | None) -> None:
-        """The member left (their join, when known, names the inviter): send the leave message."""
+    def member_left(
+        self,
+        guild_id: int,
+        member_id: int,
+        join: JoinRecord | None,
+        decided: Callable[[], Awaitable[JoinRecord | None]] | None = None,
+    ) -> None:
+        """The member left (their join, when known, names the inviter): send the leave message.
+
+        `decided`, for a join still pending: waits for its attribution (None when it is not
+        final in time), so that the message names the inviter the join is credited to."""
+        self._spawn(self._leave(guild_id, member_id, join, decided))
+
+    async def _leave(
+        self,
+        guild_id: int,
+        member_id: int,
+        join: JoinRecord | None,
+        decided: Callable[[], Awaitable[JoinRecord | None]] | None,
+    ) -> None:
+        if decided is not None:
+            try:
+                join = await decided() or join
+            except Exception:
+                log.exception("leave_attribution_wait_failed", guild_id=str(guild_id))
         inviter, code = (join.inviter_id, join.invite_code) if join else (None, None)
-        self._spawn(self._announce("leave", guild_id, [(member_id, inviter, code)]))
+        await self._announce("leave", guild_id, [(member_id, inviter, code)])
 
     async def close(self) -> None:
         """Let messages being sent finish (briefly), then stop."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -111,11 +112,20 @@ async def record_leave(
         outcome = await _leave(uow, guild_id, member_id, left_at, now)
         await uow.commit()
     if not outcome.repeated and outcome.member_id is not None:
-        engine.announcer.member_left(guild_id, outcome.member_id, outcome.join)
+        join, decided = outcome.join, None
+        if join is not None and join.join_type is JoinType.PENDING:
+            # the leave message names the inviter once the join is credited (in any worker)
+            decided = functools.partial(
+                engine.wait_for, join.id, LEAVE_MESSAGE_WAIT_SECONDS, guild_id=guild_id
+            )
+        engine.announcer.member_left(guild_id, outcome.member_id, join, decided)
     return outcome
 
 
 CLOCK_SKEW = timedelta(minutes=1)
+LEAVE_MESSAGE_WAIT_SECONDS = 15.0
+"""How long the leave message of a member whose join is still pending waits for the join's
+attribution, to name the inviter; after that it is sent without."""
 REPLAYED = timedelta(milliseconds=1)
 """A member-add this close to the time of a stored join of the member's is that join again
 (Discord's `joined_at` is the same in every delivery; a new membership needs a leave first)."""

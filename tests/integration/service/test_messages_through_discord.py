@@ -6,9 +6,11 @@ import asyncio
 import json
 from typing import Any
 
+from invite_tracker.api.app import create_app
+from invite_tracker.db.session import Database
 from invite_tracker.testing.fake_discord import Message
-from tests.integration.api.conftest import Api, data_of, error_of
-from tests.integration.service.conftest import World
+from tests.integration.api.conftest import Api, data_of, error_of, running_app
+from tests.integration.service.conftest import World, discord_settings
 
 HOSTILE = '"}]\\ <@&1> @everyone **bold** ${x} {{y}} <user_mention> `code`'
 
@@ -94,6 +96,51 @@ async def test_join_and_leave_messages_are_sent_with_safe_names(tracker: Api, wo
     assert left["counted"] is True
     messages = await sent(world, 2)
     assert messages[1].content.endswith(f"<@{inviter.id}> invited them")
+
+
+async def test_a_leave_while_the_join_is_pending_names_the_inviter_once_credited(
+    database: Database, database_url: str, world: World
+) -> None:
+    """A member who leaves a moment after joining (a raider, often) leaves before their join
+    is credited: the leave message waits for it, to say who invited them. (A 2 s margin keeps
+    the join pending while the leave comes.)"""
+    settings = discord_settings(
+        database_url, world.fake, attribution_margin_seconds=2.0, attribution_wait_seconds=5.0
+    )
+    async for client in running_app(create_app(settings, database=database)):
+        await _leave_while_pending(Api(client), world)
+
+
+async def _leave_while_pending(tracker: Api, world: World) -> None:
+    fake = world.fake
+    await tracker.enable(world.guild.id)
+    data_of(await tracker.put("/settings", settings_body(world)))
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))  # baseline includes it
+    newcomer = await world.user("brief")
+    member = await fake.join_via_invite(world.guild.id, newcomer.id, invite.code)
+    report = {"guild_id": world.guild.id, "member_id": newcomer.id}
+    joining = asyncio.create_task(
+        tracker.post(
+            "/events/join/check-invite", {**report, "joined_at": member.joined_at.isoformat()}
+        )
+    )
+    for _ in range(100):  # the join is stored, not yet credited
+        log = data_of(await tracker.get("/joins", guild_id=world.guild.id))["joins"]
+        if log:
+            break
+        await asyncio.sleep(0.01)
+    await fake.leave(world.guild.id, newcomer.id)
+    left = data_of(await tracker.post("/events/leave/check-invite", report))
+    assert left["inviter_id"] is None  # not known yet when the leave came
+    joined = data_of(await joining)
+
+    messages = await sent(world, 2)
+    (join_message,) = [message for message in messages if message.embeds]
+    (leave_message,) = [message for message in messages if not message.embeds]
+    assert joined["inviter_id"] == str(world.bob.id)
+    assert f"(<@{world.bob.id}>)" in join_message.embeds[0]["description"]
+    assert leave_message.content.endswith(f"<@{world.bob.id}> invited them")
 
 
 async def test_a_failed_send_does_not_fail_the_join(tracker: Api, world: World) -> None:
