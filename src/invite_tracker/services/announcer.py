@@ -41,6 +41,7 @@ class Announcer:
         self._clock = clock
         self.counters = MessageCounters()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = asyncio.Event()
 
     def joins_decided(self, guild_id: int, joins: Sequence[JoinRecord]) -> None:
         """These joins are final: send their join messages."""
@@ -57,7 +58,8 @@ class Announcer:
         """The member left (their join, when known, names the inviter): send the leave message.
 
         `decided`, for a join still pending: waits for its attribution (None when it is not
-        final in time), so that the message names the inviter the join is credited to."""
+        final in time), so that the message names the inviter the join is credited to. The
+        service stopping ends the wait: the message is sent with what is known."""
         self._spawn(self._leave(guild_id, member_id, join, decided))
 
     async def _leave(
@@ -69,14 +71,29 @@ class Announcer:
     ) -> None:
         if decided is not None:
             try:
-                join = await decided() or join
+                join = await self._unless_closing(decided()) or join
             except Exception:
                 log.exception("leave_attribution_wait_failed", guild_id=str(guild_id))
         inviter, code = (join.inviter_id, join.invite_code) if join else (None, None)
         await self._announce("leave", guild_id, [(member_id, inviter, code)])
 
+    async def _unless_closing(self, waiting: Awaitable[JoinRecord | None]) -> JoinRecord | None:
+        """What `waiting` answers, or None once the service is stopping."""
+        answer = asyncio.ensure_future(waiting)
+        closing = asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait({answer, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+        if not answer.done():
+            answer.cancel()
+            return None
+        return answer.result()
+
     async def close(self) -> None:
-        """Let messages being sent finish (briefly), then stop."""
+        """Let messages being sent finish (briefly), then stop; leave messages waiting for
+        their join's attribution are sent at once."""
+        self._closing.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         for task in list(self._tasks):
