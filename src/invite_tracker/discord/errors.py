@@ -20,7 +20,9 @@ def translate(exc: BaseException, action: str) -> InviteTrackerError:
             "or the interaction token has expired"
         )
     if isinstance(exc, hikari.ClientHTTPResponseError):
-        return Unprocessable(f"Discord refused to {action}: {_describe(exc)}")
+        return Unprocessable(
+            f"Discord refused to {action}: {_describe(exc)}", status=int(exc.status)
+        )
     if isinstance(exc, hikari.InternalServerError):
         return DiscordUnavailable(f"{action}: Discord answered {exc.status} after retries")
     if isinstance(exc, TimeoutError):

@@ -28,11 +28,14 @@ class PayloadTooLarge(InviteTrackerError):
 
 
 class Unprocessable(InviteTrackerError):
-    """Well-typed values that cannot be used (out of range, inconsistent, refused by Discord)."""
+    """Well-typed values that cannot be used (out of range, inconsistent, refused by Discord).
 
-    def __init__(self, reason: str) -> None:
+    `status`: Discord's HTTP status when Discord refused (403 no access, 404 unknown, ...)."""
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
         super().__init__(f"Unprocessable Entity! {reason}")
         self.reason = reason
+        self.status = status
 
 
 class ModuleDisabled(InviteTrackerError):

@@ -13,7 +13,12 @@ import structlog
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.templating import MessageKind
-from invite_tracker.services.messages import MessageCounters, MessageSubject, send_event_message
+from invite_tracker.services.messages import (
+    MessageCounters,
+    MessageSubject,
+    PausedChannels,
+    send_event_message,
+)
 from invite_tracker.services.ports import Storage
 from invite_tracker.services.stats import inviter_stats
 
@@ -40,6 +45,7 @@ class Announcer:
         self._retention_days = retention_days
         self._clock = clock
         self.counters = MessageCounters()
+        self.paused = PausedChannels()  # channels Discord refused a message to lately
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = asyncio.Event()
 
@@ -130,7 +136,12 @@ class Announcer:
                     invite_count=None if inviter is None else counts[inviter],
                 )
                 await send_event_message(
-                    self._discord, settings, subject, counters=self.counters, now=now
+                    self._discord,
+                    settings,
+                    subject,
+                    counters=self.counters,
+                    now=now,
+                    paused=self.paused,
                 )
         except Exception:
             self.counters.failed += len(people)

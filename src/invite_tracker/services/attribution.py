@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -37,12 +37,14 @@ from invite_tracker.services.attribution_pacing import (
     GuildAttribution,
     deferral_wait,
     read_made,
+    still_refused,
 )
 from invite_tracker.services.attribution_reads import InviteReader
 from invite_tracker.services.attribution_store import decide_all_pending, store_decisions
 from invite_tracker.services.ports import Storage
 
 log = structlog.get_logger(__name__)
+UNREADABLE = "the guild's invites cannot be read: "
 
 
 class AttributionEngine:
@@ -269,6 +271,10 @@ class AttributionEngine:
         if reader is None:
             await self._decide_all(attributor, "Discord is not configured")
             return
+        refused = still_refused(attributor.reads_refused, self._clock())
+        if refused:  # Discord bans an address after 10,000 refusals in ten minutes
+            await self._decide_all(attributor, UNREADABLE + refused)
+            return
         if self._config.member_search:
             self._ensure_checker(attributor)  # held by a worker that stopped, perhaps
         await drop_stale_ledger(self._storage, attributor)
@@ -305,10 +311,10 @@ class AttributionEngine:
                     return
                 backoff = min(backoff * 2, 30.0)
                 continue
-            except Unprocessable as exc:
-                await self._decide_all(
-                    attributor, f"the guild's invites cannot be read: {exc.reason}"
-                )
+            except Unprocessable as exc:  # asking again at once would be refused again
+                pause = timedelta(seconds=self._config.read_refusal_pause)
+                attributor.reads_refused = (self._clock() + pause, exc.reason)
+                await self._decide_all(attributor, UNREADABLE + exc.reason)
                 return
             backoff = self._config.retry_backoff
             decisions = ledger.settle(known_at)

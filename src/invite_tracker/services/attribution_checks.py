@@ -36,7 +36,12 @@ from invite_tracker.domain.errors import DiscordUnavailable, SearchNotReady, Unp
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision
-from invite_tracker.services.attribution_pacing import EngineConfig, EngineStats, GuildAttribution
+from invite_tracker.services.attribution_pacing import (
+    EngineConfig,
+    EngineStats,
+    GuildAttribution,
+    still_refused,
+)
 from invite_tracker.services.attribution_store import ASKING, store_decisions
 from invite_tracker.services.ports import Storage
 
@@ -103,11 +108,7 @@ class HeldJoins:
 
     def _refused(self, now: datetime) -> str:
         """Why the search is not asked about the guild now (it refused lately), or ""."""
-        refused = self._attributor.search_refused
-        if refused is None:
-            return ""
-        until, why = refused
-        return f"{why} (not asked again before {until:%H:%M:%S} UTC)" if now < until else ""
+        return still_refused(self._attributor.search_refused, now)
 
     def _due_at(self, join: JoinRecord) -> datetime:
         """When to ask about the join next, or to give up on it (whichever comes first)."""

@@ -54,6 +54,9 @@ class EngineConfig:
     member_search_patience: float = 30.0  # after the join: then it stays ambiguous
     # after a refusal (403): Discord bans an address after 10,000 invalid requests in 10 min
     member_search_refusal_pause: float = 600.0
+    # after Discord refused the invite list (a permission missing, the bot removed): joins
+    # meanwhile are decided at once, without asking again, for the same reason
+    read_refusal_pause: float = 60.0
 
 
 @dataclass(slots=True)
@@ -112,7 +115,17 @@ class GuildAttribution:
     checker: asyncio.Task[None] | None = None
     # until when the member search is not asked about the guild, and why (it refused)
     search_refused: tuple[datetime, str] | None = None
+    # until when the guild's invites are not read, and why (Discord refused the list)
+    reads_refused: tuple[datetime, str] | None = None
     checks_wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def still_refused(refused: tuple[datetime, str] | None, now: datetime) -> str:
+    """Why Discord is not asked now (it refused lately: `(until, why)`), or ""."""
+    if refused is None or now >= refused[0]:
+        return ""
+    until, why = refused
+    return f"{why} (not asked again before {until:%H:%M:%S} UTC)"
 
 
 def read_made(state: GuildAttribution, started: float, interval: float, *, paid: bool) -> None:

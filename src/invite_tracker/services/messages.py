@@ -7,7 +7,8 @@ placeholder, and a failed send is logged and counted.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
@@ -35,6 +36,41 @@ class MessageCounters:
     sent: int = 0
     failed: int = 0
     skipped: int = 0
+
+
+REFUSED_STATUSES = frozenset({403, 404})
+"""Discord's answers to a message that the next message to that channel would get too: no
+access or permission (403, which also counts towards the ban Discord gives an address after
+10,000 invalid requests in ten minutes), or an unknown channel."""
+
+
+CHANNEL_REFUSAL_PAUSE = 60.0
+"""Seconds a channel Discord refused a message to is not sent to again."""
+
+
+class PausedChannels:
+    """Channels Discord refused a message to lately: not tried again for `seconds`, so a
+    guild whose message channel is out of the bot's reach (a raid's thousand joins, say)
+    does not send Discord a refused request per join."""
+
+    def __init__(
+        self, seconds: float = CHANNEL_REFUSAL_PAUSE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._until: dict[int, float] = {}
+
+    def paused(self, channel_id: int) -> bool:
+        """Whether messages to the channel are held back now."""
+        until = self._until.get(channel_id)
+        if until is not None and until <= self._clock():
+            del self._until[channel_id]
+            return False
+        return until is not None
+
+    def refused(self, channel_id: int) -> None:
+        """Discord refused a message to the channel: pause it."""
+        self._until[channel_id] = self._clock() + self._seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +163,18 @@ async def send_event_message(
     *,
     counters: MessageCounters,
     now: datetime,
+    paused: PausedChannels | None = None,
 ) -> OutgoingMessage | None:
     """Send the guild's join or leave message for this subject; never raises.
 
-    Returns the message sent, or None when messages of that kind are off or sending failed.
+    Returns the message sent, or None when messages of that kind are off, their channel is
+    `paused` (Discord refused a message to it lately), or sending failed.
     """
     enabled, channel_id, content, is_embed = template_of(settings, subject.kind)
     if not enabled or channel_id is None or not content or discord is None:
+        counters.skipped += 1
+        return None
+    if paused is not None and paused.paused(channel_id):
         counters.skipped += 1
         return None
     try:
@@ -143,6 +184,9 @@ async def send_event_message(
     except (InviteTrackerError, EmbedConfigError) as exc:
         counters.failed += 1
         reason = exc.message if isinstance(exc, InviteTrackerError) else str(exc)
+        if paused is not None and isinstance(exc, Unprocessable) and exc.status in REFUSED_STATUSES:
+            paused.refused(channel_id)
+            reason += " (the channel is not tried again for a while)"
         log.warning(
             "message_send_failed",
             kind=subject.kind,

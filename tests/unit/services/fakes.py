@@ -219,7 +219,10 @@ class FakeDiscordPort:
         sources: Sequence[MemberSource] = (),
         search_not_ready: float | None = None,
         guild_id: int = 1,
+        send_status: int = 403,
     ) -> None:
+        self.send_status = send_status  # Discord's HTTP status when `fail_send`
+        self.send_attempts = 0
         self.guild_id = guild_id
         self.elsewhere: dict[int | str, int] = {}
         self.fail_reply = fail_reply
@@ -283,8 +286,12 @@ class FakeDiscordPort:
         return ChannelInfo(id=channel_id, name="welcome", type=0, guild_id=guild_id)
 
     async def send_message(self, channel_id: int, message: OutgoingMessage) -> None:
+        self.send_attempts += 1
         if self.fail_send:
-            raise Unprocessable("Discord refused to send the message: code 50013")
+            raise Unprocessable(
+                f"Discord refused to send the message: HTTP {self.send_status}",
+                status=self.send_status,
+            )
         self.sent.append((channel_id, message))
 
     async def member_sources(

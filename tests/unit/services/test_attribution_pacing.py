@@ -26,6 +26,7 @@ from invite_tracker.services.attribution_pacing import (
     read_answered,
     read_made,
     read_spacing,
+    still_refused,
     track_calm,
 )
 
@@ -284,3 +285,25 @@ def test_calm_counts_one_invite_raids(windows: list[dict[str, int]], calm: int) 
         track_calm(attribution, before, after)
         before = after
     assert attribution.calm == calm
+
+
+_T = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("refused", "now", "said"),
+    [
+        (None, _T, ""),  # never refused
+        ((_T, "no access"), _T, ""),  # the pause is over
+        ((_T, "no access"), _T + timedelta(seconds=1), ""),
+        (
+            (_T + timedelta(minutes=1), "no access"),
+            _T,
+            "no access (not asked again before 12:01:00 UTC)",
+        ),
+    ],
+)
+def test_still_refused_says_why_until_the_pause_ends(
+    refused: tuple[datetime, str] | None, now: datetime, said: str
+) -> None:
+    assert still_refused(refused, now) == said

@@ -5,8 +5,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
+import pytest
+
 from invite_tracker.domain.settings import DEFAULT_SETTINGS, GuildSettings
-from invite_tracker.services.messages import MessageCounters, MessageSubject, send_event_message
+from invite_tracker.services.messages import (
+    MessageCounters,
+    MessageSubject,
+    PausedChannels,
+    send_event_message,
+)
 from tests.unit.services.fakes import FakeDiscordPort
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -86,3 +93,24 @@ async def test_a_channel_of_another_server_gets_neither_message() -> None:
         "Welcome user10 (<@10>) by <@20> in welcome",
         "Bye <@10>",
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "paused"),
+    [
+        (403, True),  # no access or permission: the next message would be refused too
+        (404, True),  # an unknown channel
+        (400, False),  # this message's content: the next one may go
+    ],
+)
+async def test_a_channel_discord_refused_is_paused_for_a_while(status: int, paused: bool) -> None:
+    now = [0.0]
+    pauses = PausedChannels(60.0, clock=lambda: now[0])
+    port, counters = FakeDiscordPort(fail_send=True, send_status=status), MessageCounters()
+    for _ in range(3):
+        await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW, paused=pauses)
+    assert port.send_attempts == (1 if paused else 3)
+    assert (counters.failed, counters.skipped) == ((1, 2) if paused else (3, 0))
+    now[0] = 60.0  # the pause is over: tried again
+    await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW, paused=pauses)
+    assert port.send_attempts == (2 if paused else 4)
