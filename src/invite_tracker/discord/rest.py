@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -49,6 +50,9 @@ class DiscordLimits:
     total_timeout: float = 15.0
     max_rate_limit_wait: float = 10.0
     max_retries: int = 3
+    # after Discord refused the bot token (401), no call is made for this long: every one
+    # would be refused too, and Discord bans an address after 10,000 refusals in 10 minutes
+    token_refusal_pause: float = 60.0
 
 
 AT_ONCE_TOLERANCE = 0.02
@@ -78,6 +82,7 @@ class HikariDiscord:
         self._limits = limits
         self._clock = clock
         self._search_warned = False
+        self._token_refused_until = 0.0  # monotonic: no bot call before it (token refused)
 
     @classmethod
     async def connect(cls, base_url: str, token: str, limits: DiscordLimits) -> HikariDiscord:
@@ -112,14 +117,31 @@ class HikariDiscord:
         for app in self._apps:
             await app.close()
 
-    async def _call(self, action: str, call: Awaitable[T], *, deferrable: bool = False) -> T:
+    async def _call(
+        self, action: str, call: Awaitable[T], *, deferrable: bool = False, bot_auth: bool = True
+    ) -> T:
         """`call` within the total budget; `deferrable`: a rate-limit wait hikari refused is
-        `ReadDeferred`, for the caller to wait out, rather than a failure."""
+        `ReadDeferred`, for the caller to wait out, rather than a failure. `bot_auth`: the
+        call is authorised by the bot token (not an interaction's webhook token): while the
+        token was refused lately it is not made at all."""
+        wait = self._token_refused_until - time.monotonic()
+        if bot_auth and wait > 0:
+            if isinstance(call, Coroutine):
+                call.close()  # never sent
+            raise DiscordUnavailable(
+                f"{action}: Discord refused the bot token; no call is made for {wait:.0f} s "
+                "more (check INVITE_TRACKER_DISCORD_TOKEN)"
+            )
         try:
             async with asyncio.timeout(self._limits.total_timeout):
                 return await call
         except InviteTrackerError:
             raise
+        except hikari.UnauthorizedError as exc:
+            if bot_auth:
+                self._token_refused_until = time.monotonic() + self._limits.token_refusal_pause
+                log.error("discord_token_refused", pause_seconds=self._limits.token_refusal_pause)
+            raise self._failed(action, exc) from exc
         except hikari.RateLimitTooLongError as exc:
             if deferrable:
                 raise ReadDeferred(
@@ -214,7 +236,7 @@ class HikariDiscord:
         return int(invite.guild_id) if invite.guild_id else None
 
     async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
-        await self._call(
+        await self._call(  # the interaction's token authorises it: a 401 is about that token
             "edit the interaction reply",
             self._client.edit_interaction_response(
                 target.application_id,
@@ -224,6 +246,7 @@ class HikariDiscord:
                 user_mentions=False,
                 role_mentions=False,
             ),
+            bot_auth=False,
         )
 
     async def guild(self, guild_id: int) -> GuildInfo:

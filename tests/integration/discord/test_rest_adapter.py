@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from invite_tracker.discord.discord_clock import ARRIVAL_MARGIN
-from invite_tracker.discord.port import InviteOptions
-from invite_tracker.discord.rest import HikariDiscord
-from invite_tracker.domain.errors import ReadDeferred, Unprocessable
+from invite_tracker.discord.port import InteractionTarget, InviteOptions
+from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
+from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
 from invite_tracker.services.attribution_pacing import (
     BUCKET_SLACK,
     TRAPPED_AFTER,
@@ -184,3 +184,30 @@ async def test_which_guild_a_channel_and_an_invite_belong_to(
     assert await adapter.invite_guild(theirs.code) == other.id
     with pytest.raises(Unprocessable, match="10006"):
         await adapter.invite_guild("nope123")
+
+
+async def test_a_refused_bot_token_stops_bot_calls_for_a_while_not_interaction_replies(
+    fake: FakeDiscord, guild: Guild, channel: Channel
+) -> None:
+    """With a wrong token every bot call is refused (401), and Discord bans an address after
+    10,000 refusals in ten minutes: after the first, none is made for the pause."""
+    limits = DiscordLimits(total_timeout=5.0, token_refusal_pause=0.3)
+    wrong = await HikariDiscord.connect(fake.api_url, "not-the-token", limits)
+    interaction = await fake.register_interaction(guild_id=guild.id)
+    try:
+        with pytest.raises(DiscordUnavailable, match="credentials"):
+            await wrong.guild(guild.id)
+        for _ in range(3):
+            with pytest.raises(DiscordUnavailable, match="refused the bot token"):
+                await wrong.channel(channel.id)
+        assert fake.stats.invalid_requests == 1
+        # an interaction's reply is authorised by its own token, not the bot's
+        target = InteractionTarget(interaction.application_id, interaction.token)
+        await wrong.edit_original_reply(target, "still answered")
+        assert fake.interaction(interaction.id).edits[0].payload["content"] == "still answered"
+        await asyncio.sleep(0.35)  # the pause is over: asked again (and refused again)
+        with pytest.raises(DiscordUnavailable, match="credentials"):
+            await wrong.channel(channel.id)
+        assert fake.stats.invalid_requests == 2
+    finally:
+        await wrong.close()
