@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from invite_tracker.domain.errors import ModuleDisabled, ModuleEnabled, SettingsMissing
+from invite_tracker.discord.port import DiscordPort
+from invite_tracker.domain.errors import (
+    DiscordUnavailable,
+    ModuleDisabled,
+    ModuleEnabled,
+    SettingsMissing,
+    Unprocessable,
+)
 from invite_tracker.domain.settings import (
     DEFAULT_SETTINGS,
     GuildSettings,
@@ -51,13 +58,46 @@ async def disable(uow: UnitOfWorkPort, guild_id: int, *, now: datetime) -> Guild
 
 
 async def replace_settings(
-    uow: UnitOfWorkPort, guild_id: int, values: SettingsValues, *, now: datetime
+    uow: UnitOfWorkPort,
+    guild_id: int,
+    values: SettingsValues,
+    *,
+    now: datetime,
+    discord: DiscordPort | None = None,
 ) -> GuildSettings:
-    """Check and store all settings at once (atomic against a concurrent disable)."""
+    """Check and store all settings at once (atomic against a concurrent disable).
+
+    With Discord configured, each enabled message kind's channel is checked to be one of the
+    guild's that the bot can see (the bot is in other servers too; a channel is named by id
+    alone). When Discord cannot be asked, the settings are stored unchecked: the messages
+    are checked again when sent."""
     checked = check_settings(values)
+    if discord is not None:
+        await require_enabled(uow, guild_id)
+        await _check_message_channels(discord, guild_id, checked)
     if not await uow.settings.replace_values_if_enabled(guild_id, checked, now=now):
         await require_enabled(uow, guild_id)
     return await require_settings(uow, guild_id)
+
+
+async def _check_message_channels(
+    discord: DiscordPort, guild_id: int, values: SettingsValues
+) -> None:
+    for kind, enabled, channel_id in (
+        ("join", values.join_messages_enabled, values.join_messages_channel),
+        ("leave", values.leave_messages_enabled, values.leave_messages_channel),
+    ):
+        if not enabled or channel_id is None:
+            continue
+        field = f"{kind}_messages_channel"
+        try:
+            channel = await discord.channel(channel_id)
+        except Unprocessable as exc:  # unknown, or out of the bot's sight
+            raise Unprocessable(f"{field}: {exc.reason}") from None
+        except DiscordUnavailable:
+            return  # cannot be asked now: checked when a message is sent
+        if channel.guild_id != guild_id:
+            raise Unprocessable(f"{field}: the channel {channel_id} is not in this server")
 
 
 @dataclass(frozen=True, slots=True)

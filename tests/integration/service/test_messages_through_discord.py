@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from invite_tracker.api.app import create_app
+from invite_tracker.api.routes.settings import SettingsIn
+from invite_tracker.clock import utcnow
 from invite_tracker.db.session import Database
 from invite_tracker.testing.fake_discord import Message
 from tests.integration.api.conftest import Api, data_of, error_of, running_app
@@ -198,17 +200,45 @@ async def test_preview_needs_a_template(tracker: Api, world: World) -> None:
     error_of(await tracker.post("/messages/preview", bad), 422, "UnprocessableEntityError")
 
 
-async def test_no_message_or_preview_for_a_channel_of_another_server(
+async def test_settings_take_only_a_channel_of_this_server_the_bot_can_see(
     tracker: Api, world: World
 ) -> None:
-    """Settings name channels by id alone, and the bot is in other servers: a guild's join
-    and leave messages must never be posted in another server's channel."""
+    """Settings name channels by id alone, and the bot is in other servers."""
+    fake = world.fake
+    other = await fake.create_guild("Elsewhere")
+    lobby = await fake.create_channel(other.id, "lobby")
+    await tracker.enable(world.guild.id)
+    refused = {
+        "join_messages_channel": (lobby.id, "is not in this server"),
+        "leave_messages_channel": (123456789, "10003"),  # unknown to Discord
+    }
+    for field, (channel_id, why) in refused.items():
+        body = settings_body(world, **{field: channel_id})
+        error = error_of(await tracker.put("/settings", body), 422, "UnprocessableEntityError")
+        assert error["message"].startswith(f"Unprocessable Entity! {field}: ")
+        assert why in error["message"]
+    # a disabled kind's channel is not used, so not asked about
+    off = settings_body(world, leave_messages_enabled=False, leave_messages_channel=lobby.id)
+    assert data_of(await tracker.put("/settings", off))["leave_messages_channel"] == str(lobby.id)
+    # Discord unreachable: stored unchecked (each message is checked when sent)
+    fake.add_server_errors(503, route="GET /channels/*", count=None)
+    hall = await fake.create_channel(other.id, "hall")  # not read yet (reads are cached)
+    elsewhere = settings_body(world, join_messages_channel=hall.id)
+    stored = data_of(await tracker.put("/settings", elsewhere))
+    assert stored["join_messages_channel"] == str(hall.id)
+
+
+async def test_no_message_or_preview_for_a_channel_of_another_server(
+    tracker: Api, world: World, database: Database
+) -> None:
+    """A guild's join and leave messages are never posted in another server's channel, even
+    when its settings name one (stored while Discord could not be asked)."""
     fake = world.fake
     other = await fake.create_guild("Elsewhere")
     lobby = await fake.create_channel(other.id, "lobby")
     await tracker.enable(world.guild.id)
     elsewhere = {"join_messages_channel": lobby.id, "leave_messages_channel": lobby.id}
-    data_of(await tracker.put("/settings", settings_body(world, **elsewhere)))
+    await _store_settings(database, world, settings_body(world, **elsewhere))
     newcomer = await world.user("newbie")
     await fake.join_without_invite(world.guild.id, newcomer.id)
     report = {"guild_id": world.guild.id, "member_id": newcomer.id}
@@ -236,3 +266,12 @@ async def test_no_message_or_preview_for_a_channel_of_another_server(
     (message,) = await sent(world, 1)
     assert message.content == f"<@{again['member_id']}>"
     assert fake.messages(lobby.id) == []
+
+
+async def _store_settings(database: Database, world: World, body: dict[str, Any]) -> None:
+    """Store settings as they are, past the API's checks (as if stored while Discord could
+    not be asked)."""
+    values = SettingsIn.model_validate(body).values()
+    async with database.unit_of_work() as uow:
+        assert await uow.settings.replace_values_if_enabled(world.guild.id, values, now=utcnow())
+        await uow.commit()

@@ -58,10 +58,15 @@ async def get_settings(guild: Guild, uow: Uow) -> dict[str, Any]:
         SettingsRead, BadRequest, Unprocessable, SettingsMissing, ModuleDisabled, StorageUnavailable
     ),
 )
-async def put_settings(body: Annotated[SettingsIn, fields(SettingsIn)], uow: Uow) -> dict[str, Any]:
-    """Replace all settings. An enabled message kind needs a channel and content; embed
-    configs are checked against Discord's limits; the shared link is stored as its code."""
-    stored = await module.replace_settings(uow, body.guild_id, body.values(), now=utcnow())
+async def put_settings(
+    body: Annotated[SettingsIn, fields(SettingsIn)], uow: Uow, state: State
+) -> dict[str, Any]:
+    """Replace all settings. An enabled message kind needs a channel and content (with
+    Discord configured, a channel of this server the bot can see); embed configs are checked
+    against Discord's limits; the shared link is stored as its code."""
+    stored = await module.replace_settings(
+        uow, body.guild_id, body.values(), now=utcnow(), discord=state.discord
+    )
     return ok(SettingsRead.of(stored))
 
 
