@@ -76,6 +76,13 @@ class UnitOfWork:
         """Forget everything done in this unit of work."""
         await self.session.rollback()
 
+    async def release(self) -> None:
+        """Hold no lock or connection until the next statement, which begins a new
+        transaction: before waiting on Discord. What was done so far is committed (the
+        callers have only read by then). On SQLite a unit of work holds the database's one
+        write lock from its first statement, and every other write would wait on Discord."""
+        await self.session.commit()
+
 
 class Database:
     """An engine and the units of work it hands out."""

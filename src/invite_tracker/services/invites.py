@@ -94,6 +94,7 @@ async def create_invite(
     if problems:
         raise Unprocessable("; ".join(problems))
     port = require_discord(discord)
+    await uow.release()  # no lock held while Discord answers
     if (await port.channel(channel_id)).guild_id != guild_id:
         raise Unprocessable(f"the channel {channel_id} is not in this server")
     report = await port.create_invite(channel_id, options)
@@ -116,6 +117,7 @@ async def delete_invite(
     guild's own invites: Discord deletes any invite by its code, whatever its guild."""
     await require_enabled(uow, guild_id)
     port = require_discord(discord)
+    await uow.release()  # no lock held while Discord answers
     if await port.invite_guild(code) != guild_id:
         raise Unprocessable(f"the invite {code} is not one of this server's invites")
     await port.delete_invite(code)
@@ -162,6 +164,7 @@ async def invite_links(
     if discord is None:
         stored = await uow.invites.list_for_guild(guild_id)
         return InviteLinks(stored, "stored", "Discord is not configured")
+    await uow.release()  # no lock held while Discord answers
     try:
         current = (await discord.guild_invites(guild_id)).reports
     except (DiscordUnavailable, Unprocessable) as exc:

@@ -236,6 +236,7 @@ async def preview_message(
             uow, subject.guild_id, subject.inviter_id, retention_days=retention_days, now=now
         )
         subject = replace(subject, invite_count=figures.counts.total)
+    await uow.release()  # no lock held while Discord answers
     context = await build_context(discord, subject, request.channel_id or stored_channel, now)
     try:
         return render_message(content, is_embed=is_embed, context=context)

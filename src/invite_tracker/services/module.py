@@ -74,6 +74,7 @@ async def replace_settings(
     checked = check_settings(values)
     if discord is not None:
         await require_enabled(uow, guild_id)
+        await uow.release()  # no lock held while Discord answers
         await _check_message_channels(discord, guild_id, checked)
     if not await uow.settings.replace_values_if_enabled(guild_id, checked, now=now):
         await require_enabled(uow, guild_id)

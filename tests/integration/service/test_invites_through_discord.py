@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from typing import Any
@@ -112,6 +113,29 @@ async def test_another_servers_channels_and_invites_are_out_of_reach(
     assert [invite.code for invite in await world.fake.invites(other.id)] == [theirs.code]
     listed = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))["invites"]
     assert listed == []  # and nothing was stored for this guild
+
+
+async def test_no_write_waits_while_a_request_waits_on_discord(tracker: Api, world: World) -> None:
+    """On SQLite a transaction holds the database's one write lock from its first statement:
+    a dashboard read waiting on a slow Discord must not hold up the join and invite events
+    meanwhile (nor, on PostgreSQL, keep a pooled connection idle in a transaction)."""
+    await tracker.enable(world.guild.id)
+    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
+    route = "GET /guilds/{guild_id}/invites"
+    asked = world.fake.stats.requests[route]
+    world.fake.add_latency(1.0, route="GET /guilds/*/invites")  # every read, the engine's too
+    dashboard = asyncio.create_task(tracker.get("/invite-links", guild_id=world.guild.id))
+    for _ in range(400):  # until its read reaches Discord
+        if world.fake.stats.requests[route] > asked:
+            break
+        await asyncio.sleep(0.005)
+
+    created = {"guild_id": world.guild.id, "invite_code": "meanwhile", "channel_id": 5}
+    data_of(await tracker.post("/events/invite/create", created))
+
+    assert not dashboard.done()  # the write was stored while Discord had not answered
+    listed = data_of(await dashboard)["invites"]
+    assert "meanwhile" in [invite["code"] for invite in listed]
 
 
 async def test_discord_refusals_are_422_with_discords_code(tracker: Api, world: World) -> None:

@@ -188,9 +188,13 @@ class MemoryUnitOfWork:
         self.leaves: Any = _Absent("leaves")
         self.snapshots: Any = _Absent("snapshots")
         self.commits = 0
+        self.releases = 0
 
     async def commit(self) -> None:
         self.commits += 1
+
+    async def release(self) -> None:
+        self.releases += 1
 
 
 class _Absent:
