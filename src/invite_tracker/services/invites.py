@@ -100,6 +100,7 @@ async def create_invite(
     report = await port.create_invite(channel_id, options)
     await uow.invites.record(guild_id, report, now=clock())
     invite = await _known(uow, guild_id, report.code)
+    await uow.release()  # stored for good: it exists on Discord, whatever the reply does
     await _reply(port, interaction, f"Created the invite {invite_url(report.code)}", report.code)
     return invite
 
@@ -124,6 +125,7 @@ async def delete_invite(
     if not await uow.invites.tombstone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now):
         await uow.invites.record_unknown_gone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now)
     invite = await _known(uow, guild_id, code)
+    await uow.release()  # stored for good: it is gone from Discord, whatever the reply does
     await _reply(port, interaction, f"Deleted the invite {code}", code)
     return invite
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
+
+import httpx
 
 from invite_tracker.api.app import create_app
 from invite_tracker.db.session import Database
@@ -117,25 +120,51 @@ async def test_another_servers_channels_and_invites_are_out_of_reach(
 
 async def test_no_write_waits_while_a_request_waits_on_discord(tracker: Api, world: World) -> None:
     """On SQLite a transaction holds the database's one write lock from its first statement:
-    a dashboard read waiting on a slow Discord must not hold up the join and invite events
-    meanwhile (nor, on PostgreSQL, keep a pooled connection idle in a transaction)."""
+    a request waiting on a slow Discord must not hold up the join and invite events meanwhile
+    (nor, on PostgreSQL, keep a pooled connection idle in a transaction)."""
     await tracker.enable(world.guild.id)
     data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
-    route = "GET /guilds/{guild_id}/invites"
-    asked = world.fake.stats.requests[route]
-    world.fake.add_latency(1.0, route="GET /guilds/*/invites")  # every read, the engine's too
-    dashboard = asyncio.create_task(tracker.get("/invite-links", guild_id=world.guild.id))
-    for _ in range(400):  # until its read reaches Discord
-        if world.fake.stats.requests[route] > asked:
+    # the dashboard's read (every read is slow: the engine's too)
+    dashboard = tracker.get("/invite-links", guild_id=world.guild.id)
+    read = ("GET /guilds/{guild_id}/invites", "GET /guilds/*/invites")
+    listed = await _stored_meanwhile(tracker, world, read, dashboard, "during-read")
+    assert "during-read" in [invite["code"] for invite in listed["invites"]]
+    # the slash command's reply, once the invite is created and stored
+    interaction = await world.fake.register_interaction(guild_id=world.guild.id)
+    reply = {"application_id": interaction.application_id, "token": interaction.token}
+    creating = tracker.post("/invite", new_invite(world, **reply))
+    edit = (
+        "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original",
+        "PATCH /webhooks/*/*/messages/@original",
+    )
+    created = await _stored_meanwhile(tracker, world, edit, creating, "during-reply")
+    assert created["active"] is True
+
+
+async def _stored_meanwhile(
+    tracker: Api,
+    world: World,
+    route: tuple[str, str],
+    request: Coroutine[Any, Any, httpx.Response],
+    code: str,
+) -> Any:
+    """Run `request` with Discord answering `route` (its key, and the pattern that matches
+    it) a second late; once it has asked, store the invite event of `code`, which must be
+    stored while the request still waits. The request's answer's data."""
+    fake, (key, pattern) = world.fake, route
+    asked = fake.stats.requests[key]
+    slow = fake.add_latency(1.0, route=pattern)
+    waiting = asyncio.create_task(request)
+    for _ in range(400):  # until it reaches Discord
+        if fake.stats.requests[key] > asked:
             break
         await asyncio.sleep(0.005)
-
-    created = {"guild_id": world.guild.id, "invite_code": "meanwhile", "channel_id": 5}
+    created = {"guild_id": world.guild.id, "invite_code": code, "channel_id": 5}
     data_of(await tracker.post("/events/invite/create", created))
-
-    assert not dashboard.done()  # the write was stored while Discord had not answered
-    listed = data_of(await dashboard)["invites"]
-    assert "meanwhile" in [invite["code"] for invite in listed]
+    assert not waiting.done()  # the event was stored while Discord had not answered
+    answer = data_of(await waiting)
+    fake.clear_faults(slow.id)
+    return answer
 
 
 async def test_discord_refusals_are_422_with_discords_code(tracker: Api, world: World) -> None:
