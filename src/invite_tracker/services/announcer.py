@@ -115,7 +115,7 @@ class Announcer:
     async def _announce(self, kind: MessageKind, guild_id: int, people: Sequence[_Person]) -> None:
         try:
             now = self._clock()
-            async with self._storage.unit_of_work() as uow:
+            async with self._storage.reading() as uow:  # reads only: no write lock
                 settings = await uow.settings.get(guild_id)
                 if settings is None or not settings.enabled:
                     return

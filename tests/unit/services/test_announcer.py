@@ -48,7 +48,7 @@ class _Storage:
         self.uow = MemoryUnitOfWork()
 
     @contextlib.asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[MemoryUnitOfWork]:
+    async def reading(self) -> AsyncIterator[MemoryUnitOfWork]:
         yield self.uow
 
 
