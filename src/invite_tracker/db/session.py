@@ -57,7 +57,8 @@ def create_engine(url: str, *, echo: bool = False, reads_only: bool = False) -> 
 
 
 class UnitOfWork:
-    """The repositories of one transaction. Whoever opened it commits it, once, at the end."""
+    """The repositories of one transaction. Whoever opened it commits it, once, at the end
+    (`release` ends it early, before waiting on Discord)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -77,10 +78,10 @@ class UnitOfWork:
         await self.session.rollback()
 
     async def release(self) -> None:
-        """Hold no lock or connection until the next statement, which begins a new
-        transaction: before waiting on Discord. What was done so far is committed (the
-        callers have only read by then). On SQLite a unit of work holds the database's one
-        write lock from its first statement, and every other write would wait on Discord."""
+        """Commit what was done so far and hold no lock or connection until the next
+        statement, which begins a new transaction: before waiting on Discord. On SQLite a
+        unit of work holds the database's one write lock from its first statement, and every
+        other write would wait on Discord."""
         await self.session.commit()
 
 
