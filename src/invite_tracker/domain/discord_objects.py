@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from invite_tracker.domain.errors import Unprocessable
+
 
 @dataclass(frozen=True, slots=True)
 class UserInfo:
@@ -45,6 +47,15 @@ class ChannelInfo:
     name: str | None
     type: int
     guild_id: int | None = None
+
+
+def require_in_guild(channel: ChannelInfo, guild_id: int) -> ChannelInfo:
+    """The channel, when it is in the guild; Unprocessable otherwise. The bot is in other
+    servers too, and Discord names a channel by its id alone: a caller for one guild must not
+    make invites or post messages in another's."""
+    if channel.guild_id != guild_id:
+        raise Unprocessable(f"the channel {channel.id} is not in this server")
+    return channel
 
 
 @dataclass(frozen=True, slots=True)

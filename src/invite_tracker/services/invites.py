@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from invite_tracker.discord.port import DiscordPort, InteractionTarget, InviteOptions
+from invite_tracker.domain.discord_objects import require_in_guild
 from invite_tracker.domain.errors import DiscordUnavailable, InteractionReplyFailed, Unprocessable
 from invite_tracker.domain.evidence import Ending
 from invite_tracker.domain.ids import invite_url
@@ -95,8 +96,7 @@ async def create_invite(
         raise Unprocessable("; ".join(problems))
     port = require_discord(discord)
     await uow.release()  # no lock held while Discord answers
-    if (await port.channel(channel_id)).guild_id != guild_id:
-        raise Unprocessable(f"the channel {channel_id} is not in this server")
+    require_in_guild(await port.channel(channel_id), guild_id)
     report = await port.create_invite(channel_id, options)
     await uow.invites.record(guild_id, report, now=clock())
     invite = await _known(uow, guild_id, report.code)

@@ -16,6 +16,7 @@ from typing import TypeVar
 import structlog
 
 from invite_tracker.discord.port import DiscordPort
+from invite_tracker.domain.discord_objects import require_in_guild
 from invite_tracker.domain.embeds import EmbedConfigError
 from invite_tracker.domain.errors import InviteTrackerError, Unprocessable
 from invite_tracker.domain.messages import OutgoingMessage, render_message
@@ -125,8 +126,8 @@ async def build_context(
         else _none(),
         _optional(discord.channel(channel_id), "channel") if channel_id else _none(),
     )
-    if channel is not None and channel.guild_id != guild_id:
-        raise Unprocessable(f"the channel {channel_id} is not in this server")
+    if channel is not None:
+        require_in_guild(channel, guild_id)
     if subject.kind != "join":
         channel = None  # the channel variables are the join message's only
     return replace(context, guild=guild, member=member, inviter=inviter, channel=channel)

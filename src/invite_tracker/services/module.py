@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from invite_tracker.discord.port import DiscordPort
+from invite_tracker.domain.discord_objects import require_in_guild
 from invite_tracker.domain.errors import (
     DiscordUnavailable,
     ModuleDisabled,
@@ -90,15 +91,12 @@ async def _check_message_channels(
     ):
         if not enabled or channel_id is None:
             continue
-        field = f"{kind}_messages_channel"
         try:
-            channel = await discord.channel(channel_id)
-        except Unprocessable as exc:  # unknown, or out of the bot's sight
-            raise Unprocessable(f"{field}: {exc.reason}") from None
+            require_in_guild(await discord.channel(channel_id), guild_id)
+        except Unprocessable as exc:  # unknown, out of the bot's sight, or another server's
+            raise Unprocessable(f"{kind}_messages_channel: {exc.reason}") from None
         except DiscordUnavailable:
             return  # cannot be asked now: checked when a message is sent
-        if channel.guild_id != guild_id:
-            raise Unprocessable(f"{field}: the channel {channel_id} is not in this server")
 
 
 @dataclass(frozen=True, slots=True)
