@@ -49,8 +49,9 @@ async def record_join(
 
     A member-add repeated for a member still present returns the stored join: it counts once.
     So does one delivered again after the member left (a gateway resume replays events): it
-    carries the time of a join already stored. Bots join through OAuth, not invites: they are
-    settled at once and credit no one.
+    carries the time of a join already stored. One earlier than the member's present join is
+    an earlier membership whose event came late, and is stored as such. Bots join through
+    OAuth, not invites: they are settled at once and credit no one.
     """
     _not_in_future("joined_at", joined_at, now)
     if is_bot:
@@ -76,14 +77,7 @@ async def record_join(
                 # the read it calls for need not wait for the rest (a repeated member-add, of
                 # a join read already, calls for none)
                 engine.join_heard(guild_id, joined_at)
-            if member_id is not None:
-                replayed = await uow.joins.joined_at(guild_id, member_id, joined_at, REPLAYED)
-                if replayed is not None and replayed.left_at is not None:
-                    return JoinOutcome(join=replayed, repeated=True)
-                await _close_earlier_membership(uow, guild_id, member_id, joined_at, now)
-            record, created = await uow.joins.add_if_absent(join, now=now)
-            if created and member_id is not None:
-                record = await _follow_early_leave(uow, record)
+            record, created = await _store(uow, join, now)
             await uow.commit()
     if created and record.join_type is JoinType.BOT:
         engine.announce(guild_id, [record])
@@ -130,7 +124,32 @@ REPLAYED = timedelta(milliseconds=1)
 """A member-add this close to the time of a stored join of the member's is that join again
 (Discord's `joined_at` is the same in every delivery; a new membership needs a leave first)."""
 REJOIN_GAP = timedelta(seconds=1)
-"""A member-add this much later than the member's present join is a new membership."""
+"""A member-add this much later than the member's present join is a new membership, and one
+this much earlier an earlier membership; closer than that, it is the present join repeated."""
+
+
+async def _store(uow: UnitOfWorkPort, join: NewJoin, now: datetime) -> tuple[JoinRecord, bool]:
+    """Store the join unless it is one already stored; (the join, whether it is new).
+
+    The member's present join is compared by time: the same time (within a second) is a
+    repeated member-add; a later one means the member left and came back before the leave
+    event arrived, so the present membership ends there (its invite use must not be left for
+    someone else's join); an earlier one is a membership before it whose event came late."""
+    member_id = join.member_id
+    if member_id is None:
+        return await uow.joins.add_if_absent(join, now=now)
+    replayed = await uow.joins.joined_at(join.guild_id, member_id, join.joined_at, REPLAYED)
+    if replayed is not None and replayed.left_at is not None:
+        return replayed, False
+    present = await uow.joins.present(join.guild_id, member_id)
+    if present is not None and join.joined_at < present.joined_at - REJOIN_GAP:
+        return await _add_earlier_membership(uow, join, present, now), True
+    if present is not None and join.joined_at > present.joined_at + REJOIN_GAP:
+        await _end_membership(uow, present, left_at=join.joined_at, now=now)
+    record, created = await uow.joins.add_if_absent(join, now=now)
+    if created:
+        record = await _follow_early_leave(uow, record)
+    return record, created
 
 
 async def _follow_early_leave(uow: UnitOfWorkPort, join: JoinRecord) -> JoinRecord:
@@ -146,16 +165,25 @@ async def _follow_early_leave(uow: UnitOfWorkPort, join: JoinRecord) -> JoinReco
     return replace(join, left_at=left_at)
 
 
-async def _close_earlier_membership(
-    uow: UnitOfWorkPort, guild_id: int, member_id: int, joined_at: datetime, now: datetime
-) -> None:
-    """A member-add for a member still present is a repeat when it carries the same time; a
-    later one means they left and came back before the leave event arrived: that earlier
-    membership ends now (its invite use must not be left for someone else's join)."""
-    present = await uow.joins.present(guild_id, member_id)
-    if present is None or joined_at <= present.joined_at + REJOIN_GAP:
-        return
-    await _end_membership(uow, present, left_at=joined_at, now=now)
+async def _add_earlier_membership(
+    uow: UnitOfWorkPort, join: NewJoin, present: JoinRecord, now: datetime
+) -> JoinRecord:
+    """A member-add earlier than the member's present join is a membership before it, whose
+    event came late (a reporter retrying a failed request): not a repeat, since a repeat
+    carries the same time. It ended before the present one began: with the leave stored
+    without a join if that leave came first, else when the present one began."""
+    assert join.member_id is not None
+    join_id = await uow.joins.add(join, now=now, left_at=present.joined_at)
+    left_at = await uow.leaves.claim_early(
+        join.guild_id, join.member_id, join.joined_at, join_id, until=present.joined_at
+    )
+    record = await uow.joins.get(join_id)
+    assert record is not None
+    if left_at is None:
+        await _end_membership(uow, record, left_at=present.joined_at, now=now)
+        return record
+    await uow.joins.mark_left(join_id, left_at)
+    return replace(record, left_at=left_at)
 
 
 async def _end_membership(

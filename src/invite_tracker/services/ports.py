@@ -50,7 +50,9 @@ class InviteStore(Protocol):
 
 
 class JoinStore(Protocol):
-    async def add(self, join: NewJoin, *, now: datetime) -> int: ...
+    async def add(
+        self, join: NewJoin, *, now: datetime, left_at: datetime | None = None
+    ) -> int: ...
     async def add_if_absent(self, join: NewJoin, *, now: datetime) -> tuple[JoinRecord, bool]: ...
     async def get(self, join_id: int) -> JoinRecord | None: ...
     async def present(self, guild_id: int, member_id: int) -> JoinRecord | None: ...
@@ -94,7 +96,13 @@ class JoinStore(Protocol):
 class LeaveStore(Protocol):
     async def add(self, leave: NewLeave, *, now: datetime) -> int: ...
     async def claim_early(
-        self, guild_id: int, member_id: int, joined_at: datetime, join_id: int
+        self,
+        guild_id: int,
+        member_id: int,
+        joined_at: datetime,
+        join_id: int,
+        *,
+        until: datetime | None = None,
     ) -> datetime | None: ...
     async def follow_join(
         self, join_id: int, *, counted: bool, inviter_id: int | None, invite_code: str | None

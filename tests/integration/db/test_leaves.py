@@ -41,3 +41,25 @@ async def test_a_join_claims_the_earliest_unclaimed_leave_not_before_it(
         assert await uow.leaves.claim_early(GUILD, MEMBER, T0 + 3 * S, later) == T0 + 9 * S
         assert await uow.leaves.claim_early(GUILD, MEMBER, T0 + 3 * S, later + 1) is None
         await uow.rollback()
+
+
+async def test_an_ended_membership_is_stored_beside_the_present_one(database: Database) -> None:
+    """A join stored as ended does not take the member's place: the present join stays the
+    member's, and the earlier one claims only a leave before the present join began."""
+    async with database.unit_of_work() as uow:
+        present = await uow.joins.add(NewJoin(GUILD, MEMBER, T0, JoinType.PENDING), now=T0)
+        await uow.leaves.add(NewLeave(GUILD, MEMBER, T0 + 5 * S), now=T0)  # not the earlier's
+        earlier = await uow.joins.add(
+            NewJoin(GUILD, MEMBER, T0 - 9 * S, JoinType.PENDING), now=T0, left_at=T0
+        )
+        none_before = await uow.leaves.claim_early(GUILD, MEMBER, T0 - 9 * S, earlier, until=T0)
+        await uow.leaves.add(NewLeave(GUILD, MEMBER, T0 - 4 * S), now=T0)
+        claimed = await uow.leaves.claim_early(GUILD, MEMBER, T0 - 9 * S, earlier, until=T0)
+        found = await uow.joins.present(GUILD, MEMBER)
+        stored = await uow.joins.get(earlier)
+        await uow.rollback()
+    assert (none_before, claimed) == (None, T0 - 4 * S)
+    assert found is not None
+    assert found.id == present
+    assert stored is not None
+    assert stored.left_at == T0

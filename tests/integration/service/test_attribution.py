@@ -269,6 +269,45 @@ async def test_a_leave_event_before_its_join_event_still_ends_that_join(
     assert (again["repeated"], again["fake"]) == (False, True)
 
 
+async def test_an_earlier_membership_reported_after_the_rejoin_is_kept(
+    tracker: Api, world: World
+) -> None:
+    """Events of two memberships come out of order (a reporter retrying a failed request):
+    the leave, then the rejoin's member-add, then the first join's. The late member-add is
+    not a repeat of the present join (its time is earlier): it is the first membership, which
+    that leave ended, and the invite use it made is its own."""
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    await ready(tracker, world)
+    user = await world.user("twice")
+    first = await fake.join_via_invite(world.guild.id, user.id, invite.code)
+    await fake.leave(world.guild.id, user.id)
+    left_at = utcnow()
+    await asyncio.sleep(1.2)  # a rejoin more than a second later: a new membership
+    second = await fake.join_via_invite(world.guild.id, user.id, invite.code)
+    leave = {"guild_id": world.guild.id, "member_id": user.id, "left_at": left_at.isoformat()}
+    data_of(await tracker.post("/events/leave/check-invite", leave))
+
+    rejoin = await report(tracker, world, second)
+    late = await report(tracker, world, first)
+
+    assert late["repeated"] is False
+    assert late["join_id"] != rejoin["join_id"]
+    decided = [await final(tracker, world, found["join_id"]) for found in (late, rejoin)]
+    assert [join["invite_code"] for join in decided] == [invite.code, invite.code]
+    assert datetime.fromisoformat(decided[0]["left_at"]) == left_at
+    assert decided[1]["left_at"] is None  # present
+    assert sorted(join["fake"] for join in decided) == [False, True]  # one is a rejoin
+    stats = data_of(
+        await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.alice.id)
+    )
+    assert (stats["regular"], stats["fakes"]) == (2, 1)
+    assert stats["total"] == stats["regular"] - stats["leaves"] - stats["fakes"]
+    # Its repeat is a repeat: the member-add of the first membership, delivered again.
+    again = await report(tracker, world, first)
+    assert (again["join_id"], again["repeated"]) == (late["join_id"], True)
+
+
 async def test_a_member_add_delivered_again_after_the_leave_is_a_repeat(
     tracker: Api, world: World
 ) -> None:

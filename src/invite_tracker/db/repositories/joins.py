@@ -26,9 +26,9 @@ class JoinRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, join: NewJoin, *, now: datetime) -> int:
-        """Store a join and return its id."""
-        row = JoinRow(**_values(join, now))
+    async def add(self, join: NewJoin, *, now: datetime, left_at: datetime | None = None) -> int:
+        """Store a join and return its id; with `left_at`, a membership that has ended."""
+        row = JoinRow(**_values(join, now), left_at=left_at)
         self._session.add(row)
         await self._session.flush()
         return row.id

@@ -35,18 +35,28 @@ class LeaveRepository:
         return row.id
 
     async def claim_early(
-        self, guild_id: int, member_id: int, joined_at: datetime, join_id: int
+        self,
+        guild_id: int,
+        member_id: int,
+        joined_at: datetime,
+        join_id: int,
+        *,
+        until: datetime | None = None,
     ) -> datetime | None:
         """Tie to this join the member's earliest leave stored without a join that is not
-        before it (its event came first); when that leave was, or None when there is none."""
+        before it (its event came first) nor after `until`; when that leave was, or None
+        when there is none."""
+        conditions = [
+            LeaveRow.guild_id == guild_id,
+            LeaveRow.member_id == member_id,
+            LeaveRow.join_id.is_(None),
+            LeaveRow.left_at >= joined_at,
+        ]
+        if until is not None:
+            conditions.append(LeaveRow.left_at <= until)
         found = await self._session.execute(
             select(LeaveRow.id, LeaveRow.left_at)
-            .where(
-                LeaveRow.guild_id == guild_id,
-                LeaveRow.member_id == member_id,
-                LeaveRow.join_id.is_(None),
-                LeaveRow.left_at >= joined_at,
-            )
+            .where(*conditions)
             .order_by(LeaveRow.left_at, LeaveRow.id)
             .limit(1)
         )
