@@ -80,6 +80,10 @@ class InviteRead(BaseModel):
     url: str
     channel_id: str | None
     inviter_id: str | None
+    credited_to: str | None = Field(
+        description="The member the bot made the invite for (POST /invite's `inviter_id`), "
+        "credited for its joins instead of `inviter_id` (the bot, as Discord names it)."
+    )
     uses: int
     max_uses: int | None
     max_age: int | None
@@ -98,6 +102,7 @@ class InviteRead(BaseModel):
             url=invite_url(invite.code),
             channel_id=_id(invite.channel_id),
             inviter_id=_id(invite.inviter_id),
+            credited_to=_id(invite.credited_to),
             uses=invite.uses,
             max_uses=invite.max_uses,
             max_age=invite.max_age,

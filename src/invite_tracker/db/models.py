@@ -67,6 +67,7 @@ class InviteRow(Base):
         UniqueConstraint("guild_id", "code"),
         Index("ix_invites_guild_inviter", "guild_id", "inviter_id"),
         Index("ix_invites_inviter", "inviter_id"),
+        Index("ix_invites_guild_credited", "guild_id", "credited_to"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -74,6 +75,8 @@ class InviteRow(Base):
     code: Mapped[str] = mapped_column(String(32), nullable=False)
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
     inviter_id: Mapped[int | None] = mapped_column(Snowflake)
+    credited_to: Mapped[int | None] = mapped_column(Snowflake)
+    """The member an invite the bot made for someone credits (Discord names the bot)."""
     uses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     max_uses: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)

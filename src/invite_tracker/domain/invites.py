@@ -62,6 +62,9 @@ class KnownInvite:
     updated_at: datetime
     deleted_at: datetime | None
     deleted_reason: InviteEnd | None
+    credited_to: int | None = None
+    """The member the bot made the invite for (POST /invite), whom it credits instead of the
+    inviter Discord names (the bot)."""
 
     @property
     def active(self) -> bool:

@@ -82,10 +82,16 @@ async def _store_one(
         join.guild_id, join.member_id, exclude_id=join.id
     )
     code = vanity_code if decision.join_type is JoinType.VANITY else decision.code
+    inviter_id = decision.inviter_id
+    if decision.join_type is JoinType.INVITE and code is not None:
+        # Discord names the bot for the invites it made for members: credit the member
+        known = await uow.invites.get(join.guild_id, code)
+        if known is not None and known.credited_to is not None:
+            inviter_id = known.credited_to
     attribution = settle_join(
         join_type=decision.join_type,
         invite_code=code,
-        inviter_id=decision.inviter_id,
+        inviter_id=inviter_id,
         candidates=decision.candidates,
         reason=decision.reason,
         member_id=join.member_id,

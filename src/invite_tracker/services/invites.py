@@ -83,13 +83,15 @@ async def create_invite(
     *,
     interaction: InteractionTarget | None,
     clock: Callable[[], datetime],
+    credit_to: int | None = None,
 ) -> KnownInvite:
     """Create an invite through Discord, store it, and answer the interaction with its link.
 
     The channel must be in the guild: the bot is in other guilds too, and a caller for one
     guild must not make invites to another. The invite is first seen once Discord has
     answered, so an invite list asked for before then, which may not list it, does not
-    tombstone it (`apply_invite_list`)."""
+    tombstone it (`apply_invite_list`). Discord names the bot as its inviter: `credit_to`,
+    the member it is made for (who ran the slash command), is credited instead."""
     await require_enabled(uow, guild_id)
     problems = check_invite_options(options.max_uses, options.max_age)
     if problems:
@@ -99,6 +101,8 @@ async def create_invite(
     require_in_guild(await port.channel(channel_id), guild_id)
     report = await port.create_invite(channel_id, options)
     await uow.invites.record(guild_id, report, now=clock())
+    if credit_to is not None:
+        await uow.invites.credit(guild_id, report.code, credit_to)
     invite = await _known(uow, guild_id, report.code)
     await uow.release()  # stored for good: it exists on Discord, whatever the reply does
     await _reply(port, interaction, f"Created the invite {invite_url(report.code)}", report.code)

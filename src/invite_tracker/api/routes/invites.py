@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from invite_tracker.api.deps import State, Uow, fields
 from invite_tracker.api.envelope import ok
@@ -46,6 +46,11 @@ class CreateInviteIn(InteractionIn):
     max_uses: Integer
     max_age: Integer
     is_temporary: Flag
+    inviter_id: Snowflake | None = Field(
+        default=None,
+        description="(extension) The member the invite is made for (who ran the slash "
+        "command), credited for its joins instead of the bot.",
+    )
 
 
 class DeleteInviteIn(InteractionIn):
@@ -80,7 +85,10 @@ async def create_invite(
 ) -> dict[str, Any]:
     """Create a real Discord invite (max_uses 0..100, max_age 0..604800 s) and store it; with
     `application_id` and `token`, the interaction's original reply is edited to show the link.
-    If only that reply fails, the invite exists and is stored, and the error says so."""
+    If only that reply fails, the invite exists and is stored, and the error says so.
+    Discord names the bot as the inviter of the invites it makes: `inviter_id` (an extension:
+    the member who ran the slash command, or whom the dashboard makes it for) is credited for
+    its joins instead, and answered as `credited_to`."""
     invite = await invites.create_invite(
         uow,
         state.discord,
@@ -89,6 +97,7 @@ async def create_invite(
         InviteOptions(max_uses=body.max_uses, max_age=body.max_age, temporary=body.is_temporary),
         interaction=body.interaction(),
         clock=utcnow,
+        credit_to=body.inviter_id,
     )
     return ok(InviteRead.of(invite))
 

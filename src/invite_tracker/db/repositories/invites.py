@@ -133,28 +133,43 @@ class InviteRepository:
         )
         return _all(await self._session.scalars(statement))
 
-    async def list_for_inviter(self, guild_id: int, inviter_id: int) -> list[KnownInvite]:
-        """Every invite the member created in the guild, live or gone."""
-        statement = select(InviteRow).where(
-            InviteRow.guild_id == guild_id, InviteRow.inviter_id == inviter_id
+    async def credit(self, guild_id: int, code: str, member_id: int) -> None:
+        """The bot made this invite for the member: joins through it credit them."""
+        await self._session.execute(
+            update(InviteRow)
+            .where(InviteRow.guild_id == guild_id, InviteRow.code == code)
+            .values(credited_to=member_id)
         )
+
+    async def list_for_inviter(self, guild_id: int, inviter_id: int) -> list[KnownInvite]:
+        """Every invite of the guild that credits the member, live or gone."""
+        credits = case(
+            (InviteRow.credited_to.is_(None), InviteRow.inviter_id), else_=InviteRow.credited_to
+        )
+        statement = select(InviteRow).where(InviteRow.guild_id == guild_id, credits == inviter_id)
         return _all(await self._session.scalars(statement))
 
     async def count_created_by(self, guild_id: int, member_id: int) -> int:
-        """How many invites of the guild name the member as their creator."""
+        """How many invites of the guild name the member as their creator, or were made for
+        them."""
         return await count_where(
             self._session,
             InviteRow,
             InviteRow.guild_id == guild_id,
-            InviteRow.inviter_id == member_id,
+            (InviteRow.inviter_id == member_id) | (InviteRow.credited_to == member_id),
         )
 
     async def forget_creator(self, guild_id: int, member_id: int) -> int:
-        """Erase the member as creator of the guild's invites; how many invites changed."""
+        """Erase the member as creator of the guild's invites, and as the member invites were
+        made for; how many invites changed."""
+        inviter, credited = InviteRow.inviter_id, InviteRow.credited_to
         result = await self._session.execute(
             update(InviteRow)
-            .where(InviteRow.guild_id == guild_id, InviteRow.inviter_id == member_id)
-            .values(inviter_id=None)
+            .where(InviteRow.guild_id == guild_id, (inviter == member_id) | (credited == member_id))
+            .values(
+                inviter_id=case((inviter == member_id, None), else_=inviter),
+                credited_to=case((credited == member_id, None), else_=credited),
+            )
         )
         return affected(result)
 
@@ -186,4 +201,5 @@ def _to_domain(row: InviteRow) -> KnownInvite:
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
         deleted_reason=None if row.deleted_reason is None else InviteEnd(row.deleted_reason),
+        credited_to=row.credited_to,
     )
