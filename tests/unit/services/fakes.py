@@ -72,8 +72,14 @@ class MemoryInvites:
             updated_at=now,
             deleted_at=old.deleted_at if old else None,
             deleted_reason=old.deleted_reason if old else None,
+            credited_to=old.credited_to if old else None,
             **fields,
         )
+
+    async def credit(self, guild_id: int, code: str, member_id: int) -> None:
+        row = self.rows.get((guild_id, code))
+        if row is not None:
+            self.rows[(guild_id, code)] = dataclasses.replace(row, credited_to=member_id)
 
     async def tombstone(
         self, guild_id: int, code: str, reason: InviteEnd, *, now: datetime
@@ -116,7 +122,7 @@ class MemoryInvites:
         return [
             i
             for i in await self.list_for_guild(guild_id, include_gone=True)
-            if i.inviter_id == inviter_id
+            if (i.inviter_id if i.credited_to is None else i.credited_to) == inviter_id
         ]
 
     async def changed_since(self, guild_id: int, since: datetime) -> list[KnownInvite]:
@@ -127,13 +133,24 @@ class MemoryInvites:
         ]
 
     async def count_created_by(self, guild_id: int, member_id: int) -> int:
-        return len(await self.list_for_inviter(guild_id, member_id))
+        return len(self._naming(guild_id, member_id))
 
     async def forget_creator(self, guild_id: int, member_id: int) -> int:
-        mine = await self.list_for_inviter(guild_id, member_id)
-        for invite in mine:
-            self.rows[(guild_id, invite.code)] = dataclasses.replace(invite, inviter_id=None)
+        mine = self._naming(guild_id, member_id)
+        for i in mine:
+            self.rows[(guild_id, i.code)] = dataclasses.replace(
+                i,
+                inviter_id=None if i.inviter_id == member_id else i.inviter_id,
+                credited_to=None if i.credited_to == member_id else i.credited_to,
+            )
         return len(mine)
+
+    def _naming(self, guild_id: int, member_id: int) -> list[KnownInvite]:
+        return [
+            i
+            for (g, _), i in self.rows.items()
+            if g == guild_id and member_id in (i.inviter_id, i.credited_to)
+        ]
 
     async def delete_guild(self, guild_id: int) -> int:
         doomed = [key for key in self.rows if key[0] == guild_id]

@@ -34,6 +34,19 @@ async def test_create_stores_and_replies() -> None:
     assert (await uow.invites.get(1, "new1")) is not None
 
 
+@pytest.mark.parametrize(("credit_to", "credited"), [(None, None), (42, 42)])
+async def test_an_invite_made_for_a_member_is_credited_to_them(
+    credit_to: int | None, credited: int | None
+) -> None:
+    uow, discord = await enabled(), FakeDiscordPort()
+    invite = await invites.create_invite(
+        uow, discord, 1, 55, OPTIONS, interaction=None, clock=lambda: NOW, credit_to=credit_to
+    )
+    assert invite.credited_to == credited
+    mine = await uow.invites.list_for_inviter(1, 42)
+    assert [i.code for i in mine] == (["new1"] if credited else [])
+
+
 async def test_reply_failure_keeps_the_invite_and_says_so() -> None:
     uow, discord = await enabled(), FakeDiscordPort(fail_reply=True)
     with pytest.raises(InteractionReplyFailed) as caught:
