@@ -59,12 +59,17 @@ async def unit_of_work(state: State) -> AsyncIterator[UnitOfWork]:
 Uow = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 
-async def caller(request: Request, state: State, uow: Uow) -> Principal:
-    """The principal behind the request's `Authorization: Bearer <key>` header."""
+async def caller(request: Request, state: State) -> Principal:
+    """The principal behind the request's `Authorization: Bearer <key>` header.
+
+    A guild key is looked up in a read-only transaction: on SQLite the request's unit of work
+    takes the database's one write lock at its first statement, and a route that stores
+    through a unit of work of its own (the events, the join log) would then wait on it."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     presented = key.strip() if scheme.lower() == "bearer" else None
-    return await api_keys.authenticate(uow, presented, state.internal_keys)
+    async with state.database.reading() as uow:
+        return await api_keys.authenticate(uow, presented, state.internal_keys)
 
 
 Caller = Annotated[Principal, Depends(caller)]

@@ -252,7 +252,7 @@ async def join_log(
     limit: int,
 ) -> list[JoinRecord]:
     """The guild's joins with their attribution, newest first."""
-    async with storage.unit_of_work() as uow:
+    async with storage.reading() as uow:
         await require_enabled(uow, guild_id)
         return await uow.joins.log(
             guild_id,
