@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, PlainSerializer
 
 from invite_tracker.domain.api_keys import StoredApiKey
-from invite_tracker.domain.counting import InviteFigures, InviterStats, UseCounts
+from invite_tracker.domain.counting import InviteFigures, InviterStats, Ranked, UseCounts
 from invite_tracker.domain.ids import invite_url
 from invite_tracker.domain.invites import KnownInvite
 from invite_tracker.domain.joins import JoinRecord, MemberReferences
@@ -167,6 +167,27 @@ class StatsRead(CountsRead):
             invites=[InviteStatsRead.of_invite(item) for item in stats.invites],
             **CountsRead.of(stats.counts).model_dump(),
         )
+
+
+class RankedRead(CountsRead):
+    rank: int = Field(description="1 for the highest total; equal totals share a rank.")
+    inviter_id: str
+
+    @classmethod
+    def of_ranked(cls, ranked: Ranked) -> RankedRead:
+        return cls(
+            rank=ranked.rank,
+            inviter_id=str(ranked.inviter_id),
+            **CountsRead.of(ranked.counts).model_dump(),
+        )
+
+
+class LeaderboardRead(BaseModel):
+    guild_id: str
+    retention_days: int = Field(description="Only joins and leaves this recent count; 0 = all.")
+    inviters: int = Field(description="How many inviters are ranked, on every page.")
+    entries: list[RankedRead]
+    next_offset: int | None = Field(description="The `offset` of the next page; null at the end.")
 
 
 class ReferencesRead(BaseModel):

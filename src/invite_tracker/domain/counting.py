@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,6 +100,37 @@ def summarise_inviter(inviter_id: int, invites: Iterable[InviteFigures]) -> Invi
     for item in ordered:
         total += item.counts
     return InviterStats(inviter_id=inviter_id, counts=total, invites=ordered)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One inviter's place on the guild's leaderboard."""
+
+    rank: int
+    inviter_id: int
+    counts: UseCounts
+
+
+def leaderboard(joins: Mapping[int, tuple[int, int]], leaves: Mapping[int, int]) -> list[Ranked]:
+    """Every inviter with a credited join or a counted leave, by total (regular - leaves -
+    fakes), highest first. Equal totals share a rank (1, 2, 2, 4); among them, more regular
+    joins first, then the lower id, so that pages never shuffle.
+
+    `joins`: {inviter: (regular, fakes)}; `leaves`: {inviter: leaves}."""
+    counts = {
+        inviter: UseCounts(
+            regular=joins.get(inviter, (0, 0))[0],
+            leaves=leaves.get(inviter, 0),
+            fakes=joins.get(inviter, (0, 0))[1],
+        )
+        for inviter in {*joins, *leaves}
+    }
+    ordered = sorted(counts.items(), key=lambda item: (-item[1].total, -item[1].regular, item[0]))
+    ranked: list[Ranked] = []
+    for place, (inviter, figures) in enumerate(ordered, start=1):
+        tied = ranked and ranked[-1].counts.total == figures.total
+        ranked.append(Ranked(ranked[-1].rank if tied else place, inviter, figures))
+    return ranked
 
 
 def retention_cutoff(now: datetime, retention_days: int) -> datetime | None:

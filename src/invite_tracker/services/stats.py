@@ -7,7 +7,9 @@ from datetime import datetime
 from invite_tracker.domain.counting import (
     InviteFigures,
     InviterStats,
+    Ranked,
     UseCounts,
+    leaderboard,
     retention_cutoff,
     summarise_inviter,
 )
@@ -49,3 +51,15 @@ async def inviter_stats(
             )
         )
     return summarise_inviter(inviter_id, figures)
+
+
+async def inviter_ranking(
+    uow: UnitOfWorkPort, guild_id: int, *, retention_days: int, now: datetime
+) -> list[Ranked]:
+    """The guild's inviters by total, highest first, over what the retention period keeps
+    (the figures `inviter_stats` gives each of them)."""
+    await require_enabled(uow, guild_id)
+    since = retention_cutoff(now, retention_days)
+    joins = await uow.joins.counts_by_inviter(guild_id, since=since)
+    leaves = await uow.leaves.counts_by_inviter(guild_id, since=since)
+    return leaderboard(joins, leaves)

@@ -124,3 +124,55 @@ async def test_stats_errors(api: Api) -> None:
     error_of(await api.get("/stats/uses", guild_id=GUILD, inviter_id=5), 404, "SettingsError")
     await api.enable()
     error_of(await api.get("/stats/uses", guild_id=GUILD), 400, "BadRequestError")
+
+
+async def test_leaderboard_ranks_inviters_as_their_stats_add_up(
+    api: Api, database: Database
+) -> None:
+    """Every inviter's entry is what `stats/uses` says of them; pages follow the ranking."""
+    await api.enable()
+    second, third, gone = 900_000_000_000_000_002, 900_000_000_000_000_003, 900_000_000_000_000_4
+    await store(
+        database,
+        join(1, "alpha"),
+        join(2, "alpha"),
+        join(3, "alpha", fake=True),
+        leave(1, "alpha"),  # INVITER: 3 regular - 1 leave - 1 fake = 1
+        join(4, "b", inviter=second),
+        join(5, "b", inviter=second),  # second: 2
+        join(6, "c", inviter=third),  # third: 1, ties with INVITER, fewer regular joins
+        join(7, "c", inviter=third, counted=False),  # credits no one
+        join(8, "d", inviter=gone, days_ago=40),  # beyond the 31-day retention
+    )
+    board = data_of(await api.get("/leaderboard", guild_id=GUILD))
+    assert (board["inviters"], board["retention_days"], board["next_offset"]) == (3, 31, None)
+    entries = board["entries"]
+    assert [(e["rank"], e["inviter_id"], e["total"]) for e in entries] == [
+        (1, str(second), 2),
+        (2, str(INVITER), 1),
+        (2, str(third), 1),
+    ]
+    for entry in entries:
+        stats = data_of(
+            await api.get("/stats/uses", guild_id=GUILD, inviter_id=entry["inviter_id"])
+        )
+        figures = ("total", "regular", "leaves", "fakes")
+        assert [entry[k] for k in figures] == [stats[k] for k in figures]
+
+    first = data_of(await api.get("/leaderboard", guild_id=GUILD, limit=2))
+    assert [e["inviter_id"] for e in first["entries"]] == [str(second), str(INVITER)]
+    assert first["next_offset"] == 2
+    rest = data_of(await api.get("/leaderboard", guild_id=GUILD, limit=2, offset=2))
+    assert ([e["inviter_id"] for e in rest["entries"]], rest["next_offset"]) == ([str(third)], None)
+
+
+async def test_leaderboard_errors(api: Api) -> None:
+    error_of(await api.get("/leaderboard", guild_id=GUILD), 404, "SettingsError")
+    await api.enable()
+    assert data_of(await api.get("/leaderboard", guild_id=GUILD))["entries"] == []
+    error_of(await api.get("/leaderboard"), 400, "BadRequestError")
+    for bad in ({"limit": 0}, {"limit": 101}, {"offset": -1}):
+        error_of(
+            await api.get("/leaderboard", guild_id=GUILD, **bad), 422, "UnprocessableEntityError"
+        )
+    error_of(await api.get("/leaderboard", guild_id=GUILD, limit="ten"), 400, "BadRequestError")

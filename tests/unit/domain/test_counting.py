@@ -11,6 +11,7 @@ from invite_tracker.domain.counting import (
     JoinCounting,
     UseCounts,
     classify_join,
+    leaderboard,
     leave_counts,
     retention_cutoff,
     summarise_inviter,
@@ -88,3 +89,30 @@ def test_retention_cutoff(days: int, expected: timedelta | None) -> None:
     now = datetime(2026, 11, 29, tzinfo=UTC)
     cutoff = retention_cutoff(now, days)
     assert cutoff == (None if expected is None else now - expected)
+
+
+@pytest.mark.parametrize(
+    ("joins", "leaves", "expected"),
+    [
+        ({}, {}, []),
+        # by total, highest first
+        ({1: (2, 0), 2: (5, 1), 3: (3, 0)}, {}, [(1, 2, 4), (2, 3, 3), (3, 1, 2)]),
+        # leaves and fakes come off the total: 7 - 3 - 1 = 3 is below 4
+        ({1: (7, 1), 2: (4, 0)}, {1: 3}, [(1, 2, 4), (2, 1, 3)]),
+        # equal totals share a rank; more regular joins first, then the lower id
+        (
+            {5: (3, 0), 4: (4, 1), 3: (3, 0), 9: (1, 0)},
+            {},
+            [(1, 4, 3), (1, 3, 3), (1, 5, 3), (4, 9, 1)],
+        ),
+        # an inviter with only leaves left in the window is listed, below zero
+        ({1: (1, 0)}, {2: 2, 1: 1}, [(1, 1, 0), (2, 2, -2)]),
+    ],
+)
+def test_leaderboard_ranks_by_total(
+    joins: dict[int, tuple[int, int]],
+    leaves: dict[int, int],
+    expected: list[tuple[int, int, int]],
+) -> None:
+    ranked = leaderboard(joins, leaves)
+    assert [(r.rank, r.inviter_id, r.counts.total) for r in ranked] == expected

@@ -9,14 +9,15 @@ from pydantic import BaseModel
 
 from invite_tracker.api.deps import State, Uow, fields
 from invite_tracker.api.envelope import ok
-from invite_tracker.api.fields import Snowflake
+from invite_tracker.api.fields import Integer, Snowflake
 from invite_tracker.api.routing import EnvelopeRoute, documented
-from invite_tracker.api.schemas import StatsRead
+from invite_tracker.api.schemas import LeaderboardRead, RankedRead, StatsRead
 from invite_tracker.clock import utcnow
-from invite_tracker.domain.errors import BadRequest, ModuleDisabled, SettingsMissing
+from invite_tracker.domain.errors import BadRequest, ModuleDisabled, SettingsMissing, Unprocessable
 from invite_tracker.services import stats
 
 router = APIRouter(route_class=EnvelopeRoute, tags=["Stats"])
+MAX_PAGE = 100
 
 
 class UsesIn(BaseModel):
@@ -43,3 +44,40 @@ router.add_api_route(
     summary="Uses (GET alias)",
     **documented(StatsRead, BadRequest, SettingsMissing, ModuleDisabled),
 )
+
+
+class LeaderboardIn(BaseModel):
+    guild_id: Snowflake
+    limit: Integer = 10
+    offset: Integer = 0
+
+
+@router.get(
+    "/leaderboard",
+    **documented(LeaderboardRead, BadRequest, Unprocessable, SettingsMissing, ModuleDisabled),
+)
+async def leaderboard(
+    query: Annotated[LeaderboardIn, fields(LeaderboardIn)], uow: Uow, state: State
+) -> dict[str, Any]:
+    """(extension) The guild's inviters ranked by total (regular - leaves - fakes), highest
+    first, with the figures `stats/uses` gives each; equal totals share a rank. Counts only
+    what the retention period keeps. Page with `limit` (1..100, default 10) and `offset`."""
+    if not 1 <= query.limit <= MAX_PAGE:
+        raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}")
+    if query.offset < 0:
+        raise Unprocessable("offset must be 0 or more")
+    retention = state.settings.retention_days
+    ranked = await stats.inviter_ranking(
+        uow, query.guild_id, retention_days=retention, now=utcnow()
+    )
+    page = ranked[query.offset : query.offset + query.limit]
+    end = query.offset + len(page)
+    return ok(
+        LeaderboardRead(
+            guild_id=str(query.guild_id),
+            retention_days=retention,
+            inviters=len(ranked),
+            entries=[RankedRead.of_ranked(item) for item in page],
+            next_offset=end if end < len(ranked) else None,
+        )
+    )

@@ -278,6 +278,32 @@ class JoinRepository:
         rows = await self._session.execute(statement)
         return {code: (int(regular), int(fakes)) for code, regular, fakes in rows}
 
+    async def counts_by_inviter(
+        self, guild_id: int, *, since: datetime | None
+    ) -> dict[int, tuple[int, int]]:
+        """Credited joins and fakes of every inviter of the guild: {inviter: (regular, fakes)}."""
+        statement = (
+            select(
+                JoinRow.inviter_id,
+                func.count(),
+                func.count().filter(JoinRow.fake.is_(True)),
+            )
+            .where(
+                JoinRow.guild_id == guild_id,
+                JoinRow.inviter_id.is_not(None),
+                JoinRow.counted.is_(True),
+            )
+            .group_by(JoinRow.inviter_id)
+        )
+        if since is not None:
+            statement = statement.where(JoinRow.joined_at >= since)
+        rows = await self._session.execute(statement)
+        return {
+            inviter: (int(regular), int(fakes))
+            for inviter, regular, fakes in rows
+            if inviter is not None
+        }
+
     async def count_as_member(self, guild_id: int, member_id: int) -> int:
         """Joins in which the member is the one joining."""
         return await count_where(

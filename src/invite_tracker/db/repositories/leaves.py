@@ -97,6 +97,22 @@ class LeaveRepository:
         rows = await self._session.execute(statement)
         return {code: int(count) for code, count in rows}
 
+    async def counts_by_inviter(self, guild_id: int, *, since: datetime | None) -> dict[int, int]:
+        """Counted leaves against every inviter of the guild."""
+        statement = (
+            select(LeaveRow.inviter_id, func.count())
+            .where(
+                LeaveRow.guild_id == guild_id,
+                LeaveRow.inviter_id.is_not(None),
+                LeaveRow.counted.is_(True),
+            )
+            .group_by(LeaveRow.inviter_id)
+        )
+        if since is not None:
+            statement = statement.where(LeaveRow.left_at >= since)
+        rows = await self._session.execute(statement)
+        return {inviter: int(count) for inviter, count in rows if inviter is not None}
+
     async def count_as_member(self, guild_id: int, member_id: int) -> int:
         """Leaves of the member themself."""
         return await count_where(
