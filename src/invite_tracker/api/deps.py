@@ -59,6 +59,17 @@ async def unit_of_work(state: State) -> AsyncIterator[UnitOfWork]:
 Uow = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 
+async def reading_unit_of_work(state: State) -> AsyncIterator[UnitOfWork]:
+    """A read-only unit of work, for routes that only look things up: on SQLite it neither
+    takes nor waits for the database's one write lock, so dashboard reads and event writes do
+    not queue behind one another."""
+    async with state.database.reading() as uow:
+        yield uow
+
+
+Reading = Annotated[UnitOfWork, Depends(reading_unit_of_work, scope="function")]
+
+
 async def caller(request: Request, state: State) -> Principal:
     """The principal behind the request's `Authorization: Bearer <key>` header.
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from invite_tracker.api.deps import Uow, fields
+from invite_tracker.api.deps import Reading, Uow, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import Snowflake, Text
 from invite_tracker.api.routing import EnvelopeRoute, documented
@@ -38,7 +38,7 @@ class RevokeKeyIn(BaseModel):
 
 @router.get(PATH, **documented(ApiKeysRead, BadRequest, Forbidden))
 async def list_keys(
-    query: Annotated[ListKeysIn, fields(ListKeysIn, Scope.INTERNAL)], uow: Uow
+    query: Annotated[ListKeysIn, fields(ListKeysIn, Scope.INTERNAL)], uow: Reading
 ) -> dict[str, Any]:
     """Guild keys (of one guild, or all), without their secrets."""
     keys = await api_keys.list_keys(uow, query.guild_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from invite_tracker.api.deps import Uow, fields
+from invite_tracker.api.deps import Reading, Uow, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import Snowflake
 from invite_tracker.api.routing import EnvelopeRoute, documented
@@ -39,7 +39,7 @@ def _answer(body: PrivacyIn, refs: MemberReferences) -> dict[str, Any]:
 
 
 @router.get("/privacy/get-user-entries", **documented(PrivacyRead, BadRequest, Forbidden))
-async def get_user_entries(body: Member, uow: Uow) -> dict[str, Any]:
+async def get_user_entries(body: Member, uow: Reading) -> dict[str, Any]:
     """How many references to the member the module holds in the guild: their joins and
     leaves, joins and leaves naming them as inviter, and invites they created."""
     return _answer(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from invite_tracker.api.deps import State, Uow, fields
+from invite_tracker.api.deps import Reading, State, Uow, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import EmbedFlag, Flag, Snowflake, Text
 from invite_tracker.api.routes.status import Guild
@@ -47,7 +47,7 @@ class SettingsIn(BaseModel):
 
 
 @router.get("/settings", **documented(SettingsRead, BadRequest, SettingsMissing, ModuleDisabled))
-async def get_settings(guild: Guild, uow: Uow) -> dict[str, Any]:
+async def get_settings(guild: Guild, uow: Reading) -> dict[str, Any]:
     """The guild's invite tracker settings."""
     return ok(SettingsRead.of(await module.require_enabled(uow, guild.guild_id)))
 

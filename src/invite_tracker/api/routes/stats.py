@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from invite_tracker.api.deps import State, Uow, fields
+from invite_tracker.api.deps import Reading, State, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import Integer, Snowflake
 from invite_tracker.api.routing import EnvelopeRoute, documented
@@ -26,7 +26,9 @@ class UsesIn(BaseModel):
 
 
 @router.post("/stats/uses", **documented(StatsRead, BadRequest, SettingsMissing, ModuleDisabled))
-async def uses(query: Annotated[UsesIn, fields(UsesIn)], uow: Uow, state: State) -> dict[str, Any]:
+async def uses(
+    query: Annotated[UsesIn, fields(UsesIn)], uow: Reading, state: State
+) -> dict[str, Any]:
     """An inviter's total (regular - leaves - fakes), regular joins, leaves and fakes, overall
     and per invite, counting only what the retention period keeps. Fields come from the query
     string (as Husqy documents) or a JSON body."""
@@ -57,7 +59,7 @@ class LeaderboardIn(BaseModel):
     **documented(LeaderboardRead, BadRequest, Unprocessable, SettingsMissing, ModuleDisabled),
 )
 async def leaderboard(
-    query: Annotated[LeaderboardIn, fields(LeaderboardIn)], uow: Uow, state: State
+    query: Annotated[LeaderboardIn, fields(LeaderboardIn)], uow: Reading, state: State
 ) -> dict[str, Any]:
     """(extension) The guild's inviters ranked by total (regular - leaves - fakes), highest
     first, with the figures `stats/uses` gives each; equal totals share a rank. Counts only

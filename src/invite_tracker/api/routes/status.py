@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from invite_tracker.api.deps import State, Uow, fields
+from invite_tracker.api.deps import Reading, State, Uow, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import Snowflake
 from invite_tracker.api.routing import EnvelopeRoute, documented
@@ -38,7 +38,7 @@ def _status(settings: GuildSettings) -> dict[str, Any]:
 
 
 @router.get("/status", **documented(StatusRead, BadRequest, SettingsMissing))
-async def get_status(guild: Guild, uow: Uow) -> dict[str, Any]:
+async def get_status(guild: Guild, uow: Reading) -> dict[str, Any]:
     """Whether the module is enabled for the guild (answers while disabled too)."""
     return _status(await module.require_settings(uow, guild.guild_id))
 
