@@ -1,10 +1,12 @@
 """Throughput and latency of the API's busiest paths, on SQLite and PostgreSQL.
 
 Runs the real app in-process (httpx over ASGI, so the network is not measured) against a
-fresh database of each kind and prints, per operation: requests, requests per second, p50
-and p95 latency. Figures only; nothing is asserted. Compare ratios within one run.
+fresh database of each kind, whose guild first gets `--joins` decided joins (a tenth of them
+left since) from `--inviters` inviters, and prints, per operation: requests, requests per
+second, p50 and p95 latency. Figures only; nothing is asserted. Compare ratios within one run.
 
     .venv/bin/python -m benchmarks.api_throughput [--requests 500] [--concurrency 50]
+        [--joins 50000] [--inviters 2000]
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from sqlalchemy import insert
 
 from invite_tracker.api.app import create_app
+from invite_tracker.clock import utcnow
 from invite_tracker.db.migrate import upgrade
+from invite_tracker.db.models import JoinRow, LeaveRow
 from invite_tracker.db.session import Database
 from invite_tracker.logging import configure_logging
 from invite_tracker.settings import Settings
@@ -91,12 +96,67 @@ async def status_read(client: httpx.AsyncClient, n: int) -> httpx.Response:
     return await client.get(f"{PREFIX}/status", params={"guild_id": GUILD})
 
 
+async def leaderboard_read(client: httpx.AsyncClient, n: int) -> httpx.Response:
+    params = {"guild_id": GUILD, "limit": 10, "offset": (n % 5) * 10}
+    return await client.get(f"{PREFIX}/leaderboard", params=params)
+
+
 OPERATIONS: dict[str, Call] = {
     "invite event": invite_event,
     "stats read": stats_read,
+    "leaderboard": leaderboard_read,
     "settings put": settings_put,
     "status read": status_read,
 }
+BATCH = 5000
+
+
+async def populate(database: Database, joins: int, inviters: int) -> None:
+    """Decided joins spread over the inviters (a third of them through 20 busy inviters, as
+    in real guilds), one in ten left since, one in twenty a fake rejoin."""
+    now = utcnow()
+    for start in range(0, joins, BATCH):
+        rows, leaves = [], []
+        for n in range(start, min(start + BATCH, joins)):
+            inviter = (n * 7919) % inviters + 1 if n % 3 else n % 20 + 1
+            rows.append(
+                {
+                    "guild_id": GUILD,
+                    "member_id": 10**15 + n,
+                    "is_bot": False,
+                    "joined_at": now,
+                    "recorded_at": now,
+                    "join_type": "invite",
+                    "invite_code": f"code{inviter}",
+                    "inviter_id": inviter,
+                    "counted": True,
+                    "fake": n % 20 == 0,
+                    "left_at": now if n % 10 == 0 else None,
+                    "attributed_at": now,
+                }
+            )
+            if n % 10 == 0:
+                leaves.append(
+                    {
+                        "guild_id": GUILD,
+                        "member_id": 10**15 + n,
+                        "left_at": now,
+                        "recorded_at": now,
+                        "inviter_id": inviter,
+                        "invite_code": f"code{inviter}",
+                        "counted": n % 20 != 0,
+                    }
+                )
+        async with database.unit_of_work() as uow:
+            await uow.session.execute(insert(JoinRow), rows)
+            await uow.session.execute(insert(LeaveRow), leaves)
+            await uow.commit()
+    if database.dialect == "postgresql":
+        # as autovacuum soon would on a live database: statistics, and a visibility map that
+        # lets the counts read the indexes alone
+        async with database.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.exec_driver_sql("VACUUM ANALYZE joins, leaves")
 
 
 async def measure(
@@ -120,7 +180,9 @@ async def measure(
     return requests / elapsed, statistics.median(latencies) * 1000, quantiles[18] * 1000
 
 
-async def run_backend(name: str, url: str, requests: int, concurrency: int) -> list[str]:
+async def run_backend(
+    name: str, url: str, requests: int, concurrency: int, joins: int, inviters: int
+) -> list[str]:
     database = Database.from_url(url)
     await upgrade(database.engine)
     app = create_app(Settings(database_url=url, internal_api_keys=KEY), database=database)
@@ -132,6 +194,7 @@ async def run_backend(name: str, url: str, requests: int, concurrency: int) -> l
             transport=transport, base_url="http://b", headers=headers
         ) as client:
             await client.post(f"{PREFIX}/enable", json={"guild_id": GUILD})
+            await populate(database, joins, inviters)
             for label, call in OPERATIONS.items():
                 for parallel in (1, concurrency):
                     rate, p50, p95 = await measure(client, call, requests, parallel)
@@ -156,15 +219,18 @@ async def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--joins", type=int, default=50_000)
+    parser.add_argument("--inviters", type=int, default=2000)
     args = parser.parse_args()
+    sizes = (args.requests, args.concurrency, args.joins, args.inviters)
     configure_logging("WARNING")  # one access-log line per request would be measured too
     print(ROW.format("database", "operation", "conc", "reqs", "req/s", "p50 ms", "p95 ms"))
     async with sqlite_url() as url:
-        for row in await run_backend("sqlite", url, args.requests, args.concurrency):
+        for row in await run_backend("sqlite", url, *sizes):
             print(row, flush=True)
     try:
         async with postgres_url() as url:
-            for row in await run_backend("postgresql", url, args.requests, args.concurrency):
+            for row in await run_backend("postgresql", url, *sizes):
                 print(row, flush=True)
     except OSError as exc:
         print(f"postgresql skipped: not reachable ({exc})")

@@ -103,7 +103,16 @@ class JoinRow(Base):
             sqlite_where=text("left_at IS NULL AND member_id IS NOT NULL"),
             postgresql_where=text("left_at IS NULL AND member_id IS NOT NULL"),
         ),
-        Index("ix_joins_guild_inviter", "guild_id", "inviter_id"),
+        # covering what the stats and the leaderboard count, so they read the index alone
+        Index(
+            "ix_joins_guild_inviter",
+            "guild_id",
+            "inviter_id",
+            "counted",
+            "fake",
+            "joined_at",
+            "invite_code",
+        ),
         Index("ix_joins_guild_member", "guild_id", "member_id"),
         Index("ix_joins_guild_joined_at", "guild_id", "joined_at"),
         Index("ix_joins_guild_code", "guild_id", "invite_code"),
@@ -145,7 +154,9 @@ class LeaveRow(Base):
     __tablename__ = "leaves"
     __table_args__ = (
         UniqueConstraint("join_id"),
-        Index("ix_leaves_guild_inviter", "guild_id", "inviter_id"),
+        Index(
+            "ix_leaves_guild_inviter", "guild_id", "inviter_id", "counted", "left_at", "invite_code"
+        ),
         Index("ix_leaves_guild_member", "guild_id", "member_id"),
         Index("ix_leaves_member", "member_id"),
         Index("ix_leaves_left_at", "left_at"),
