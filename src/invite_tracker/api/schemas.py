@@ -188,6 +188,11 @@ class LeaderboardRead(BaseModel):
     inviters: int = Field(description="How many inviters are ranked, on every page.")
     entries: list[RankedRead]
     next_offset: int | None = Field(description="The `offset` of the next page; null at the end.")
+    inviter: RankedRead | None = Field(
+        None,
+        description="With `inviter_id`: that inviter's entry, wherever it is ranked; null when "
+        "they have no credited join or counted leave in the retention period.",
+    )
 
 
 class ReferencesRead(BaseModel):

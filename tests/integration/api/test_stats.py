@@ -162,6 +162,11 @@ async def test_leaderboard_ranks_inviters_as_their_stats_add_up(
     first = data_of(await api.get("/leaderboard", guild_id=GUILD, limit=2))
     assert [e["inviter_id"] for e in first["entries"]] == [str(second), str(INVITER)]
     assert first["next_offset"] == 2
+    assert first["inviter"] is None  # not asked for
+    mine = data_of(await api.get("/leaderboard", guild_id=GUILD, limit=1, inviter_id=third))
+    assert (mine["inviter"]["rank"], mine["inviter"]["total"]) == (2, 1)  # beyond the page
+    nobody = data_of(await api.get("/leaderboard", guild_id=GUILD, inviter_id=gone))
+    assert nobody["inviter"] is None  # only beyond the retention period
     rest = data_of(await api.get("/leaderboard", guild_id=GUILD, limit=2, offset=2))
     assert ([e["inviter_id"] for e in rest["entries"]], rest["next_offset"]) == ([str(third)], None)
 

@@ -52,6 +52,7 @@ class LeaderboardIn(BaseModel):
     guild_id: Snowflake
     limit: Integer = 10
     offset: Integer = 0
+    inviter_id: Snowflake | None = None
 
 
 @router.get(
@@ -63,7 +64,8 @@ async def leaderboard(
 ) -> dict[str, Any]:
     """(extension) The guild's inviters ranked by total (regular - leaves - fakes), highest
     first, with the figures `stats/uses` gives each; equal totals share a rank. Counts only
-    what the retention period keeps. Page with `limit` (1..100, default 10) and `offset`."""
+    what the retention period keeps. Page with `limit` (1..100, default 10) and `offset`;
+    with `inviter_id`, `inviter` is that inviter's own entry, wherever it is ranked."""
     if not 1 <= query.limit <= MAX_PAGE:
         raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}")
     if query.offset < 0:
@@ -73,6 +75,7 @@ async def leaderboard(
         uow, query.guild_id, retention_days=retention, now=utcnow()
     )
     page = ranked[query.offset : query.offset + query.limit]
+    wanted = query.inviter_id
     end = query.offset + len(page)
     return ok(
         LeaderboardRead(
@@ -81,5 +84,9 @@ async def leaderboard(
             inviters=len(ranked),
             entries=[RankedRead.of_ranked(item) for item in page],
             next_offset=end if end < len(ranked) else None,
+            inviter=next(
+                (RankedRead.of_ranked(item) for item in ranked if item.inviter_id == wanted),
+                None,
+            ),
         )
     )
