@@ -75,7 +75,6 @@ async def leaderboard(
         uow, query.guild_id, retention_days=retention, now=utcnow()
     )
     page = ranked[query.offset : query.offset + query.limit]
-    wanted = query.inviter_id
     end = query.offset + len(page)
     return ok(
         LeaderboardRead(
@@ -85,7 +84,11 @@ async def leaderboard(
             entries=[RankedRead.of_ranked(item) for item in page],
             next_offset=end if end < len(ranked) else None,
             inviter=next(
-                (RankedRead.of_ranked(item) for item in ranked if item.inviter_id == wanted),
+                (
+                    RankedRead.of_ranked(item)
+                    for item in ranked
+                    if item.inviter_id == query.inviter_id
+                ),
                 None,
             ),
         )
