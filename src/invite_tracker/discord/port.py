@@ -88,8 +88,9 @@ class DiscordPort(Protocol):
         """The guild an invite leads to (None: a group DM's invite)."""
         ...
 
-    async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
-        """Edit a slash-command interaction's original reply."""
+    async def edit_original_reply(self, target: InteractionTarget, content: str) -> int | None:
+        """Edit a slash-command interaction's original reply; the id of the user who ran the
+        command, as Discord's answer says (None when it does not)."""
         ...
 
     async def guild(self, guild_id: int) -> GuildInfo:

@@ -235,8 +235,8 @@ class HikariDiscord:
         invite = await self._call("read the invite", self._client.fetch_invite(code))
         return int(invite.guild_id) if invite.guild_id else None
 
-    async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
-        await self._call(  # the interaction's token authorises it: a 401 is about that token
+    async def edit_original_reply(self, target: InteractionTarget, content: str) -> int | None:
+        message = await self._call(  # the interaction's token authorises it: a 401 is about it
             "edit the interaction reply",
             self._client.edit_interaction_response(
                 target.application_id,
@@ -248,6 +248,8 @@ class HikariDiscord:
             ),
             bot_auth=False,
         )
+        metadata = message.interaction_metadata
+        return None if metadata is None else int(metadata.user.id)
 
     async def guild(self, guild_id: int) -> GuildInfo:
         return convert.guild(await self._call("read the guild", self._client.fetch_guild(guild_id)))

@@ -93,8 +93,8 @@ class CachedDiscord:
     async def invite_guild(self, code: str) -> int | None:
         return await self.port.invite_guild(code)
 
-    async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
-        await self.port.edit_original_reply(target, content)
+    async def edit_original_reply(self, target: InteractionTarget, content: str) -> int | None:
+        return await self.port.edit_original_reply(target, content)
 
     async def send_message(self, channel_id: int, message: OutgoingMessage) -> None:
         await self.port.send_message(channel_id, message)

@@ -90,8 +90,9 @@ async def create_invite(
     The channel must be in the guild: the bot is in other guilds too, and a caller for one
     guild must not make invites to another. The invite is first seen once Discord has
     answered, so an invite list asked for before then, which may not list it, does not
-    tombstone it (`apply_invite_list`). Discord names the bot as its inviter: `credit_to`,
-    the member it is made for (who ran the slash command), is credited instead."""
+    tombstone it (`apply_invite_list`). Discord names the bot as its inviter: the member it
+    is made for is credited instead, `credit_to` when given, else the member who ran the
+    slash command (Discord's answer to the reply names them)."""
     await require_enabled(uow, guild_id)
     problems = check_invite_options(options.max_uses, options.max_age)
     if problems:
@@ -105,7 +106,12 @@ async def create_invite(
         await uow.invites.credit(guild_id, report.code, credit_to)
     invite = await _known(uow, guild_id, report.code)
     await uow.release()  # stored for good: it exists on Discord, whatever the reply does
-    await _reply(port, interaction, f"Created the invite {invite_url(report.code)}", report.code)
+    runner = await _reply(
+        port, interaction, f"Created the invite {invite_url(report.code)}", report.code
+    )
+    if credit_to is None and runner is not None:
+        await uow.invites.credit(guild_id, report.code, runner)
+        invite = replace(invite, credited_to=runner)
     return invite
 
 
@@ -136,11 +142,12 @@ async def delete_invite(
 
 async def _reply(
     port: DiscordPort, interaction: InteractionTarget | None, content: str, code: str
-) -> None:
+) -> int | None:
+    """Edit the interaction's reply, if there is one; who ran the command, if Discord says."""
     if interaction is None:
-        return
+        return None
     try:
-        await port.edit_original_reply(interaction, content)
+        return await port.edit_original_reply(interaction, content)
     except (DiscordUnavailable, Unprocessable) as exc:
         raise InteractionReplyFailed(
             f"the invite {code} was handled and stored, but the interaction reply failed: "

@@ -153,6 +153,22 @@ async def test_interaction_replies(
     assert [message.content for message in record.followups] == ["And another"]
 
 
+async def test_a_reply_says_who_ran_the_command(
+    fake: FakeDiscord, rest: RESTClientImpl, guild: Guild, channel: Channel
+) -> None:
+    runner = await fake.create_user("runner")
+    ran = await fake.register_interaction(guild_id=guild.id, user_id=runner.id)
+    unknown = await fake.register_interaction(guild_id=guild.id)
+
+    edited = await rest.edit_interaction_response(fake.application_id, ran.token, "Created")
+    anonymous = await rest.edit_interaction_response(fake.application_id, unknown.token, "x")
+
+    assert edited.interaction_metadata is not None
+    assert edited.interaction_metadata.user.id == runner.id
+    assert edited.interaction_metadata.interaction_id == ran.id
+    assert anonymous.interaction_metadata is None  # registered without a user
+
+
 async def test_initial_response_through_the_callback(
     fake: FakeDiscord, rest: RESTClientImpl, guild: Guild
 ) -> None:

@@ -67,7 +67,8 @@ async def scene(fake: FakeDiscord) -> Scene:
     await fake.add_member(guild.id, alice.id, nick="al")
     invite = await fake.create_invite(text.id, inviter_id=alice.id, max_uses=5, max_age=3600)
     await fake.set_vanity(guild.id, "spec-vanity", uses=4)
-    deferred = await fake.register_interaction(guild_id=guild.id)
+    # run by alice: the replies answered say so (`interaction_metadata`)
+    deferred = await fake.register_interaction(guild_id=guild.id, user_id=alice.id)
     fresh = await fake.register_interaction(guild_id=guild.id, acknowledged=False)
     return Scene(guild, plain, text.id, voice.id, category.id, alice.id, invite, deferred, fresh)
 

@@ -56,6 +56,29 @@ async def test_create_invite_edits_the_interaction_reply(tracker: Api, world: Wo
     assert f"https://discord.gg/{created['code']}" in edits[0].payload["content"]
 
 
+async def test_a_slash_command_invite_credits_whoever_ran_it(tracker: Api, world: World) -> None:
+    """Discord names the bot as the inviter; its answer to the reply names who ran the
+    command, and that member is credited, unless the invite is made for someone else."""
+    await tracker.enable(world.guild.id)
+    ran = await world.fake.register_interaction(guild_id=world.guild.id, user_id=world.alice.id)
+    body = new_invite(world, application_id=str(ran.application_id), token=ran.token)
+    created = data_of(await tracker.post("/invite", body))
+    assert (created["inviter_id"], created["credited_to"]) == (
+        str(world.fake.bot_user.id),
+        str(world.alice.id),
+    )
+    listed = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))["invites"]
+    assert [i["credited_to"] for i in listed if i["code"] == created["code"]] == [
+        str(world.alice.id)
+    ]
+    again = await world.fake.register_interaction(guild_id=world.guild.id, user_id=world.alice.id)
+    body = new_invite(
+        world, application_id=str(again.application_id), token=again.token, inviter_id=world.bob.id
+    )
+    for_bob = data_of(await tracker.post("/invite", body))
+    assert for_bob["credited_to"] == str(world.bob.id)
+
+
 async def test_an_expired_interaction_token_keeps_the_invite_and_says_so(
     tracker: Api, world: World
 ) -> None:

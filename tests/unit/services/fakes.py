@@ -247,6 +247,7 @@ class FakeDiscordPort:
         self.guild_id = guild_id
         self.elsewhere: dict[int | str, int] = {}
         self.fail_reply = fail_reply
+        self.command_user: int | None = None  # who ran the command, as the reply's answer says
         self.fail_reads = fail_reads
         self.fail_send = fail_send
         self.sources = {source.member_id: source for source in sources}
@@ -282,10 +283,11 @@ class FakeDiscordPort:
         self.reads.append(("invite", code))
         return self.elsewhere.get(code, self.guild_id)
 
-    async def edit_original_reply(self, target: InteractionTarget, content: str) -> None:
+    async def edit_original_reply(self, target: InteractionTarget, content: str) -> int | None:
         if self.fail_reply:
             raise DiscordUnavailable("Discord answered 401: Invalid Webhook Token")
         self.replies.append((target, content))
+        return self.command_user
 
     async def guild(self, guild_id: int) -> GuildInfo:
         self.reads.append(("guild", guild_id))

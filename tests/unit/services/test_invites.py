@@ -34,14 +34,35 @@ async def test_create_stores_and_replies() -> None:
     assert (await uow.invites.get(1, "new1")) is not None
 
 
-@pytest.mark.parametrize(("credit_to", "credited"), [(None, None), (42, 42)])
+@pytest.mark.parametrize(
+    ("credit_to", "interaction", "runner", "credited"),
+    [
+        (None, None, None, None),  # the dashboard, for no one: Discord's inviter (the bot)
+        (42, None, None, 42),  # the dashboard, for a member
+        (None, TARGET, 42, 42),  # a slash command: whoever ran it, as Discord's answer says
+        (42, TARGET, 7, 42),  # a slash command made for someone else
+        (None, TARGET, None, None),  # Discord's answer does not say who ran it
+    ],
+)
 async def test_an_invite_made_for_a_member_is_credited_to_them(
-    credit_to: int | None, credited: int | None
+    credit_to: int | None,
+    interaction: InteractionTarget | None,
+    runner: int | None,
+    credited: int | None,
 ) -> None:
     uow, discord = await enabled(), FakeDiscordPort()
+    discord.command_user = runner
     invite = await invites.create_invite(
-        uow, discord, 1, 55, OPTIONS, interaction=None, clock=lambda: NOW, credit_to=credit_to
+        uow,
+        discord,
+        1,
+        55,
+        OPTIONS,
+        interaction=interaction,
+        clock=lambda: NOW,
+        credit_to=credit_to,
     )
+    assert (await uow.invites.get(1, "new1")) == invite
     assert invite.credited_to == credited
     mine = await uow.invites.list_for_inviter(1, 42)
     assert [i.code for i in mine] == (["new1"] if credited else [])

@@ -48,8 +48,8 @@ class CreateInviteIn(InteractionIn):
     is_temporary: Flag
     inviter_id: Snowflake | None = Field(
         default=None,
-        description="(extension) The member the invite is made for (who ran the slash "
-        "command), credited for its joins instead of the bot.",
+        description="(extension) The member the invite is made for, credited for its joins "
+        "instead of the bot; without it, the member who ran the slash command is.",
     )
 
 
@@ -86,9 +86,10 @@ async def create_invite(
     """Create a real Discord invite (max_uses 0..100, max_age 0..604800 s) and store it; with
     `application_id` and `token`, the interaction's original reply is edited to show the link.
     If only that reply fails, the invite exists and is stored, and the error says so.
-    Discord names the bot as the inviter of the invites it makes: `inviter_id` (an extension:
-    the member who ran the slash command, or whom the dashboard makes it for) is credited for
-    its joins instead, and answered as `credited_to`."""
+    Discord names the bot as the inviter of the invites it makes, so the member it is made
+    for is credited for its joins instead, and answered as `credited_to`: `inviter_id` (an
+    extension) when given, else the member who ran the slash command, as Discord's answer to
+    the reply says."""
     invite = await invites.create_invite(
         uow,
         state.discord,

@@ -180,7 +180,7 @@ def register_interaction(
 def _reply(world: World, interaction: Interaction, body: JSONObject, *, loading: bool) -> Message:
     assert interaction.channel_id is not None
     flags = (int(body.get("flags") or 0) & EPHEMERAL) | (LOADING if loading else 0)
-    return _new_message(
+    message = _new_message(
         world,
         channel_id=interaction.channel_id,
         guild_id=interaction.guild_id,
@@ -190,6 +190,8 @@ def _reply(world: World, interaction: Interaction, body: JSONObject, *, loading:
         message_type=CHAT_INPUT_COMMAND_MESSAGE,
         flags=flags,
     )
+    message.interaction_id = interaction.id
+    return message
 
 
 def interaction_callback(

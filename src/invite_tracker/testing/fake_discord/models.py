@@ -160,6 +160,8 @@ class Message:
     type: int = 0
     request: JSONObject = field(default_factory=dict)
     """The JSON body exactly as the client sent it."""
+    interaction_id: int | None = None
+    """The interaction this message answers (its original reply or a follow-up)."""
 
 
 @dataclass(slots=True)

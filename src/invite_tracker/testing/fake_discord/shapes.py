@@ -9,6 +9,7 @@ from invite_tracker.testing.fake_discord.models import (
     Channel,
     ChannelType,
     Guild,
+    Interaction,
     Invite,
     Member,
     Message,
@@ -245,8 +246,14 @@ def embed_json(embed: JSONObject) -> JSONObject:
     return body
 
 
-def message_json(message: Message, author: User, mentions: list[User]) -> JSONObject:
-    """A message object (`MessageResponse`)."""
+def message_json(
+    message: Message,
+    author: User,
+    mentions: list[User],
+    interaction_metadata: JSONObject | None = None,
+) -> JSONObject:
+    """A message object (`MessageResponse`), with `interaction_metadata` when it answers an
+    interaction (see `interaction_metadata_json`)."""
     body: JSONObject = {
         "type": message.type,
         "content": message.content,
@@ -269,4 +276,22 @@ def message_json(message: Message, author: User, mentions: list[User]) -> JSONOb
         body["webhook_id"] = str(message.webhook_id)
     if message.application_id is not None:
         body["application_id"] = str(message.application_id)
+    if interaction_metadata is not None:
+        body["interaction_metadata"] = interaction_metadata
     return body
+
+
+def interaction_metadata_json(interaction: Interaction, user: User) -> JSONObject:
+    """What a message answering a slash command says of it (`interaction_metadata`): the
+    command's interaction and the user who ran it; a guild install names the guild."""
+    owners = (
+        {"0": str(interaction.guild_id)}
+        if interaction.guild_id is not None
+        else {"1": str(user.id)}
+    )
+    return {
+        "id": str(interaction.id),
+        "type": 2,
+        "user": user_json(user),
+        "authorizing_integration_owners": owners,
+    }

@@ -19,8 +19,12 @@ from invite_tracker.testing.fake_discord.validation import require_object
 
 
 def _message_body(world: World, message: Message) -> object:
+    interaction = world.interactions.get(message.interaction_id or 0)
+    metadata = None
+    if interaction is not None and interaction.user_id is not None:
+        metadata = shapes.interaction_metadata_json(interaction, world.user(interaction.user_id))
     return shapes.message_json(
-        message, world.user(message.author_id), messaging.mentioned_users(world, message)
+        message, world.user(message.author_id), messaging.mentioned_users(world, message), metadata
     )
 
 
