@@ -15,6 +15,7 @@ from invite_tracker.db.session import Database
 from invite_tracker.testing.fake_discord import FakeDiscord, Permission
 from tests.integration.api.conftest import Api, data_of, error_of, running_app
 from tests.integration.service.conftest import World, discord_settings
+from tests.integration.service.test_attribution import final, ready, report
 
 
 def new_invite(world: World, **changes: Any) -> dict[str, Any]:
@@ -299,3 +300,52 @@ async def test_invite_links_fall_back_to_storage_when_discord_fails(
     data = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
     assert data["source"] == "stored"
     assert "5xx" in data["note"]
+
+
+async def test_an_invite_made_for_a_member_credits_that_member(tracker: Api, world: World) -> None:
+    """Discord names the bot as the inviter of every invite the service makes. One made for
+    a member (who ran the slash command) credits that member: in the join, their stats, their
+    privacy entries; erasing them leaves it to the inviter Discord names."""
+    fake, guild = world.fake, world.guild.id
+    await ready(tracker, world)
+    body = {
+        "guild_id": guild,
+        "channel_id": world.channel.id,
+        "max_uses": 0,
+        "max_age": 0,
+        "is_temporary": False,
+        "application_id": None,
+        "token": None,
+        "inviter_id": str(world.alice.id),
+    }
+    created = data_of(await tracker.post("/invite", body))
+    assert (created["inviter_id"], created["credited_to"]) == (
+        str(fake.bot_user.id),
+        str(world.alice.id),
+    )
+    member = await fake.join_via_invite(guild, (await world.user("guest")).id, created["code"])
+    decided = await final(tracker, world, (await report(tracker, world, member))["join_id"])
+
+    assert (decided["invite_code"], decided["inviter_id"]) == (created["code"], str(world.alice.id))
+    stats = data_of(await tracker.get("/stats/uses", guild_id=guild, inviter_id=world.alice.id))
+    assert stats["regular"] == 1
+    # listed as the member's invite, with Discord's counter, not only through its join
+    assert [f["uses"] is not None for f in stats["invites"] if f["code"] == created["code"]] == [
+        True
+    ]
+    listed = data_of(await tracker.get("/invite-links", guild_id=guild))["invites"]
+    assert [i["credited_to"] for i in listed if i["code"] == created["code"]] == [
+        str(world.alice.id)
+    ]
+    entries = data_of(
+        await tracker.get(
+            "/privacy/get-user-entries", guild_id=guild, privacy_member_id=world.alice.id
+        )
+    )["entries"]
+    assert (entries["invites_created"], entries["joins_as_inviter"]) == (1, 1)
+
+    erase = {"guild_id": guild, "privacy_member_id": str(world.alice.id)}
+    data_of(await tracker.delete("/privacy/delete-user-entries", erase))
+    later = await fake.join_via_invite(guild, (await world.user("later")).id, created["code"])
+    after = await final(tracker, world, (await report(tracker, world, later))["join_id"])
+    assert after["inviter_id"] == str(fake.bot_user.id)
