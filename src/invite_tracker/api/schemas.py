@@ -8,7 +8,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, PlainSerializer
 
 from invite_tracker.domain.api_keys import StoredApiKey
-from invite_tracker.domain.counting import InviteFigures, InviterStats, Ranked, UseCounts
+from invite_tracker.domain.counting import (
+    InviteFigures,
+    InviterStats,
+    LeaderboardPage,
+    Ranked,
+    UseCounts,
+)
 from invite_tracker.domain.ids import invite_url
 from invite_tracker.domain.invites import KnownInvite
 from invite_tracker.domain.joins import JoinRecord, MemberReferences
@@ -193,6 +199,17 @@ class LeaderboardRead(BaseModel):
         description="With `inviter_id`: that inviter's entry, wherever it is ranked; null when "
         "they have no credited join or counted leave in the retention period.",
     )
+
+    @classmethod
+    def of_page(cls, guild_id: int, page: LeaderboardPage, retention_days: int) -> LeaderboardRead:
+        return cls(
+            guild_id=str(guild_id),
+            retention_days=retention_days,
+            inviters=page.inviters,
+            entries=[RankedRead.of_ranked(item) for item in page.entries],
+            next_offset=page.next_offset,
+            inviter=None if page.inviter is None else RankedRead.of_ranked(page.inviter),
+        )
 
 
 class ReferencesRead(BaseModel):

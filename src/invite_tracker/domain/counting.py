@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -131,6 +131,29 @@ def leaderboard(joins: Mapping[int, tuple[int, int]], leaves: Mapping[int, int])
         tied = ranked and ranked[-1].counts.total == figures.total
         ranked.append(Ranked(ranked[-1].rank if tied else place, inviter, figures))
     return ranked
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardPage:
+    """One page of the guild's leaderboard."""
+
+    entries: list[Ranked]
+    inviters: int  # how many are ranked in all
+    next_offset: int | None  # where the next page starts; None at the end
+    inviter: Ranked | None  # the entry asked for by id, wherever it is ranked
+
+
+def page_of(
+    ranked: Sequence[Ranked], *, limit: int, offset: int, inviter_id: int | None = None
+) -> LeaderboardPage:
+    """`limit` entries of the ranking from `offset`, and the entry of `inviter_id`."""
+    end = min(offset + limit, len(ranked))
+    return LeaderboardPage(
+        entries=list(ranked[offset:end]),
+        inviters=len(ranked),
+        next_offset=end if end < len(ranked) else None,
+        inviter=next((item for item in ranked if item.inviter_id == inviter_id), None),
+    )
 
 
 def retention_cutoff(now: datetime, retention_days: int) -> datetime | None:

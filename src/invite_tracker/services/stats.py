@@ -7,9 +7,10 @@ from datetime import datetime
 from invite_tracker.domain.counting import (
     InviteFigures,
     InviterStats,
-    Ranked,
+    LeaderboardPage,
     UseCounts,
     leaderboard,
+    page_of,
     retention_cutoff,
     summarise_inviter,
 )
@@ -53,13 +54,20 @@ async def inviter_stats(
     return summarise_inviter(inviter_id, figures)
 
 
-async def inviter_ranking(
-    uow: UnitOfWorkPort, guild_id: int, *, retention_days: int, now: datetime
-) -> list[Ranked]:
+async def leaderboard_page(
+    uow: UnitOfWorkPort,
+    guild_id: int,
+    *,
+    limit: int,
+    offset: int,
+    inviter_id: int | None,
+    retention_days: int,
+    now: datetime,
+) -> LeaderboardPage:
     """The guild's inviters by total, highest first, over what the retention period keeps
-    (the figures `inviter_stats` gives each of them)."""
+    (the figures `inviter_stats` gives each of them): `limit` of them from `offset`."""
     await require_enabled(uow, guild_id)
     since = retention_cutoff(now, retention_days)
     joins = await uow.joins.counts_by_inviter(guild_id, since=since)
     leaves = await uow.leaves.counts_by_inviter(guild_id, since=since)
-    return leaderboard(joins, leaves)
+    return page_of(leaderboard(joins, leaves), limit=limit, offset=offset, inviter_id=inviter_id)

@@ -13,6 +13,7 @@ from invite_tracker.domain.counting import (
     classify_join,
     leaderboard,
     leave_counts,
+    page_of,
     retention_cutoff,
     summarise_inviter,
 )
@@ -116,3 +117,28 @@ def test_leaderboard_ranks_by_total(
 ) -> None:
     ranked = leaderboard(joins, leaves)
     assert [(r.rank, r.inviter_id, r.counts.total) for r in ranked] == expected
+
+
+@pytest.mark.parametrize(
+    ("limit", "offset", "inviter_id", "page", "next_offset", "found"),
+    [
+        (2, 0, None, [4, 3], 2, None),
+        (2, 2, 9, [5, 9], None, 9),  # the last page
+        (10, 0, 3, [4, 3, 5, 9], None, 3),
+        (1, 0, 9, [4], 1, 9),  # the inviter's entry, beyond the page
+        (5, 7, 1, [], None, None),  # past the end; an inviter not ranked
+    ],
+)
+def test_a_page_of_the_leaderboard(
+    limit: int,
+    offset: int,
+    inviter_id: int | None,
+    page: list[int],
+    next_offset: int | None,
+    found: int | None,
+) -> None:
+    ranked = leaderboard({5: (3, 0), 4: (4, 1), 3: (3, 0), 9: (1, 0)}, {})
+    answer = page_of(ranked, limit=limit, offset=offset, inviter_id=inviter_id)
+    assert [entry.inviter_id for entry in answer.entries] == page
+    assert (answer.inviters, answer.next_offset) == (4, next_offset)
+    assert (answer.inviter.inviter_id if answer.inviter else None) == found

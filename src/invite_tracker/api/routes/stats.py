@@ -11,7 +11,7 @@ from invite_tracker.api.deps import Reading, State, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import Integer, Snowflake
 from invite_tracker.api.routing import EnvelopeRoute, documented
-from invite_tracker.api.schemas import LeaderboardRead, RankedRead, StatsRead
+from invite_tracker.api.schemas import LeaderboardRead, StatsRead
 from invite_tracker.clock import utcnow
 from invite_tracker.domain.errors import BadRequest, ModuleDisabled, SettingsMissing, Unprocessable
 from invite_tracker.services import stats
@@ -71,25 +71,13 @@ async def leaderboard(
     if query.offset < 0:
         raise Unprocessable("offset must be 0 or more")
     retention = state.settings.retention_days
-    ranked = await stats.inviter_ranking(
-        uow, query.guild_id, retention_days=retention, now=utcnow()
+    page = await stats.leaderboard_page(
+        uow,
+        query.guild_id,
+        limit=query.limit,
+        offset=query.offset,
+        inviter_id=query.inviter_id,
+        retention_days=retention,
+        now=utcnow(),
     )
-    page = ranked[query.offset : query.offset + query.limit]
-    end = query.offset + len(page)
-    return ok(
-        LeaderboardRead(
-            guild_id=str(query.guild_id),
-            retention_days=retention,
-            inviters=len(ranked),
-            entries=[RankedRead.of_ranked(item) for item in page],
-            next_offset=end if end < len(ranked) else None,
-            inviter=next(
-                (
-                    RankedRead.of_ranked(item)
-                    for item in ranked
-                    if item.inviter_id == query.inviter_id
-                ),
-                None,
-            ),
-        )
-    )
+    return ok(LeaderboardRead.of_page(query.guild_id, page, retention))
