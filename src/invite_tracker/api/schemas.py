@@ -87,8 +87,9 @@ class InviteRead(BaseModel):
     channel_id: str | None
     inviter_id: str | None
     credited_to: str | None = Field(
-        description="The member the bot made the invite for (POST /invite's `inviter_id`), "
-        "credited for its joins instead of `inviter_id` (the bot, as Discord names it)."
+        description="The member the bot made the invite for (POST /invite's `inviter_id`, or "
+        "whoever ran the slash command), credited for its joins instead of `inviter_id` (the "
+        "bot, as Discord names it)."
     )
     uses: int
     max_uses: int | None
