@@ -101,10 +101,15 @@ async def leaderboard_read(client: httpx.AsyncClient, n: int) -> httpx.Response:
     return await client.get(f"{PREFIX}/leaderboard", params=params)
 
 
+async def summary_read(client: httpx.AsyncClient, n: int) -> httpx.Response:
+    return await client.get(f"{PREFIX}/stats/summary", params={"guild_id": GUILD})
+
+
 OPERATIONS: dict[str, Call] = {
     "invite event": invite_event,
     "stats read": stats_read,
     "leaderboard": leaderboard_read,
+    "summary": summary_read,
     "settings put": settings_put,
     "status read": status_read,
 }

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, PlainSerializer
 
 from invite_tracker.domain.api_keys import StoredApiKey
 from invite_tracker.domain.counting import (
+    GuildSummary,
     InviteFigures,
     InviterStats,
     LeaderboardPage,
@@ -210,6 +211,33 @@ class LeaderboardRead(BaseModel):
             entries=[RankedRead.of_ranked(item) for item in page.entries],
             next_offset=page.next_offset,
             inviter=None if page.inviter is None else RankedRead.of_ranked(page.inviter),
+        )
+
+
+class SummaryRead(BaseModel):
+    guild_id: str
+    retention_days: int = Field(description="Only joins and leaves this recent count; 0 = all.")
+    joins: int
+    by_type: dict[str, int] = Field(
+        description="Joins by how the evidence settled them: invite, vanity, unknown (no "
+        "invite the counts could see), ambiguous (could not tell which), bot, pending."
+    )
+    credited: int = Field(description="Joins credited to an inviter (regular).")
+    fakes: int = Field(description="Credited joins that are fake (rejoins, own invites).")
+    leaves: int
+    counted_leaves: int = Field(description="Leaves that count against an inviter.")
+
+    @classmethod
+    def of_summary(cls, guild_id: int, summary: GuildSummary, retention_days: int) -> SummaryRead:
+        return cls(
+            guild_id=str(guild_id),
+            retention_days=retention_days,
+            joins=summary.joins,
+            by_type={kind.value: count for kind, count in summary.by_type.items()},
+            credited=summary.credited,
+            fakes=summary.fakes,
+            leaves=summary.leaves,
+            counted_leaves=summary.counted_leaves,
         )
 
 

@@ -156,6 +156,38 @@ def page_of(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class GuildSummary:
+    """How the guild's members came in over a period: joins by how the evidence settled them
+    (`unknown` and `ambiguous` are what it could not tell; `pending` is not decided yet), how
+    many of them credit an inviter and how many of those are fake, and the leaves."""
+
+    by_type: Mapping[JoinType, int]
+    credited: int
+    fakes: int
+    leaves: int
+    counted_leaves: int
+
+    @property
+    def joins(self) -> int:
+        """Every join of the period."""
+        return sum(self.by_type.values())
+
+
+def summarise_guild(
+    joins: Mapping[JoinType, tuple[int, int, int]], leaves: tuple[int, int]
+) -> GuildSummary:
+    """The summary from per-type figures, {type: (joins, credited, fakes)}, and (leaves,
+    counted leaves); every type is listed, with 0 when none came that way."""
+    return GuildSummary(
+        by_type={kind: joins.get(kind, (0, 0, 0))[0] for kind in JoinType},
+        credited=sum(figures[1] for figures in joins.values()),
+        fakes=sum(figures[2] for figures in joins.values()),
+        leaves=leaves[0],
+        counted_leaves=leaves[1],
+    )
+
+
 def retention_cutoff(now: datetime, retention_days: int) -> datetime | None:
     """The oldest join or leave time still kept, or None when everything is kept (0 days)."""
     if retention_days <= 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from invite_tracker.domain.counting import (
+    GuildSummary,
     InviteFigures,
     InviterStats,
     LeaderboardPage,
@@ -12,6 +13,7 @@ from invite_tracker.domain.counting import (
     leaderboard,
     page_of,
     retention_cutoff,
+    summarise_guild,
     summarise_inviter,
 )
 from invite_tracker.services.module import require_enabled
@@ -71,3 +73,14 @@ async def leaderboard_page(
     joins = await uow.joins.counts_by_inviter(guild_id, since=since)
     leaves = await uow.leaves.counts_by_inviter(guild_id, since=since)
     return page_of(leaderboard(joins, leaves), limit=limit, offset=offset, inviter_id=inviter_id)
+
+
+async def guild_summary(
+    uow: UnitOfWorkPort, guild_id: int, *, retention_days: int, now: datetime
+) -> GuildSummary:
+    """How the guild's members came in over what the retention period keeps."""
+    await require_enabled(uow, guild_id)
+    since = retention_cutoff(now, retention_days)
+    joins = await uow.joins.counts_by_type(guild_id, since=since)
+    leaves = await uow.leaves.counts(guild_id, since=since)
+    return summarise_guild(joins, leaves)

@@ -18,6 +18,7 @@ GUILD_ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/invite-links", {"guild_id": GUILD}),
     ("POST", "/stats/uses", {"guild_id": GUILD, "inviter_id": 5}),
     ("GET", "/leaderboard", {"guild_id": GUILD}),
+    ("GET", "/stats/summary", {"guild_id": GUILD}),
     ("GET", "/joins", {"guild_id": GUILD}),
     ("POST", "/disable", {"guild_id": GUILD}),
 ]

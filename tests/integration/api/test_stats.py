@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from invite_tracker.db.session import Database
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import NewJoin, NewLeave
-from tests.integration.api.conftest import GUILD, Api, data_of, error_of
+from tests.integration.api.conftest import GUILD, OTHER_GUILD, Api, data_of, error_of
 
 INVITER = 900_000_000_000_000_001
 
@@ -181,3 +181,42 @@ async def test_leaderboard_errors(api: Api) -> None:
             await api.get("/leaderboard", guild_id=GUILD, **bad), 422, "UnprocessableEntityError"
         )
     error_of(await api.get("/leaderboard", guild_id=GUILD, limit="ten"), 400, "BadRequestError")
+
+
+async def test_summary_says_how_members_came_in(api: Api, database: Database) -> None:
+    await api.enable()
+    now = datetime.now(UTC)
+    ambiguous = NewJoin(GUILD, 20, now, JoinType.AMBIGUOUS, candidates=("a", "b"))
+    await store(
+        database,
+        join(1, "alpha"),
+        join(2, "alpha", fake=True),
+        join(3, "beta", inviter=123),
+        ambiguous,
+        NewJoin(GUILD, 21, now, JoinType.BOT, is_bot=True),
+        NewJoin(GUILD, 22, now, JoinType.PENDING),
+        leave(1, "alpha"),
+        leave(2, "alpha", counted=False),
+        join(7, "alpha", days_ago=40),  # beyond the 31-day retention
+        leave(8, "beta", days_ago=40),
+    )
+    found = data_of(await api.get("/stats/summary", guild_id=GUILD))
+    assert found["by_type"] == {
+        "invite": 3,
+        "vanity": 0,
+        "unknown": 0,
+        "ambiguous": 1,
+        "bot": 1,
+        "pending": 1,
+    }
+    assert (found["joins"], found["credited"], found["fakes"]) == (6, 3, 1)
+    assert (found["leaves"], found["counted_leaves"], found["retention_days"]) == (2, 1, 31)
+    await api.enable(OTHER_GUILD)  # another guild's summary counts none of these
+    assert data_of(await api.get("/stats/summary", guild_id=OTHER_GUILD))["joins"] == 0
+
+
+async def test_summary_errors(api: Api) -> None:
+    error_of(await api.get("/stats/summary", guild_id=GUILD), 404, "SettingsError")
+    await api.enable()
+    assert data_of(await api.get("/stats/summary", guild_id=GUILD))["joins"] == 0
+    error_of(await api.get("/stats/summary"), 400, "BadRequestError")

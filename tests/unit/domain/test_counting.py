@@ -15,8 +15,10 @@ from invite_tracker.domain.counting import (
     leave_counts,
     page_of,
     retention_cutoff,
+    summarise_guild,
     summarise_inviter,
 )
+from invite_tracker.domain.invites import JoinType
 
 
 @pytest.mark.parametrize(
@@ -142,3 +144,20 @@ def test_a_page_of_the_leaderboard(
     assert [entry.inviter_id for entry in answer.entries] == page
     assert (answer.inviters, answer.next_offset) == (4, next_offset)
     assert (answer.inviter.inviter_id if answer.inviter else None) == found
+
+
+def test_the_guild_summary_lists_every_type_and_adds_up() -> None:
+    summary = summarise_guild(
+        {JoinType.INVITE: (7, 7, 2), JoinType.AMBIGUOUS: (3, 0, 0), JoinType.VANITY: (1, 0, 0)},
+        (4, 3),
+    )
+    assert summary.by_type == {
+        JoinType.INVITE: 7,
+        JoinType.VANITY: 1,
+        JoinType.UNKNOWN: 0,
+        JoinType.AMBIGUOUS: 3,
+        JoinType.BOT: 0,
+        JoinType.PENDING: 0,
+    }
+    assert (summary.joins, summary.credited, summary.fakes) == (11, 7, 2)
+    assert (summary.leaves, summary.counted_leaves) == (4, 3)

@@ -11,7 +11,7 @@ from invite_tracker.api.deps import Reading, State, fields
 from invite_tracker.api.envelope import ok
 from invite_tracker.api.fields import Integer, Snowflake
 from invite_tracker.api.routing import EnvelopeRoute, documented
-from invite_tracker.api.schemas import LeaderboardRead, StatsRead
+from invite_tracker.api.schemas import LeaderboardRead, StatsRead, SummaryRead
 from invite_tracker.clock import utcnow
 from invite_tracker.domain.errors import BadRequest, ModuleDisabled, SettingsMissing, Unprocessable
 from invite_tracker.services import stats
@@ -81,3 +81,21 @@ async def leaderboard(
         now=utcnow(),
     )
     return ok(LeaderboardRead.of_page(query.guild_id, page, retention))
+
+
+class SummaryIn(BaseModel):
+    guild_id: Snowflake
+
+
+@router.get(
+    "/stats/summary", **documented(SummaryRead, BadRequest, SettingsMissing, ModuleDisabled)
+)
+async def summary(
+    query: Annotated[SummaryIn, fields(SummaryIn)], uow: Reading, state: State
+) -> dict[str, Any]:
+    """(extension) How the guild's members came in over the retention period: joins by how
+    the evidence settled them (what it could not tell included), credited joins, fakes and
+    leaves."""
+    retention = state.settings.retention_days
+    found = await stats.guild_summary(uow, query.guild_id, retention_days=retention, now=utcnow())
+    return ok(SummaryRead.of_summary(query.guild_id, found, retention))

@@ -304,6 +304,28 @@ class JoinRepository:
             if inviter is not None
         }
 
+    async def counts_by_type(
+        self, guild_id: int, *, since: datetime | None
+    ) -> dict[JoinType, tuple[int, int, int]]:
+        """The guild's joins per type: {type: (joins, credited, fakes)}."""
+        statement = (
+            select(
+                JoinRow.join_type,
+                func.count(),
+                func.count().filter(JoinRow.counted.is_(True)),
+                func.count().filter(JoinRow.fake.is_(True)),
+            )
+            .where(JoinRow.guild_id == guild_id)
+            .group_by(JoinRow.join_type)
+        )
+        if since is not None:
+            statement = statement.where(JoinRow.joined_at >= since)
+        rows = await self._session.execute(statement)
+        return {
+            JoinType(kind): (int(joins), int(credited), int(fakes))
+            for kind, joins, credited, fakes in rows
+        }
+
     async def count_as_member(self, guild_id: int, member_id: int) -> int:
         """Joins in which the member is the one joining."""
         return await count_where(

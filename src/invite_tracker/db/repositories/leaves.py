@@ -113,6 +113,16 @@ class LeaveRepository:
         rows = await self._session.execute(statement)
         return {inviter: int(count) for inviter, count in rows if inviter is not None}
 
+    async def counts(self, guild_id: int, *, since: datetime | None) -> tuple[int, int]:
+        """The guild's leaves, and how many of them count against an inviter."""
+        statement = select(func.count(), func.count().filter(LeaveRow.counted.is_(True))).where(
+            LeaveRow.guild_id == guild_id
+        )
+        if since is not None:
+            statement = statement.where(LeaveRow.left_at >= since)
+        found = (await self._session.execute(statement)).one()
+        return int(found[0]), int(found[1])
+
     async def count_as_member(self, guild_id: int, member_id: int) -> int:
         """Leaves of the member themself."""
         return await count_where(
