@@ -131,7 +131,7 @@ async def test_leaderboard_ranks_inviters_as_their_stats_add_up(
 ) -> None:
     """Every inviter's entry is what `stats/uses` says of them; pages follow the ranking."""
     await api.enable()
-    second, third, gone = 900_000_000_000_000_002, 900_000_000_000_000_003, 900_000_000_000_000_4
+    second, third, gone = 900_000_000_000_000_002, 900_000_000_000_000_003, 900_000_000_000_000_004
     await store(
         database,
         join(1, "alpha"),
