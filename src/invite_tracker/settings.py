@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         gt=0,
         description="How long after the latest join event the joins' reads go on.",
     )
+    attribution_idle_release_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="A guild with nothing to attribute for this long has its in-memory state "
+        "dropped; its next join resumes from the stored baseline.",
+    )
     discord_clock_tolerance_seconds: float = Field(
         0.01,
         ge=0,

@@ -159,6 +159,7 @@ def _engine_config(settings: Settings) -> EngineConfig:
         member_search_delay=settings.member_search_delay_seconds,
         member_search_patience=settings.member_search_patience_seconds,
         member_search_refusal_pause=settings.member_search_refusal_pause_seconds,
+        idle_release=settings.attribution_idle_release_seconds,
     )
 
 

@@ -65,6 +65,7 @@ class AttributionEngine:
         self._clock = clock
         self.announcer = announcer
         self._guilds: dict[int, GuildAttribution] = {}
+        self._sweeper: asyncio.Task[None] | None = None
         self._waiters: dict[int, list[asyncio.Future[JoinRecord]]] = {}
         self._stopping = asyncio.Event()
         self.stats = EngineStats()
@@ -87,11 +88,14 @@ class AttributionEngine:
         if self._stopping.is_set():
             return  # the join stays stored; the next start resumes it
         attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
+        attributor.active_at = time.monotonic()
         attributor.wake.set()
         if attributor.task is None or attributor.task.done():
             attributor.task = asyncio.create_task(
                 self._run(attributor), name=f"attribution-{guild_id}"
             )
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.create_task(self._sweep(), name="attribution-sweeper")
 
     async def wait_for(
         self, join_id: int, wait_seconds: float, *, guild_id: int | None = None
@@ -158,6 +162,29 @@ class AttributionEngine:
         attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
         read_made(attributor, time.monotonic(), self._config.fetch_interval, paid=False)
 
+    def release_idle(self, now: float | None = None) -> int:
+        """Drop the in-memory state of every guild idle for `idle_release` seconds (monotonic
+        `now`); how many. Its ledger holds a few snapshots of every invite of the guild: a bot
+        in thousands of guilds would otherwise keep them all. The guild's next join resumes
+        from the stored baseline, as after a restart (windows without joins moved the baseline
+        on in memory only: no join is lost, at worst one is ambiguous)."""
+        now = time.monotonic() if now is None else now
+        idle = [
+            guild_id
+            for guild_id, attributor in self._guilds.items()
+            if (quiet := attributor.idle_for(now)) is not None
+            and quiet >= self._config.idle_release
+        ]
+        for guild_id in idle:
+            del self._guilds[guild_id]
+        return len(idle)
+
+    async def _sweep(self) -> None:
+        """Release idle guilds now and then, while there are guilds to release."""
+        interval = max(0.05, min(60.0, self._config.idle_release / 4))
+        while self._guilds and not await self._pause(interval):
+            self.release_idle()
+
     def guild_state(self, guild_id: int) -> GuildAttribution | None:
         """What the engine keeps for a guild in this process (None: nothing yet)."""
         return self._guilds.get(guild_id)
@@ -188,8 +215,10 @@ class AttributionEngine:
         self._stopping.set()
         tasks = [
             task
-            for a in self._guilds.values()
-            for task in (a.task, a.checker)
+            for task in (
+                self._sweeper,
+                *(t for a in self._guilds.values() for t in (a.task, a.checker)),
+            )
             if task is not None and not task.done()
         ]
         for attributor in self._guilds.values():

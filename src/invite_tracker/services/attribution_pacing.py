@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ class EngineConfig:
     # after Discord refused the invite list (a permission missing, the bot removed): joins
     # meanwhile are decided at once, without asking again, for the same reason
     read_refusal_pause: float = 60.0
+    # a guild with nothing to do for this long has its in-memory state dropped (its ledger
+    # holds a few snapshots of every invite: a bot in thousands of guilds would keep them all);
+    # its next join resumes from the stored baseline, as after a restart
+    idle_release: float = 600.0
 
 
 @dataclass(slots=True)
@@ -109,6 +114,8 @@ class GuildAttribution:
     # the clock times of joins this process is storing now (not committed yet)
     storing: list[datetime] = field(default_factory=list)
     owned: bool = False  # this process is attributing the guild right now
+    # when the engine was last asked to do something for the guild (monotonic clock)
+    active_at: float = field(default_factory=time.monotonic)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     # asking Discord's member search about the guild's held joins (`attribution_checks`)
@@ -118,6 +125,16 @@ class GuildAttribution:
     # until when the guild's invites are not read, and why (Discord refused the list)
     reads_refused: tuple[datetime, str] | None = None
     checks_wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def idle_for(self, now: float) -> float | None:
+        """Seconds since the guild last had anything going on in this process (`now` on the
+        monotonic clock); None while something is: a task running, a join being stored or
+        still undecided."""
+        running = any(task is not None and not task.done() for task in (self.task, self.checker))
+        undecided = self.ledger is not None and self.ledger.pending > 0
+        if running or undecided or self.storing or self.owned:
+            return None
+        return now - max(self.active_at, self.last_fetch, self.last_join)
 
 
 def still_refused(refused: tuple[datetime, str] | None, now: datetime) -> str:

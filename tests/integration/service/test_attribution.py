@@ -506,3 +506,33 @@ async def test_a_join_is_heard_of_before_its_transaction_ends(
     assert storing_when_heard == [1, 1]  # heard of each time, its transaction still open
     assert invite_reads(fake) == read
     assert (first["join_type"], first["invite_code"]) == ("invite", invite.code)
+
+
+async def test_an_idle_guild_is_released_and_its_next_joins_resume_from_storage(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """A guild with nothing to attribute has its in-memory state dropped after a while (a bot
+    in thousands of guilds would otherwise keep a few snapshots of every guild's invites). Its
+    next joins resume from the stored baseline, as after a restart, and are credited right."""
+    alice = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    bob = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    settings = discord_settings(database_url, fake, attribution_idle_release_seconds=0.5)
+    app = create_app(settings, database=database)
+    async for client in running_app(app):
+        api = Api(client)
+        await ready(api, world)
+        engine = app.state.service.engine
+        first = await fake.join_via_invite(world.guild.id, (await world.user("a")).id, alice.code)
+        before = await final(api, world, (await report(api, world, first))["join_id"])
+        held = engine.guild_state(world.guild.id)
+        for _ in range(60):  # released within about a second of going idle
+            if engine.guild_state(world.guild.id) is None:
+                break
+            await asyncio.sleep(0.05)
+        released = engine.guild_state(world.guild.id) is None
+        second = await fake.join_via_invite(world.guild.id, (await world.user("b")).id, bob.code)
+        after = await final(api, world, (await report(api, world, second))["join_id"])
+    assert held is not None
+    assert released
+    assert (before["invite_code"], before["inviter_id"]) == (alice.code, str(world.alice.id))
+    assert (after["invite_code"], after["inviter_id"]) == (bob.code, str(world.bob.id))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from invite_tracker.domain.evidence import InviteCount, Snapshot
+from invite_tracker.domain.ledger import Ledger
 from invite_tracker.services.announcer import Announcer
 from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.services.attribution_pacing import (
@@ -307,3 +308,34 @@ def test_still_refused_says_why_until_the_pause_ends(
     refused: tuple[datetime, str] | None, now: datetime, said: str
 ) -> None:
     assert still_refused(refused, now) == said
+
+
+@pytest.mark.parametrize(
+    ("busy", "quiet_for", "released"),
+    [
+        (None, 700.0, True),  # idle past `idle_release` (600 s)
+        (None, 500.0, False),  # idle, not long enough
+        ("storing", 700.0, False),  # a join being stored
+        ("undecided", 700.0, False),  # a join in the ledger, not decided yet
+        ("owned", 700.0, False),  # being attributed right now
+    ],
+)
+def test_only_guilds_idle_long_enough_are_released(
+    busy: str | None, quiet_for: float, released: bool
+) -> None:
+    storage: Any = object()  # releasing touches neither storage nor Discord
+    announcer = Announcer(storage, None, retention_days=31, clock=lambda: T0)
+    engine = AttributionEngine(storage, None, EngineConfig(), announcer=announcer, clock=lambda: T0)
+    engine.invite_list_read(7)  # the engine now keeps state for guild 7
+    state = engine.guild_state(7)
+    assert state is not None
+    if busy == "storing":
+        state.storing.append(T0)
+    elif busy == "undecided":
+        state.ledger = Ledger(Snapshot(T0, T0))
+        state.ledger.add_join(1, T0)
+    elif busy == "owned":
+        state.owned = True
+    now = max(state.active_at, state.last_fetch) + quiet_for
+    assert engine.release_idle(now) == int(released)
+    assert (engine.guild_state(7) is None) is released
