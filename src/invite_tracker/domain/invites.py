@@ -72,6 +72,12 @@ class KnownInvite:
         return self.deleted_at is None
 
 
+def credited_inviter(named: int | None, made_for: int | None) -> int | None:
+    """Whom a join through an invite credits: the member the bot made it for, when it made
+    it for someone (Discord then names the bot); else the inviter Discord names."""
+    return named if made_for is None else made_for
+
+
 def expiry_of(created_at: datetime | None, max_age: int | None) -> datetime | None:
     """When an invite expires: `max_age` seconds after creation; never when max_age is 0."""
     if created_at is None or not max_age:

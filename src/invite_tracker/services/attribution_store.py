@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from invite_tracker.domain.counting import leave_counts, settle_join
 from invite_tracker.domain.cross_check import as_counted, worth_asking
 from invite_tracker.domain.evidence import Ending, Snapshot
-from invite_tracker.domain.invites import JoinType, ListedInvites
+from invite_tracker.domain.invites import JoinType, ListedInvites, credited_inviter
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision
 from invite_tracker.services.invites import apply_endings, apply_invite_list
@@ -38,6 +38,11 @@ async def store_decisions(
     async with storage.unit_of_work() as uow:
         settings = await uow.settings.get(guild_id)
         prevent_own = settings is not None and settings.values.prevent_own_invite_code
+        # Discord names the bot for the invites it made for members: they credit the member
+        made_for = await uow.invites.made_for(
+            guild_id,
+            {d.code for d in decisions if d.join_type is JoinType.INVITE and d.code is not None},
+        )
         stored = StoredDecisions()
         for decision in decisions:
             if not isinstance(decision.key, int):
@@ -50,7 +55,9 @@ async def store_decisions(
                 if await uow.joins.hold(join.id, decision.candidates, reason):
                     stored.held += 1
                 continue
-            record = await _store_one(uow, decision, join, vanity_code, prevent_own, now)
+            record = await _store_one(
+                uow, decision, join, vanity_code, made_for, prevent_own=prevent_own, now=now
+            )
             stored.decided.append(record)
         if baseline is not None:
             await uow.snapshots.save(guild_id, baseline, vanity_code)
@@ -74,20 +81,20 @@ async def _store_one(
     decision: Decision,
     join: JoinRecord,
     vanity_code: str | None,
+    made_for: Mapping[str, int],
+    *,
     prevent_own: bool,
     now: datetime,
 ) -> JoinRecord:
-    """Decide the pending join: the counting policy applied, its leave followed if it left."""
+    """Decide the pending join: the counting policy applied, its leave followed if it left.
+    `made_for`: the invites the bot made for members, {code: member}."""
     credited = join.member_id is not None and await uow.joins.credited_before(
         join.guild_id, join.member_id, exclude_id=join.id
     )
     code = vanity_code if decision.join_type is JoinType.VANITY else decision.code
     inviter_id = decision.inviter_id
     if decision.join_type is JoinType.INVITE and code is not None:
-        # Discord names the bot for the invites it made for members: credit the member
-        known = await uow.invites.get(join.guild_id, code)
-        if known is not None and known.credited_to is not None:
-            inviter_id = known.credited_to
+        inviter_id = credited_inviter(inviter_id, made_for.get(code))
     attribution = settle_join(
         join_type=decision.join_type,
         invite_code=code,

@@ -48,12 +48,14 @@ async def test_an_invite_made_for_a_member_is_theirs_until_erased(database: Data
         await uow.invites.record(GUILD, InviteReport(code="made", inviter_id=bot, uses=4), now=T0)
         theirs = sorted(i.code for i in await uow.invites.list_for_inviter(GUILD, member))
         bots = [i.code for i in await uow.invites.list_for_inviter(GUILD, bot)]
+        made_for = await uow.invites.made_for(GUILD, {"made", "own", "self", "bots", "none"})
         counted = await uow.invites.count_created_by(GUILD, member)
         erased = await uow.invites.forget_creator(GUILD, member)
         left = await uow.invites.count_created_by(GUILD, member)
         made = await uow.invites.get(GUILD, "made")
         kept = await uow.invites.get(GUILD, "bots")
         await uow.rollback()
+    assert made_for == {"made": member, "self": member, "bots": other}
     assert theirs == ["made", "own", "self"]
     assert bots == []  # every invite the bot made is credited to someone
     assert (counted, erased, left) == (3, 3, 0)

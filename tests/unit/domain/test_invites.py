@@ -12,6 +12,7 @@ from invite_tracker.domain.invites import (
     KnownInvite,
     ListedInvites,
     check_invite_options,
+    credited_inviter,
     end_of,
     expiry_of,
     report_problems,
@@ -157,3 +158,18 @@ def test_unlisted_end(
 ) -> None:
     found = ListedInvites([InviteReport(code=code) for code in listed], asked_at=asked)
     assert unlisted_end(invite(**changes), found, NOW) is expected
+
+
+@pytest.mark.parametrize(
+    ("named", "made_for", "expected"),
+    [
+        (7, None, 7),  # an invite a member made: Discord names them
+        (1, 7, 7),  # the bot made it for member 7: Discord names the bot
+        (None, 7, 7),  # erased as the inviter Discord named, still made for 7
+        (None, None, None),  # nobody known
+    ],
+)
+def test_an_invite_credits_the_member_it_was_made_for(
+    named: int | None, made_for: int | None, expected: int | None
+) -> None:
+    assert credited_inviter(named, made_for) == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from invite_tracker.domain.api_keys import StoredApiKey
 from invite_tracker.domain.cross_check import MemberSource
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
 from invite_tracker.domain.errors import DiscordUnavailable, SearchNotReady, Unprocessable
-from invite_tracker.domain.invites import InviteEnd, InviteReport, KnownInvite
+from invite_tracker.domain.invites import InviteEnd, InviteReport, KnownInvite, credited_inviter
 from invite_tracker.domain.messages import OutgoingMessage
 from invite_tracker.domain.settings import GuildSettings, SettingsValues
 
@@ -122,8 +122,15 @@ class MemoryInvites:
         return [
             i
             for i in await self.list_for_guild(guild_id, include_gone=True)
-            if (i.inviter_id if i.credited_to is None else i.credited_to) == inviter_id
+            if credited_inviter(i.inviter_id, i.credited_to) == inviter_id
         ]
+
+    async def made_for(self, guild_id: int, codes: Collection[str]) -> dict[str, int]:
+        return {
+            code: i.credited_to
+            for (g, code), i in self.rows.items()
+            if g == guild_id and code in codes and i.credited_to is not None
+        }
 
     async def changed_since(self, guild_id: int, since: datetime) -> list[KnownInvite]:
         return [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -140,6 +140,19 @@ class InviteRepository:
             .where(InviteRow.guild_id == guild_id, InviteRow.code == code)
             .values(credited_to=member_id)
         )
+
+    async def made_for(self, guild_id: int, codes: Collection[str]) -> dict[str, int]:
+        """Of these codes, those the bot made for a member: {code: member}."""
+        if not codes:
+            return {}
+        rows = await self._session.execute(
+            select(InviteRow.code, InviteRow.credited_to).where(
+                InviteRow.guild_id == guild_id,
+                InviteRow.code.in_(sorted(codes)),
+                InviteRow.credited_to.is_not(None),
+            )
+        )
+        return {code: member for code, member in rows if member is not None}
 
     async def list_for_inviter(self, guild_id: int, inviter_id: int) -> list[KnownInvite]:
         """Every invite of the guild that credits the member, live or gone."""
