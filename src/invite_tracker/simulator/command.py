@@ -78,6 +78,7 @@ def service_options(
     return ServiceOptions(
         database_url=database_url,
         overrides={"invite_fetch_interval_seconds": profile.fetch_window, **choices.overrides()},
+        workers=choices.workers,
     )
 
 

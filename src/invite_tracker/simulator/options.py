@@ -14,11 +14,13 @@ class EngineChoices:
     """How the simulated service's attribution engine is set, beyond the profile's pacing:
     the member search cross-check, and how many invite reads a join pays for and for how
     long after the latest join event (`INVITE_TRACKER_INVITE_READS_PER_JOIN`,
-    `..._INVITE_READING_SECONDS`; the defaults keep to one read per join)."""
+    `..._INVITE_READING_SECONDS`; the defaults keep to one read per join); and how many
+    workers serve it (more than one on PostgreSQL only, as `serve --workers`)."""
 
     member_search: bool = False
     reads_per_join: float = 1.0
     reading_seconds: float = 1.0
+    workers: int = 1
 
     def overrides(self) -> dict[str, Any]:
         """The service settings these choices set."""
@@ -52,8 +54,24 @@ def add_engine_arguments(parser: argparse.ArgumentParser, whose: str = "") -> No
         help=f"{whose}how long after the latest join event those reads go on "
         f"(default {default.reading_seconds:g})",
     )
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=default.workers,
+        help=f"{whose}service workers taking the events in turn; more than one needs a "
+        f"PostgreSQL --database-url (default {default.workers})",
+    )
+
+
+def _workers(text: str) -> int:
+    count = int(text)
+    if count < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return count
 
 
 def engine_choices(args: argparse.Namespace) -> EngineChoices:
     """The choices the options of `add_engine_arguments` made."""
-    return EngineChoices(args.member_search, args.reads_per_join, args.reading_seconds)
+    return EngineChoices(
+        args.member_search, args.reads_per_join, args.reading_seconds, args.workers
+    )

@@ -2,17 +2,21 @@
 
 `ServiceTracker` is the invite tracker service itself, built with `create_app`, run in-process
 (its lifespan, its attribution engine, its database) and called over HTTP through httpx's ASGI
-transport with an internal key, exactly as the Husqy bot calls it. The benchmark adds a
-baseline tracker of its own behind the same protocol.
+transport with an internal key, exactly as the Husqy bot calls it. With several workers (on
+PostgreSQL), each is an app of its own, with its own engine, Discord client and connection
+pool, as `serve --workers N` runs them; the events go to each in turn, as a load balancer
+spreads the bot's requests. The benchmark adds a baseline tracker of its own behind the same
+protocol.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,17 +99,25 @@ def parse_verdict(data: Mapping[str, Any]) -> Verdict:
 
 
 class ServiceTracker:
-    """The service under test, called over HTTP in-process."""
+    """The service under test, called over HTTP in-process: one worker, or several taking
+    the requests in turn."""
 
     name = "invite-tracker"
 
-    def __init__(self, client: httpx.AsyncClient, prefix: str, setup: GuildSetup) -> None:
-        self._client = client
+    def __init__(
+        self, clients: Sequence[httpx.AsyncClient], prefix: str, setup: GuildSetup
+    ) -> None:
+        if not clients:
+            raise ValueError("the service needs at least one worker")
+        self._clients = list(clients)
+        self._turn = itertools.cycle(self._clients)
         self._prefix = prefix
         self._guild = setup.guild_id
+        if len(clients) > 1:
+            self.name = f"invite-tracker ({len(clients)} workers)"
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = await self._client.request(
+        response = await next(self._turn).request(
             method,
             self._prefix + path,
             json=body if method != "GET" else None,
@@ -168,7 +180,7 @@ class ServiceTracker:
 
     async def prepare(self, setup: GuildSetup, database: Database, wait: float = 15.0) -> None:
         """Enable the guild, set its settings (no messages: only attribution is measured),
-        and let the engine take its first snapshot, as a running bot would before joins."""
+        and let an engine take the first snapshot, as a running bot would before joins."""
         guild = str(setup.guild_id)
         await self._call("POST", "/enable", {"guild_id": guild})
         settings = {
@@ -203,6 +215,7 @@ class ServiceOptions:
     database_url: str | None = None
     database: Database | None = None
     overrides: Mapping[str, Any] | None = None
+    workers: int = 1  # more than one: PostgreSQL only, as for `serve --workers`
 
 
 @asynccontextmanager
@@ -214,6 +227,8 @@ async def temporary_sqlite() -> AsyncIterator[str]:
 
 def service_tracker(options: ServiceOptions) -> TrackerFactory:
     """A tracker factory that runs the service, migrated, against the fake Discord."""
+    if options.workers < 1:
+        raise ValueError("workers must be at least 1")
 
     @asynccontextmanager
     async def open_tracker(fake: FakeDiscord, setup: GuildSetup) -> AsyncIterator[Tracker]:
@@ -221,11 +236,17 @@ def service_tracker(options: ServiceOptions) -> TrackerFactory:
             url = options.database_url
             if url is None:
                 url = await stack.enter_async_context(temporary_sqlite())
-            database = options.database
-            if database is None:
-                database = Database.from_url(url)
-                stack.push_async_callback(database.dispose)
-                await upgrade(database.engine)
+            databases = []
+            for worker in range(options.workers):
+                database = options.database if worker == 0 else None
+                if database is None:  # a pool of its own, as a worker process has
+                    database = Database.from_url(url)
+                    stack.push_async_callback(database.dispose)
+                databases.append(database)
+            if options.workers > 1 and databases[0].dialect != "postgresql":
+                raise ValueError("several workers need PostgreSQL (SQLite serves one)")
+            if options.database is None:
+                await upgrade(databases[0].engine)
             values: dict[str, Any] = {
                 "database_url": url,
                 "discord_api_url": fake.api_url,
@@ -234,14 +255,20 @@ def service_tracker(options: ServiceOptions) -> TrackerFactory:
             }
             values.update(options.overrides or {})
             settings = Settings(**values)
-            app = create_app(settings, database=database)
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            transport = httpx.ASGITransport(app=app)
-            client = await stack.enter_async_context(
-                httpx.AsyncClient(transport=transport, base_url="http://tracker", timeout=60.0)
-            )
-            tracker = ServiceTracker(client, settings.api_prefix + MODULE_PREFIX, setup)
-            await tracker.prepare(setup, database)
+            clients = []
+            for database in databases:
+                app = create_app(settings, database=database)
+                await stack.enter_async_context(app.router.lifespan_context(app))
+                transport = httpx.ASGITransport(app=app)
+                clients.append(
+                    await stack.enter_async_context(
+                        httpx.AsyncClient(
+                            transport=transport, base_url="http://tracker", timeout=60.0
+                        )
+                    )
+                )
+            tracker = ServiceTracker(clients, settings.api_prefix + MODULE_PREFIX, setup)
+            await tracker.prepare(setup, databases[0])
             yield tracker
 
     return open_tracker

@@ -4,7 +4,8 @@ Each plays a few seconds of joins on the fake Discord (80 ms latency, invite lis
 second) against the service and checks the counts only, never the time: steady and raid
 attribute every join; burst and churn credit no one wrongly (at most one join per 200, a
 margin for evidence that cannot be read, rounded up); nothing is left pending. With Discord's
-member search on, burst and churn settle more joins than without it.
+member search on, burst and churn settle more joins than without it. On PostgreSQL, two
+workers taking the events in turn do as well.
 """
 
 from __future__ import annotations
@@ -26,10 +27,15 @@ SEED = 4
 SETTLE = 15.0
 
 
-async def play(name: str, database: Database, database_url: str, **overrides: Any) -> RunResult:
-    """Play the short scenario against the service, its settings changed by `overrides`."""
+async def play(
+    name: str, database: Database, database_url: str, workers: int = 1, **overrides: Any
+) -> RunResult:
+    """Play the short scenario against the service (`workers` of it), its settings changed
+    by `overrides`."""
     scenario = SCENARIOS[name](SEED, True)
-    options = ServiceOptions(database_url=database_url, database=database, overrides=overrides)
+    options = ServiceOptions(
+        database_url=database_url, database=database, overrides=overrides, workers=workers
+    )
     result = await run_scenario(
         scenario, PROFILES["5-per-1s"], service_tracker(options), settle_timeout=SETTLE
     )
@@ -88,3 +94,28 @@ async def test_joins_may_pay_for_more_reads(database: Database, database_url: st
     assert result.joins < result.invite_fetches <= 3 * result.joins, explain(result)
     assert result.tally[Outcome.WRONG] <= math.ceil(result.joins / 200), explain(result)
     assert result.tally[Outcome.PENDING] == 0, explain(result)
+
+
+@pytest.mark.parametrize("name", ["burst", "churn"])
+async def test_two_workers_share_a_guild(name: str, database: Database, database_url: str) -> None:
+    """Two workers, each with its own engine, Discord client and connection pool, take the
+    events in turn (as `serve --workers 2` behind one address): one of them attributes the
+    guild at a time, the joins the other stores included. No one is credited wrongly, a
+    member-add repeated to the other worker is stored once, nothing is left pending, and the
+    reads stay within one per join without a 429 (each worker's client sees the bucket)."""
+    if database.dialect != "postgresql":
+        pytest.skip("several workers need PostgreSQL: SQLite serves one")
+    result = await play(name, database, database_url, workers=2)
+    assert result.tracker == "invite-tracker (2 workers)"
+    assert result.recorded == result.joins, explain(result)
+    assert result.tally[Outcome.WRONG] <= math.ceil(result.joins / 200), explain(result)
+    assert result.tally[Outcome.PENDING] == 0, explain(result)
+    assert result.invite_fetches <= result.joins
+    assert result.rate_limited == 0
+
+
+async def test_several_workers_need_postgresql(database: Database, database_url: str) -> None:
+    if database.dialect == "postgresql":
+        pytest.skip("SQLite only: PostgreSQL serves several workers")
+    with pytest.raises(ValueError, match="need PostgreSQL"):
+        await play("steady", database, database_url, workers=2)

@@ -22,6 +22,7 @@ def parsed(*argv: str) -> EngineChoices:
         ((), EngineChoices(member_search=False, reads_per_join=1.0, reading_seconds=1.0)),
         (("--member-search",), EngineChoices(member_search=True)),
         (("--reads-per-join", "4", "--reading-seconds", "2.5"), EngineChoices(False, 4.0, 2.5)),
+        (("--workers", "3"), EngineChoices(workers=3)),
     ],
 )
 def test_the_options_make_the_choices(argv: tuple[str, ...], expected: EngineChoices) -> None:
@@ -39,3 +40,9 @@ def test_the_choices_set_settings_the_service_has() -> None:
     settings = Settings(**EngineChoices(True, 3.0, 2.0).overrides())
     assert (settings.member_search, settings.invite_reads_per_join) == (True, 3.0)
     assert settings.invite_reading_seconds == 2.0
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "two"])
+def test_workers_must_be_a_positive_count(count: str) -> None:
+    with pytest.raises(SystemExit):
+        parsed("--workers", count)
