@@ -119,6 +119,11 @@ class Database:
                 if session.in_transaction():
                     await session.rollback()
 
+    @property
+    def shared(self) -> bool:
+        """Whether other workers may use the database too: PostgreSQL (SQLite serves one)."""
+        return self.dialect == "postgresql"
+
     @asynccontextmanager
     async def guild_lock(self, guild_id: int) -> AsyncIterator[bool]:
         """Try to own a guild's attribution across workers: yields whether it is ours.

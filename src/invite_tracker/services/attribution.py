@@ -35,6 +35,7 @@ from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     EngineStats,
     GuildAttribution,
+    bucket_fresh_at,
     deferral_wait,
     read_made,
     still_refused,
@@ -350,18 +351,32 @@ class AttributionEngine:
             ends = ledger.take_endings()
             if decisions or ends:
                 await self._store(attributor, ledger, decisions, ends)
-            if ledger.pending == 0 and not self._active(attributor):
+            handover_at = self._handover_at(attributor)
+            if ledger.pending == 0 and not self._active(attributor) and handover_at is None:
                 return
             if decisions or self._should_read(attributor, ledger):
                 continue
-            # Waiting for late join events or new joins: until woken, until the oldest
-            # window can be decided, or a while.
+            # Waiting for late join events or new joins (other workers' too: they are
+            # loaded on waking): until woken, until the oldest window can be decided, until
+            # the guild may be handed over, or a while.
             wait = self._config.delivery_margin / 4
             decides_at = ledger.decides_at
             if decides_at is not None and not attributor.storing:  # else woken by the store
                 wait = min(wait, max(0.0, (decides_at - self._clock()).total_seconds()) + 0.001)
+            if handover_at is not None:
+                wait = min(wait, max(0.0, handover_at - time.monotonic()) + 0.001)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(attributor.wake.wait(), wait)
+
+    def _handover_at(self, attributor: GuildAttribution) -> float | None:
+        """Until when (monotonic clock) this worker keeps the guild once it has nothing left
+        to do: while the invite list's bucket may still be spent by its reads, which the
+        client of a worker taking over would not know of, and meet with 429s. None: it may
+        let go now (no other worker can take the guild over, on SQLite)."""
+        if not self._storage.shared:
+            return None
+        fresh = bucket_fresh_at(attributor, self._config.fetch_interval)
+        return fresh if fresh is not None and fresh > time.monotonic() else None
 
     def _active(self, attributor: GuildAttribution) -> bool:
         """Joins are coming in: a join may have happened whose event is still on its way."""

@@ -236,6 +236,15 @@ def read_answered(
     state.straddled = closes is not None and started < closes <= answered
 
 
+def bucket_fresh_at(state: GuildAttribution, interval: float) -> float | None:
+    """When (monotonic clock) the invite list's bucket holds none of this process's reads
+    any more: their window has ended for Discord and for the client's limiter (None: no read
+    made). Another worker taking the guild over knows nothing of them; from then on, its
+    first reads cannot meet a spent bucket."""
+    closes = window_closes(state, interval)
+    return None if closes is None else closes + limiter_lag(state) + BUCKET_SLACK
+
+
 def window_closes(state: GuildAttribution, interval: float) -> float | None:
     """From when (monotonic clock) a read reaches Discord after the end of the bucket's
     current window: BURST intervals after its first read went out (None: no read yet)."""

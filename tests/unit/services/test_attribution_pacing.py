@@ -19,6 +19,7 @@ from invite_tracker.services.attribution_pacing import (
     MAX_MARGIN,
     EngineConfig,
     GuildAttribution,
+    bucket_fresh_at,
     deferral_wait,
     delivery_margin,
     hold_at_window_end,
@@ -209,6 +210,22 @@ def test_a_client_freeing_the_bucket_on_discords_clock_allows_reads_nearer_the_i
     assert next_read_at(told, 0.2, 1.0) == pytest.approx(10.0 + 1.0 + 0.02 + BUCKET_SLACK)
     assert next_read_at(state(reads), 0.2, 1.0) == pytest.approx(10.0 + 1.0 + 0.08 + 0.02)
     assert hold_at_window_end(told, 11.03, 0.2) == pytest.approx(11.04 - 11.03)
+
+
+@pytest.mark.parametrize(
+    ("reads", "interval", "expected"),
+    [
+        ([], 0.2, None),  # no read: nothing of ours in the bucket
+        ([10.0], 0.2, 10.0 + 1.0 + 0.08 + BUCKET_SLACK),  # its window, as the client ends it
+        ([10.0, 10.5, 10.9], 0.2, 11.1),  # later reads of the window change nothing
+        ([10.0, 11.5], 0.2, 11.5 + 1.1),  # a read after the window opens the next one
+        ([10.0, 11.0], 1.0, 10.0 + 5.0 + 0.1),  # 5 per 5 s: the window lasts 5 s
+    ],
+)
+def test_the_bucket_is_fresh_once_the_window_of_our_reads_has_ended(
+    reads: list[float], interval: float, expected: float | None
+) -> None:
+    assert bucket_fresh_at(state(reads, interval=interval), interval) == pytest.approx(expected)
 
 
 def test_no_read_yet_holds_nothing() -> None:

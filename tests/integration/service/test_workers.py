@@ -1,0 +1,120 @@
+"""Several workers on one PostgreSQL database: which of them attributes a guild, and when
+another may take it over. Each worker is an app of its own (engine, Discord client, pool)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from invite_tracker.api.app import create_app
+from invite_tracker.db.session import Database
+from invite_tracker.services.attribution import AttributionEngine
+from invite_tracker.testing.fake_discord import FakeDiscord
+from tests.integration.api.conftest import Api, running_app
+from tests.integration.service.conftest import World, discord_settings
+from tests.integration.service.test_attribution import final, ready, report
+
+GUILD_INVITES = "GET /guilds/{guild_id}/invites"
+WINDOW = 5.0
+"""The invite list's bucket in these tests: 5 reads per 5 s, Discord's stricter profile."""
+
+
+def settings_for(database_url: str, fake: FakeDiscord) -> Any:
+    fake.set_route_limit(GUILD_INVITES, 5, per=WINDOW)
+    return discord_settings(
+        database_url,
+        fake,
+        invite_fetch_interval_seconds=WINDOW / 5,
+        invite_reading_seconds=0.2,
+        attribution_margin_seconds=0.2,
+    )
+
+
+@asynccontextmanager
+async def worker(settings: Any, database: Database) -> AsyncIterator[tuple[Api, AttributionEngine]]:
+    app = create_app(settings, database=database)
+    async for client in running_app(app):
+        yield Api(client), app.state.service.engine
+
+
+async def owned_for(engine: AttributionEngine, guild_id: int, limit: float) -> float:
+    """How long, up to `limit` seconds, the engine goes on owning the guild."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while loop.time() - started < limit:
+        state = engine.guild_state(guild_id)
+        if state is None or not state.owned:
+            break
+        await asyncio.sleep(0.05)
+    return loop.time() - started
+
+
+async def test_a_worker_keeps_the_guild_while_its_reads_fill_the_bucket(
+    backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """A worker's reads of the invite list are known to its own Discord client only. A worker
+    taking the guild over as soon as the first has nothing left to do would read into the
+    window those reads spent, and meet 429s (27 in the full churn scenario under 5 per 5 s
+    with two workers). So the first keeps the guild, deciding the joins the other stores,
+    until the bucket holds none of its reads; then the other takes over without a 429."""
+    if backend == "sqlite":
+        pytest.skip("several workers need PostgreSQL: SQLite serves one")
+    alices = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    bobs = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    settings = settings_for(database_url, fake)
+    other = Database.from_url(database_url)
+    try:
+        async with (
+            worker(settings, database) as (one, first),
+            worker(settings, other) as (two, second),
+        ):
+            await ready(one, world)
+            joined = await fake.join_via_invite(
+                world.guild.id, (await world.user("a")).id, alices.code
+            )
+            by_first = await final(one, world, (await report(one, world, joined))["join_id"])
+            holding = first.guild_state(world.guild.id)
+            assert holding is not None
+            assert holding.owned  # nothing left to do, but its reads are in the bucket
+            joined = await fake.join_via_invite(
+                world.guild.id, (await world.user("b")).id, bobs.code
+            )
+            stored_by_second = await final(
+                two, world, (await report(two, world, joined))["join_id"]
+            )
+            reads_by_first = first.stats.fetches
+            assert second.stats.fetches == 0  # the first one read for the second's join
+            kept = await owned_for(first, world.guild.id, 2 * WINDOW)
+            joined = await fake.join_via_invite(
+                world.guild.id, (await world.user("c")).id, alices.code
+            )
+            after_handover = await final(two, world, (await report(two, world, joined))["join_id"])
+    finally:
+        await other.dispose()
+    assert reads_by_first >= 2
+    assert 0.5 < kept < 2 * WINDOW  # it let go, once its window had ended
+    assert second.stats.fetches >= 1  # the second read for its own join once it took over
+    assert fake.stats.rate_limited.get(GUILD_INVITES, 0) == 0
+    credited = [(j["invite_code"], j["inviter_id"]) for j in (by_first, stored_by_second)]
+    assert credited == [(alices.code, str(world.alice.id)), (bobs.code, str(world.bob.id))]
+    assert (after_handover["invite_code"], after_handover["join_type"]) == (alices.code, "invite")
+
+
+async def test_a_single_worker_lets_go_as_soon_as_it_is_idle(
+    backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """On SQLite no other worker can take the guild over: the worker lets go once idle, and
+    the bucket's state stays with the guild in this process."""
+    if backend != "sqlite":
+        pytest.skip("SQLite only: on PostgreSQL the worker keeps the guild (test above)")
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    async with worker(settings_for(database_url, fake), database) as (api, engine):
+        await ready(api, world)
+        joined = await fake.join_via_invite(world.guild.id, (await world.user("a")).id, invite.code)
+        await final(api, world, (await report(api, world, joined))["join_id"])
+        kept = await owned_for(engine, world.guild.id, WINDOW)
+    assert kept < WINDOW / 2
