@@ -32,6 +32,7 @@ from invite_tracker.api.routes import settings as settings_routes
 from invite_tracker.api.routes import status as status_routes
 from invite_tracker.clock import utcnow
 from invite_tracker.db.session import Database
+from invite_tracker.db.signals import JoinSignals
 from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
 from invite_tracker.domain.errors import BadRequest, NotFound
 from invite_tracker.logging import configure_logging
@@ -67,9 +68,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             None if discord is None else CachedDiscord(discord, ttl=settings.discord_cache_seconds)
         )
         announcer = Announcer(db, port, retention_days=settings.retention_days, clock=utcnow)
+        signals = JoinSignals(db.engine) if db.shared else None  # several workers
         engine = AttributionEngine(
-            db, port, _engine_config(settings), announcer=announcer, clock=utcnow
+            db, port, _engine_config(settings), announcer=announcer, clock=utcnow, signals=signals
         )
+        if signals is not None:
+            await signals.start(engine.heard_elsewhere)
         app.state.service = ServiceState(
             settings=settings,
             database=db,
@@ -92,6 +96,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
             await engine.close()
+            if signals is not None:
+                await signals.close()
             await announcer.close()
             if discord is not None:
                 await discord.close()

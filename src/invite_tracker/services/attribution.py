@@ -42,7 +42,7 @@ from invite_tracker.services.attribution_pacing import (
 )
 from invite_tracker.services.attribution_reads import InviteReader
 from invite_tracker.services.attribution_store import decide_all_pending, store_decisions
-from invite_tracker.services.ports import Storage
+from invite_tracker.services.ports import JoinSignalsPort, Storage
 
 log = structlog.get_logger(__name__)
 UNREADABLE = "the guild's invites cannot be read: "
@@ -59,8 +59,10 @@ class AttributionEngine:
         *,
         announcer: Announcer,
         clock: Callable[[], datetime],
+        signals: JoinSignalsPort | None = None,
     ) -> None:
         self._storage = storage
+        self._signals = signals  # other workers, told of the join events this one hears
         self._discord = discord
         self._config = config
         self._clock = clock
@@ -142,7 +144,22 @@ class AttributionEngine:
         attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
         if attributor.heard is None or joined_at > attributor.heard:
             attributor.heard = joined_at
+        if self._signals is not None and not attributor.owned:
+            self._signals.publish(guild_id, joined_at)  # another worker may attribute it
         self.notify(guild_id)
+
+    def heard_elsewhere(self, guild_id: int, joined_at: datetime) -> None:
+        """Another worker heard of a join event of the guild, and is storing it: if this
+        worker attributes the guild, the read it calls for leaves now, as for one of its own
+        (the join is decided once committed: the attributor waits for joins being stored)."""
+        attributor = self._guilds.get(guild_id)
+        if self._stopping.is_set() or attributor is None or not attributor.owned:
+            return
+        self.stats.heard_elsewhere += 1
+        if attributor.heard is None or joined_at > attributor.heard:
+            attributor.heard = joined_at
+        attributor.active_at = time.monotonic()
+        attributor.wake.set()
 
     @contextlib.contextmanager
     def storing(self, guild_id: int, at: datetime) -> Iterator[None]:

@@ -72,6 +72,7 @@ class EngineStats:
     fetch_failures: int = 0
     deferred_reads: int = 0  # reads the rate limiter would have held, made later instead
     decisions: int = 0
+    heard_elsewhere: int = 0  # join events other workers told of, of guilds attributed here
     member_searches: int = 0  # questions to Discord's member search
     cross_checked: int = 0  # ambiguous joins the member search settled
 

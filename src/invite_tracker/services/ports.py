@@ -179,3 +179,9 @@ class Storage(Protocol):
         """Whether other workers may attribute the same guilds (`guild_lock` then decides
         which one does)."""
         ...
+
+
+class JoinSignalsPort(Protocol):
+    """Tells the other workers of the join events this one hears (`db.signals`)."""
+
+    def publish(self, guild_id: int, joined_at: datetime) -> None: ...

@@ -104,6 +104,41 @@ async def test_a_worker_keeps_the_guild_while_its_reads_fill_the_bucket(
     assert (after_handover["invite_code"], after_handover["join_type"]) == (alices.code, "invite")
 
 
+async def test_the_attributing_worker_hears_of_the_other_workers_join_events(
+    backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """The worker storing a join tells the others at once (PostgreSQL's LISTEN/NOTIFY): the
+    attributing worker reads as for a join event of its own, instead of finding the join
+    only when it next looks at storage."""
+    if backend == "sqlite":
+        pytest.skip("several workers need PostgreSQL: SQLite serves one")
+    alices = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    bobs = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
+    settings = settings_for(database_url, fake)
+    other = Database.from_url(database_url)
+    try:
+        async with (
+            worker(settings, database) as (one, first),
+            worker(settings, other) as (two, second),
+        ):
+            await ready(one, world)
+            joined = await fake.join_via_invite(
+                world.guild.id, (await world.user("a")).id, alices.code
+            )
+            await final(one, world, (await report(one, world, joined))["join_id"])
+            elsewhere = await fake.join_via_invite(
+                world.guild.id, (await world.user("b")).id, bobs.code
+            )
+            decided = await final(two, world, (await report(two, world, elsewhere))["join_id"])
+            state = first.guild_state(world.guild.id)
+    finally:
+        await other.dispose()
+    assert (first.stats.heard_elsewhere, second.stats.heard_elsewhere) == (1, 0)
+    assert state is not None
+    assert state.heard == elsewhere.joined_at  # set by the other worker's signal alone
+    assert (decided["invite_code"], decided["inviter_id"]) == (bobs.code, str(world.bob.id))
+
+
 async def test_a_single_worker_lets_go_as_soon_as_it_is_idle(
     backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
 ) -> None:
