@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -53,6 +54,31 @@ async def owned_for(engine: AttributionEngine, guild_id: int, limit: float) -> f
     return loop.time() - started
 
 
+@asynccontextmanager
+async def two_workers(
+    backend: str, database: Database, database_url: str, fake: FakeDiscord
+) -> AsyncIterator[tuple[Api, AttributionEngine, Api, AttributionEngine]]:
+    """Two workers on the test's PostgreSQL database, each with a pool of its own."""
+    if backend == "sqlite":
+        pytest.skip("several workers need PostgreSQL: SQLite serves one")
+    settings = settings_for(database_url, fake)
+    other = Database.from_url(database_url)
+    try:
+        async with (
+            worker(settings, database) as (one, first),
+            worker(settings, other) as (two, second),
+        ):
+            yield one, first, two, second
+    finally:
+        await other.dispose()
+
+
+async def join_through(api: Api, world: World, name: str, code: str) -> dict[str, Any]:
+    """A new member joins through `code`; the join reported to `api`, once final."""
+    member = await world.fake.join_via_invite(world.guild.id, (await world.user(name)).id, code)
+    return await final(api, world, (await report(api, world, member))["join_id"])
+
+
 async def test_a_worker_keeps_the_guild_while_its_reads_fill_the_bucket(
     backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
 ) -> None:
@@ -61,40 +87,19 @@ async def test_a_worker_keeps_the_guild_while_its_reads_fill_the_bucket(
     window those reads spent, and meet 429s (27 in the full churn scenario under 5 per 5 s
     with two workers). So the first keeps the guild, deciding the joins the other stores,
     until the bucket holds none of its reads; then the other takes over without a 429."""
-    if backend == "sqlite":
-        pytest.skip("several workers need PostgreSQL: SQLite serves one")
     alices = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
     bobs = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
-    settings = settings_for(database_url, fake)
-    other = Database.from_url(database_url)
-    try:
-        async with (
-            worker(settings, database) as (one, first),
-            worker(settings, other) as (two, second),
-        ):
-            await ready(one, world)
-            joined = await fake.join_via_invite(
-                world.guild.id, (await world.user("a")).id, alices.code
-            )
-            by_first = await final(one, world, (await report(one, world, joined))["join_id"])
-            holding = first.guild_state(world.guild.id)
-            assert holding is not None
-            assert holding.owned  # nothing left to do, but its reads are in the bucket
-            joined = await fake.join_via_invite(
-                world.guild.id, (await world.user("b")).id, bobs.code
-            )
-            stored_by_second = await final(
-                two, world, (await report(two, world, joined))["join_id"]
-            )
-            reads_by_first = first.stats.fetches
-            assert second.stats.fetches == 0  # the first one read for the second's join
-            kept = await owned_for(first, world.guild.id, 2 * WINDOW)
-            joined = await fake.join_via_invite(
-                world.guild.id, (await world.user("c")).id, alices.code
-            )
-            after_handover = await final(two, world, (await report(two, world, joined))["join_id"])
-    finally:
-        await other.dispose()
+    async with two_workers(backend, database, database_url, fake) as (one, first, two, second):
+        await ready(one, world)
+        by_first = await join_through(one, world, "a", alices.code)
+        holding = first.guild_state(world.guild.id)
+        assert holding is not None
+        assert holding.owned  # nothing left to do, but its reads are in the bucket
+        stored_by_second = await join_through(two, world, "b", bobs.code)
+        reads_by_first = first.stats.fetches
+        assert second.stats.fetches == 0  # the first one read for the second's join
+        kept = await owned_for(first, world.guild.id, 2 * WINDOW)
+        after_handover = await join_through(two, world, "c", alices.code)
     assert reads_by_first >= 2
     assert 0.5 < kept < 2 * WINDOW  # it let go, once its window had ended
     assert second.stats.fetches >= 1  # the second read for its own join once it took over
@@ -110,32 +115,17 @@ async def test_the_attributing_worker_hears_of_the_other_workers_join_events(
     """The worker storing a join tells the others at once (PostgreSQL's LISTEN/NOTIFY): the
     attributing worker reads as for a join event of its own, instead of finding the join
     only when it next looks at storage."""
-    if backend == "sqlite":
-        pytest.skip("several workers need PostgreSQL: SQLite serves one")
     alices = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
     bobs = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
-    settings = settings_for(database_url, fake)
-    other = Database.from_url(database_url)
-    try:
-        async with (
-            worker(settings, database) as (one, first),
-            worker(settings, other) as (two, second),
-        ):
-            await ready(one, world)
-            joined = await fake.join_via_invite(
-                world.guild.id, (await world.user("a")).id, alices.code
-            )
-            await final(one, world, (await report(one, world, joined))["join_id"])
-            elsewhere = await fake.join_via_invite(
-                world.guild.id, (await world.user("b")).id, bobs.code
-            )
-            decided = await final(two, world, (await report(two, world, elsewhere))["join_id"])
-            state = first.guild_state(world.guild.id)
-    finally:
-        await other.dispose()
+    async with two_workers(backend, database, database_url, fake) as (one, first, two, second):
+        await ready(one, world)
+        await join_through(one, world, "a", alices.code)
+        decided = await join_through(two, world, "b", bobs.code)
+        state = first.guild_state(world.guild.id)
     assert (first.stats.heard_elsewhere, second.stats.heard_elsewhere) == (1, 0)
     assert state is not None
-    assert state.heard == elsewhere.joined_at  # set by the other worker's signal alone
+    # set by the other worker's signal alone
+    assert state.heard == datetime.fromisoformat(decided["joined_at"])
     assert (decided["invite_code"], decided["inviter_id"]) == (bobs.code, str(world.bob.id))
 
 
