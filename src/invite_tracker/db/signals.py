@@ -113,10 +113,12 @@ class JoinSignals:
             await driver.add_listener(CHANNEL, self._received)
             driver.add_termination_listener(self._lost)
             self._pid = driver.get_server_pid()
-        except Exception as exc:
-            log.warning("join_signals_unavailable", reason=type(exc).__name__)
+        except BaseException as exc:  # cancelled (the service stopping) included
             with contextlib.suppress(Exception):
                 await connection.invalidate()
+            if not isinstance(exc, Exception):
+                raise
+            log.warning("join_signals_unavailable", reason=type(exc).__name__)
             return False
         self._connection, self._driver = connection, driver
         return True
