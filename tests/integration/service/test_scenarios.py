@@ -101,8 +101,8 @@ async def test_two_workers_share_a_guild(name: str, database: Database, database
     """Two workers, each with its own engine, Discord client and connection pool, take the
     events in turn (as `serve --workers 2` behind one address): one of them attributes the
     guild at a time, the joins the other stores included. No one is credited wrongly, a
-    member-add repeated to the other worker is stored once, nothing is left pending, and the
-    reads stay within one per join without a 429 (each worker's client sees the bucket)."""
+    member-add repeated (to whichever worker) is stored once, nothing is left pending, and
+    the reads stay within one per join without a 429."""
     if database.dialect != "postgresql":
         pytest.skip("several workers need PostgreSQL: SQLite serves one")
     result = await play(name, database, database_url, workers=2)
