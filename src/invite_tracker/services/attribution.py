@@ -21,7 +21,6 @@ import structlog
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
 from invite_tracker.domain.evidence import Ending
-from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
@@ -35,13 +34,18 @@ from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     EngineStats,
     GuildAttribution,
-    bucket_fresh_at,
     deferral_wait,
+    handover_at,
+    heard_unread,
+    idle_guilds,
+    joins_coming,
     read_made,
+    should_read,
     still_refused,
 )
 from invite_tracker.services.attribution_reads import InviteReader
 from invite_tracker.services.attribution_store import decide_all_pending, store_decisions
+from invite_tracker.services.attribution_waiters import DecisionWaiters
 from invite_tracker.services.ports import JoinSignalsPort, Storage
 
 log = structlog.get_logger(__name__)
@@ -69,7 +73,7 @@ class AttributionEngine:
         self.announcer = announcer
         self._guilds: dict[int, GuildAttribution] = {}
         self._sweeper: asyncio.Task[None] | None = None
-        self._waiters: dict[int, list[asyncio.Future[JoinRecord]]] = {}
+        self._waiters = DecisionWaiters(storage, config.owner_poll * 3)
         self._stopping = asyncio.Event()
         self.stats = EngineStats()
         self._reader = (
@@ -80,10 +84,7 @@ class AttributionEngine:
 
     def announce(self, guild_id: int, joins: list[JoinRecord]) -> None:
         """Joins now final: wake whoever waits for them and send their messages."""
-        for join in joins:
-            for waiter in self._waiters.get(join.id, []):
-                if not waiter.done():
-                    waiter.set_result(join)
+        self._waiters.decided(joins)
         self.announcer.joins_decided(guild_id, joins)
 
     def notify(self, guild_id: int) -> None:
@@ -108,30 +109,9 @@ class AttributionEngine:
         Decisions made in this process arrive at once; while another worker owns the guild,
         the database is looked at now and then for them instead.
         """
-        deadline = time.monotonic() + wait_seconds
-        decided: asyncio.Future[JoinRecord] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(join_id, []).append(decided)
-        try:
-            while True:
-                async with self._storage.reading() as uow:
-                    join = await uow.joins.get(join_id)
-                if join is None or join.join_type is not JoinType.PENDING:
-                    return join
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                local = guild_id is not None and self._owns(guild_id)
-                with contextlib.suppress(TimeoutError):
-                    return await asyncio.wait_for(
-                        asyncio.shield(decided),
-                        left if local else min(left, self._config.owner_poll * 3),
-                    )
-        finally:
-            waiting = self._waiters.get(join_id, [])
-            if decided in waiting:
-                waiting.remove(decided)
-            if not waiting:
-                self._waiters.pop(join_id, None)
+        return await self._waiters.wait(
+            join_id, wait_seconds, local=lambda: guild_id is not None and self._owns(guild_id)
+        )
 
     def join_heard(self, guild_id: int, joined_at: datetime) -> None:
         """A join event of the guild, whose module is on, is being stored (its transaction
@@ -187,12 +167,7 @@ class AttributionEngine:
         from the stored baseline, as after a restart (windows without joins moved the baseline
         on in memory only: no join is lost, at worst one is ambiguous)."""
         now = time.monotonic() if now is None else now
-        idle = [
-            guild_id
-            for guild_id, attributor in self._guilds.items()
-            if (quiet := attributor.idle_for(now)) is not None
-            and quiet >= self._config.idle_release
-        ]
+        idle = idle_guilds(self._guilds.values(), now, self._config.idle_release)
         for guild_id in idle:
             del self._guilds[guild_id]
         return len(idle)
@@ -332,10 +307,10 @@ class AttributionEngine:
                 ledger = attributor.ledger or await start_ledger(
                     self._storage, attributor, reader, self._config, clock=self._clock
                 )
-                heard = self._heard_unread(attributor, ledger)
+                heard = heard_unread(attributor, ledger)
                 if not heard:  # no join heard of calls for a read: see what storage holds
                     known_at = await self._load_joins(attributor, ledger)
-                if heard or self._should_read(attributor, ledger):
+                if heard or should_read(attributor, ledger, self._config):
                     await reader.pace(attributor)
                     ledger.observe(await reader.snapshot(attributor, ledger))
                     # Join events stored while the read waited its turn and flew may belong
@@ -368,10 +343,11 @@ class AttributionEngine:
             ends = ledger.take_endings()
             if decisions or ends:
                 await self._store(attributor, ledger, decisions, ends)
-            handover_at = self._handover_at(attributor)
-            if ledger.pending == 0 and not self._active(attributor) and handover_at is None:
+            keep_until = handover_at(attributor, self._config, shared=self._storage.shared)
+            idle = ledger.pending == 0 and not joins_coming(attributor, self._config)
+            if idle and keep_until is None:
                 return
-            if decisions or self._should_read(attributor, ledger):
+            if decisions or should_read(attributor, ledger, self._config):
                 continue
             # Waiting for late join events or new joins (other workers' too: they are
             # loaded on waking): until woken, until the oldest window can be decided, until
@@ -380,39 +356,10 @@ class AttributionEngine:
             decides_at = ledger.decides_at
             if decides_at is not None and not attributor.storing:  # else woken by the store
                 wait = min(wait, max(0.0, (decides_at - self._clock()).total_seconds()) + 0.001)
-            if handover_at is not None:
-                wait = min(wait, max(0.0, handover_at - time.monotonic()) + 0.001)
+            if keep_until is not None:
+                wait = min(wait, max(0.0, keep_until - time.monotonic()) + 0.001)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(attributor.wake.wait(), wait)
-
-    def _handover_at(self, attributor: GuildAttribution) -> float | None:
-        """Until when (monotonic clock) this worker keeps the guild once it has nothing left
-        to do: while the invite list's bucket may still be spent by its reads, which the
-        client of a worker taking over would not know of, and meet with 429s. None: it may
-        let go now (no other worker can take the guild over, on SQLite)."""
-        if not self._storage.shared:
-            return None
-        fresh = bucket_fresh_at(attributor, self._config.fetch_interval)
-        return fresh if fresh is not None and fresh > time.monotonic() else None
-
-    def _active(self, attributor: GuildAttribution) -> bool:
-        """Joins are coming in: a join may have happened whose event is still on its way."""
-        return time.monotonic() - attributor.last_join < self._config.active_seconds
-
-    def _should_read(self, attributor: GuildAttribution, ledger: Ledger) -> bool:
-        """Read when a join waits for a read, or, while joins keep coming, as often as the
-        pacing allows and the joins have paid for: short windows are what tell two invites'
-        joins apart, and there are never more reads than the joins paid for (one each by
-        default, `EngineConfig.reads_per_join`)."""
-        if ledger.needs_snapshot() or self._heard_unread(attributor, ledger):
-            return True
-        return attributor.credit > 0 and self._active(attributor)
-
-    @staticmethod
-    def _heard_unread(attributor: GuildAttribution, ledger: Ledger) -> bool:
-        """A join event heard of (`join_heard`), stored or not yet, tells of a join after
-        the latest read was counted."""
-        return attributor.heard is not None and ledger.unread(attributor.heard)
 
     async def _load_joins(self, attributor: GuildAttribution, ledger: Ledger) -> datetime:
         return await load_joins(self._storage, attributor, ledger, self._config, clock=self._clock)

@@ -138,6 +138,16 @@ class GuildAttribution:
         return now - max(self.active_at, self.last_fetch, self.last_join)
 
 
+def idle_guilds(states: Iterable[GuildAttribution], now: float, after: float) -> list[int]:
+    """The guilds that have had nothing going on for `after` seconds (`now` on the monotonic
+    clock; see `GuildAttribution.idle_for`)."""
+    return [
+        state.guild_id
+        for state in states
+        if (quiet := state.idle_for(now)) is not None and quiet >= after
+    ]
+
+
 def still_refused(refused: tuple[datetime, str] | None, now: datetime) -> str:
     """Why Discord is not asked now (it refused lately: `(until, why)`), or ""."""
     if refused is None or now >= refused[0]:
@@ -324,3 +334,35 @@ def invite_counts(reports: Sequence[InviteReport]) -> dict[str, InviteCount]:
         )
         for report in reports
     }
+
+
+def joins_coming(state: GuildAttribution, config: EngineConfig) -> bool:
+    """Joins are coming in: a join may have happened whose event is still on its way."""
+    return time.monotonic() - state.last_join < config.active_seconds
+
+
+def heard_unread(state: GuildAttribution, ledger: Ledger) -> bool:
+    """A join event heard of (`AttributionEngine.join_heard`), stored or not yet, tells of a
+    join after the latest read was counted."""
+    return state.heard is not None and ledger.unread(state.heard)
+
+
+def should_read(state: GuildAttribution, ledger: Ledger, config: EngineConfig) -> bool:
+    """Read when a join waits for a read, or, while joins keep coming, as often as the
+    pacing allows and the joins have paid for: short windows are what tell two invites'
+    joins apart, and there are never more reads than the joins paid for (one each by
+    default, `EngineConfig.reads_per_join`)."""
+    if ledger.needs_snapshot() or heard_unread(state, ledger):
+        return True
+    return state.credit > 0 and joins_coming(state, config)
+
+
+def handover_at(state: GuildAttribution, config: EngineConfig, *, shared: bool) -> float | None:
+    """Until when (monotonic clock) this worker keeps the guild once it has nothing left to
+    do: while the invite list's bucket may still be spent by its reads, which the client of a
+    worker taking over would not know of, and meet with 429s. None: it may let go now (or no
+    other worker can take the guild over: not `shared`, as on SQLite)."""
+    if not shared:
+        return None
+    fresh = bucket_fresh_at(state, config.fetch_interval)
+    return fresh if fresh is not None and fresh > time.monotonic() else None
