@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from invite_tracker.api.app import create_app
 from invite_tracker.db.session import Database
+from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.testing.fake_discord import Channel, FakeDiscord, Guild, User
 from tests.integration.api.conftest import Api, app_settings, running_app
 
@@ -68,3 +70,16 @@ async def tracker(database: Database, database_url: str, fake: FakeDiscord) -> A
     app = create_app(discord_settings(database_url, fake), database=database)
     async for client in running_app(app):
         yield Api(client)
+
+
+async def owned_for(engine: AttributionEngine, guild_id: int, limit: float) -> float:
+    """How long, up to `limit` seconds, the engine goes on attributing the guild (on
+    PostgreSQL it keeps a guild while its reads may still fill the invite list's bucket)."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while loop.time() - started < limit:
+        state = engine.guild_state(guild_id)
+        if state is None or not state.owned:
+            break
+        await asyncio.sleep(0.05)
+    return loop.time() - started

@@ -17,7 +17,7 @@ from invite_tracker.domain.joins import NewJoin
 from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.testing.fake_discord import FakeDiscord, Invite, Member
 from tests.integration.api.conftest import Api, data_of, running_app
-from tests.integration.service.conftest import World, discord_settings
+from tests.integration.service.conftest import World, discord_settings, owned_for
 
 
 async def report(api: Api, world: World, member: Member, **extra: Any) -> dict[str, Any]:
@@ -367,6 +367,11 @@ async def test_no_window_is_decided_past_a_join_another_worker_is_storing(
     async for client in running_app(app):
         api = Api(client)
         await ready(api, world)
+        # The engine keeps the guild a while after its first reads (they may still fill the
+        # bucket), looking at storage, where it waits out joins being stored. Such a wait,
+        # queued behind this test's open transaction, would hold up the join check below as
+        # well (PostgreSQL queues a lock behind a waiting one): the test would wait for itself.
+        await owned_for(app.state.service.engine, world.guild.id, 10.0)
         used = await fake.join_via_invite(world.guild.id, (await world.user("u")).id, invite.code)
         discovered = await fake.join_without_invite(world.guild.id, (await world.user("d")).id)
         async with database.unit_of_work() as other_worker:  # its request storing `used`

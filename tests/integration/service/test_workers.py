@@ -3,7 +3,6 @@ another may take it over. Each worker is an app of its own (engine, Discord clie
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -16,7 +15,7 @@ from invite_tracker.db.session import Database
 from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.testing.fake_discord import FakeDiscord
 from tests.integration.api.conftest import Api, running_app
-from tests.integration.service.conftest import World, discord_settings
+from tests.integration.service.conftest import World, discord_settings, owned_for
 from tests.integration.service.test_attribution import final, ready, report
 
 GUILD_INVITES = "GET /guilds/{guild_id}/invites"
@@ -40,18 +39,6 @@ async def worker(settings: Any, database: Database) -> AsyncIterator[tuple[Api, 
     app = create_app(settings, database=database)
     async for client in running_app(app):
         yield Api(client), app.state.service.engine
-
-
-async def owned_for(engine: AttributionEngine, guild_id: int, limit: float) -> float:
-    """How long, up to `limit` seconds, the engine goes on owning the guild."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    while loop.time() - started < limit:
-        state = engine.guild_state(guild_id)
-        if state is None or not state.owned:
-            break
-        await asyncio.sleep(0.05)
-    return loop.time() - started
 
 
 @asynccontextmanager
