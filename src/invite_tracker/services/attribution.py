@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 import structlog
@@ -39,12 +40,12 @@ from invite_tracker.services.attribution_pacing import (
     heard_unread,
     idle_guilds,
     joins_coming,
-    read_made,
     should_read,
     still_refused,
 )
 from invite_tracker.services.attribution_reads import InviteReader
 from invite_tracker.services.attribution_store import decide_all_pending, store_decisions
+from invite_tracker.services.attribution_turns import read_turn
 from invite_tracker.services.attribution_waiters import DecisionWaiters
 from invite_tracker.services.ports import JoinSignalsPort, Storage
 
@@ -153,12 +154,17 @@ class AttributionEngine:
         finally:
             attributor.storing.remove(at)
 
-    def invite_list_read(self, guild_id: int) -> None:
-        """Something else in this process reads the guild's invite list now (the dashboard's
-        GET /invite-links): it spends the same rate-limit bucket, so the guild's read pacing
-        counts it, and the attributor's next read neither hits the limit nor waits behind it."""
-        attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
-        read_made(attributor, time.monotonic(), self._config.fetch_interval, paid=False)
+    def outside_read(self, guild_id: int) -> AbstractAsyncContextManager[str | None]:
+        """Around a read of the guild's invite list made outside attribution (the dashboard's
+        GET /invite-links): yields None when this worker may make it, else why not
+        (`attribution_turns.read_turn`)."""
+        return read_turn(
+            self._guilds.setdefault(guild_id, GuildAttribution(guild_id)),
+            self._config,
+            shared=self._storage.shared,
+            notify=self.notify,
+            stopping=self._stopping,
+        )
 
     def release_idle(self, now: float | None = None) -> int:
         """Drop the in-memory state of every guild idle for `idle_release` seconds (monotonic
@@ -261,8 +267,10 @@ class AttributionEngine:
             while not self._stopping.is_set():
                 attributor.wake.clear()
                 async with self._storage.guild_lock(attributor.guild_id) as owned:
+                    attributor.owned, attributor.held_elsewhere = owned, not owned
+                    attributor.lock_tries += 1
+                    attributor.tried.set()
                     if owned:
-                        attributor.owned = True
                         try:
                             await self._own(attributor)
                         finally:
@@ -274,8 +282,10 @@ class AttributionEngine:
                         return
                     continue  # a join came in while we were finishing: look again
                 # Another worker owns the guild; it will decide our joins. Look again soon,
-                # in case it stops before it does.
-                if not await self._has_pending(attributor.guild_id):
+                # in case it stops before it does (or a read outside attribution, come
+                # meanwhile, waits for another try).
+                pending = await self._has_pending(attributor.guild_id)
+                if not pending and not attributor.outside_reads:
                     return
                 if await self._pause(self._config.owner_poll):
                     return
@@ -344,7 +354,11 @@ class AttributionEngine:
             if decisions or ends:
                 await self._store(attributor, ledger, decisions, ends)
             keep_until = handover_at(attributor, self._config, shared=self._storage.shared)
-            idle = ledger.pending == 0 and not joins_coming(attributor, self._config)
+            idle = (
+                ledger.pending == 0
+                and not joins_coming(attributor, self._config)
+                and not attributor.outside_reads
+            )
             if idle and keep_until is None:
                 return
             if decisions or should_read(attributor, ledger, self._config):

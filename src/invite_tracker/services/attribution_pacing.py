@@ -115,6 +115,12 @@ class GuildAttribution:
     # the clock times of joins this process is storing now (not committed yet)
     storing: list[datetime] = field(default_factory=list)
     owned: bool = False  # this process is attributing the guild right now
+    lock_tries: int = 0  # how many times this process tried to take the guild
+    held_elsewhere: bool = False  # at the latest try, another worker held the guild
+    tried: asyncio.Event = field(default_factory=asyncio.Event)  # set after each try
+    # reads of the invite list outside attribution (the dashboard's) waiting for this worker
+    # to hold the guild, or being made while it does: it keeps the guild meanwhile
+    outside_reads: int = 0
     # when the engine was last asked to do something for the guild (monotonic clock)
     active_at: float = field(default_factory=time.monotonic)
     wake: asyncio.Event = field(default_factory=asyncio.Event)

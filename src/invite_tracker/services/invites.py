@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -25,6 +26,10 @@ from invite_tracker.domain.invites import (
 )
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import UnitOfWorkPort
+
+ReadTurn = Callable[[int], AbstractAsyncContextManager[str | None]]
+"""Around a read of a guild's invite list: yields None when it may be made, else why not
+(`AttributionEngine.outside_read`)."""
 
 
 async def invite_created(
@@ -165,26 +170,37 @@ class InviteLinks:
 
 
 async def invite_links(
-    uow: UnitOfWorkPort, discord: DiscordPort | None, guild_id: int, *, now: datetime
+    uow: UnitOfWorkPort,
+    discord: DiscordPort | None,
+    guild_id: int,
+    *,
+    now: datetime,
+    turn: ReadTurn,
 ) -> InviteLinks:
     """The live invites, reconciled with Discord when it is configured and answers.
 
     New invites are added, uses brought up to date, and invites Discord no longer lists are
-    tombstoned (used up, expired, or vanished). When Discord fails, the stored invites are
-    answered and the note says why.
+    tombstoned (used up, expired, or vanished). The read waits for its `turn` (the guild's
+    read pacing); when the turn is refused, or Discord fails, the stored invites are answered
+    and the note says why.
     """
     await require_enabled(uow, guild_id)
     if discord is None:
-        stored = await uow.invites.list_for_guild(guild_id)
-        return InviteLinks(stored, "stored", "Discord is not configured")
+        return await _stored(uow, guild_id, "Discord is not configured")
     await uow.release()  # no lock held while Discord answers
-    try:
-        current = (await discord.guild_invites(guild_id)).reports
-    except (DiscordUnavailable, Unprocessable) as exc:
-        stored = await uow.invites.list_for_guild(guild_id)
-        return InviteLinks(stored, "stored", exc.message)
+    async with turn(guild_id) as refused:
+        if refused is not None:
+            return await _stored(uow, guild_id, refused)
+        try:
+            current = (await discord.guild_invites(guild_id)).reports
+        except (DiscordUnavailable, Unprocessable) as exc:
+            return await _stored(uow, guild_id, exc.message)
     await apply_invite_list(uow, guild_id, ListedInvites(current, asked_at=now), now=now)
     return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord")
+
+
+async def _stored(uow: UnitOfWorkPort, guild_id: int, note: str) -> InviteLinks:
+    return InviteLinks(await uow.invites.list_for_guild(guild_id), "stored", note)
 
 
 async def apply_invite_list(

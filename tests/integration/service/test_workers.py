@@ -14,7 +14,7 @@ from invite_tracker.api.app import create_app
 from invite_tracker.db.session import Database
 from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.testing.fake_discord import FakeDiscord
-from tests.integration.api.conftest import Api, running_app
+from tests.integration.api.conftest import Api, data_of, running_app
 from tests.integration.service.conftest import World, discord_settings, owned_for
 from tests.integration.service.test_attribution import final, ready, report
 
@@ -130,3 +130,48 @@ async def test_a_single_worker_lets_go_as_soon_as_it_is_idle(
         await final(api, world, (await report(api, world, joined))["join_id"])
         kept = await owned_for(engine, world.guild.id, WINDOW)
     assert kept < WINDOW / 2
+
+
+async def links_of(api: Api, world: World) -> dict[str, Any]:
+    result: dict[str, Any] = data_of(await api.get("/invite-links", guild_id=world.guild.id))
+    return result
+
+
+async def test_the_dashboard_reads_the_invite_list_only_through_the_attributing_worker(
+    backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """A worker's Discord client knows only its own reads. A dashboard read of the invite
+    list through a worker that is not attributing the guild would spend the bucket behind the
+    attributor's back, and one of them would meet a 429. So while another worker holds the
+    guild, the stored invites are answered (that worker's reads keep them current), and the
+    note says why; when none does, the worker the read reaches takes the guild for it, and
+    keeps it while the read's window lasts, attributing the joins the others store."""
+    alices = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    async with two_workers(backend, database, database_url, fake) as (one, first, two, second):
+        await ready(one, world)
+        await join_through(one, world, "a", alices.code)
+        reads_before, fetches_before = fake.stats.requests[GUILD_INVITES], first.stats.fetches
+        while_first_holds = [await links_of(two, world) for _ in range(4)]
+        reads_by_second = (fake.stats.requests[GUILD_INVITES] - reads_before) - (
+            first.stats.fetches - fetches_before
+        )
+        # the first's next read (it met two 429s when the second had read behind its back)
+        meanwhile = await join_through(one, world, "m", alices.code)
+        read_then = fake.stats.requests[GUILD_INVITES]
+        await owned_for(first, world.guild.id, 2 * WINDOW)
+        taken = await links_of(two, world)
+        state = second.guild_state(world.guild.id)
+        holds = state is not None and state.owned
+        fetches_by_first = first.stats.fetches
+        decided = await join_through(one, world, "b", alices.code)
+    assert reads_by_second == 0
+    assert fake.stats.requests[GUILD_INVITES] > read_then  # the second read it
+    assert [links["source"] for links in while_first_holds] == ["stored"] * 4
+    assert all("another worker" in links["note"] for links in while_first_holds)
+    assert [i["code"] for i in while_first_holds[-1]["invites"]] == [alices.code]
+    assert while_first_holds[-1]["invites"][0]["uses"] == 1  # as of the first's decision
+    assert (taken["source"], holds) == ("discord", True)
+    assert first.stats.fetches == fetches_by_first  # the second attributed the first's join
+    for join in (meanwhile, decided):
+        assert (join["invite_code"], join["inviter_id"]) == (alices.code, str(world.alice.id))
+    assert fake.stats.rate_limited.get(GUILD_INVITES, 0) == 0

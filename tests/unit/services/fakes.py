@@ -267,7 +267,8 @@ class FakeDiscordPort:
         self.replies: list[tuple[InteractionTarget, str]] = []
 
     async def guild_invites(self, guild_id: int, *, at_once: bool = False) -> InviteList:
-        return InviteList(())
+        self.reads.append(("invites", guild_id))
+        return InviteList((InviteReport(code="listed", uses=4),))
 
     async def vanity_url(self, guild_id: int, *, at_once: bool = False) -> VanityUrl:
         return VanityUrl(code=None, uses=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,21 +75,6 @@ def test_reads_back_to_back_are_spread_evenly(
     assert BURST * read_spacing(interval, flight) == pytest.approx(
         BURST * interval + flight + BUCKET_SLACK
     )
-
-
-def test_other_reads_of_the_invite_list_count_against_the_pacing() -> None:
-    storage: Any = object()  # reading the pacing touches neither storage nor Discord
-    announcer = Announcer(storage, None, retention_days=31, clock=lambda: T0)
-    engine = AttributionEngine(storage, None, EngineConfig(), announcer=announcer, clock=lambda: T0)
-    assert engine.guild_state(7) is None
-    started = time.monotonic()
-    for _ in range(BURST):
-        engine.invite_list_read(7)  # the dashboard's GET /invite-links, five times at once
-    found = engine.guild_state(7)
-    assert found is not None
-    # the bucket's five are spent: the attributor's next read waits for the window to pass
-    assert next_read_at(found, 0.2, 1.0) >= started + BURST * 0.2
-    assert found.credit == 0  # they are not the joins' reads
 
 
 @pytest.mark.parametrize(
@@ -343,7 +327,8 @@ def test_only_guilds_idle_long_enough_are_released(
     storage: Any = object()  # releasing touches neither storage nor Discord
     announcer = Announcer(storage, None, retention_days=31, clock=lambda: T0)
     engine = AttributionEngine(storage, None, EngineConfig(), announcer=announcer, clock=lambda: T0)
-    engine.invite_list_read(7)  # the engine now keeps state for guild 7
+    with engine.storing(7, T0):  # the engine now keeps state for guild 7
+        pass
     state = engine.guild_state(7)
     assert state is not None
     if busy == "storing":

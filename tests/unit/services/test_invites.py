@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -138,3 +140,34 @@ async def test_an_invite_list_tombstones_only_invites_known_before_it_was_asked_
         "found": None,
     }
     assert stored["kept"].uses == 3
+
+
+@pytest.mark.parametrize(
+    ("configured", "refusal", "source", "note", "codes"),
+    [
+        # read and reconciled: the listed invite added, the one Discord no longer lists gone
+        (True, None, "discord", None, {"listed": 4}),
+        # the read's turn refused (another worker holds the guild): stored, and why
+        (True, "held elsewhere", "stored", "held elsewhere", {"known": 1}),
+        # no Discord: stored, without asking for a turn
+        (False, None, "stored", "Discord is not configured", {"known": 1}),
+    ],
+)
+async def test_the_dashboards_invite_list_reads_discord_only_on_its_turn(
+    configured: bool, refusal: str | None, source: str, note: str | None, codes: dict[str, int]
+) -> None:
+    uow, discord = await enabled(), FakeDiscordPort()
+    before = NOW - timedelta(minutes=1)
+    await uow.invites.record(1, InviteReport(code="known", uses=1), now=before)
+    turns: list[int] = []
+
+    @asynccontextmanager
+    async def turn(guild_id: int) -> AsyncIterator[str | None]:
+        turns.append(guild_id)
+        yield refusal
+
+    links = await invites.invite_links(uow, discord if configured else None, 1, now=NOW, turn=turn)
+    assert (links.source, links.note) == (source, note)
+    assert {invite.code: invite.uses for invite in links.invites} == codes
+    assert turns == ([1] if configured else [])
+    assert discord.reads == ([("invites", 1)] if refusal is None and configured else [])

@@ -64,11 +64,12 @@ class DeleteInviteIn(InteractionIn):
 async def invite_links(guild: Guild, uow: Uow, state: State) -> dict[str, Any]:
     """The guild's live invites, reconciled with Discord when it is configured: new invites
     are added, uses updated, vanished ones tombstoned. Without Discord (or when it fails) the
-    stored invites are answered, and `source` and `note` say so."""
-    if state.discord is not None:
-        state.engine.invite_list_read(guild.guild_id)
-    links = await invites.invite_links(uow, state.discord, guild.guild_id, now=utcnow())
-    state.engine.notify(guild.guild_id)
+    stored invites are answered, and `source` and `note` say so; so too, with several
+    workers, when another worker is attributing the guild's joins: its reads keep the stored
+    invites current, and a read from this worker could meet Discord's rate limit."""
+    links = await invites.invite_links(
+        uow, state.discord, guild.guild_id, now=utcnow(), turn=state.engine.outside_read
+    )
     return ok(
         InviteLinksRead(
             guild_id=str(guild.guild_id),
