@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             db, port, _engine_config(settings), announcer=announcer, clock=utcnow, signals=signals
         )
         if signals is not None:
-            await signals.start(engine.heard_elsewhere)
+            await signals.start(engine.heard_elsewhere, engine.decided_elsewhere)
         app.state.service = ServiceState(
             settings=settings,
             database=db,

@@ -84,9 +84,18 @@ class AttributionEngine:
         )
 
     def announce(self, guild_id: int, joins: list[JoinRecord]) -> None:
-        """Joins now final: wake whoever waits for them and send their messages."""
+        """Joins now final: wake whoever waits for them (in other workers too) and send
+        their messages."""
         self._waiters.decided(joins)
+        if self._signals is not None and joins:
+            self._signals.publish_decided(guild_id, [join.id for join in joins])
         self.announcer.joins_decided(guild_id, joins)
+
+    def decided_elsewhere(self, guild_id: int, join_ids: list[int]) -> None:
+        """Another worker decided these joins of the guild: the join checks here waiting for
+        them look at storage now, instead of when they next would."""
+        if self._waiters.look_again(join_ids):
+            self.stats.decided_elsewhere += 1
 
     def notify(self, guild_id: int) -> None:
         """A join of the guild is stored and waits: make sure its attributor runs."""

@@ -73,6 +73,7 @@ class EngineStats:
     deferred_reads: int = 0  # reads the rate limiter would have held, made later instead
     decisions: int = 0
     heard_elsewhere: int = 0  # join events other workers told of, of guilds attributed here
+    decided_elsewhere: int = 0  # other workers' decisions that join checks here waited for
     member_searches: int = 0  # questions to Discord's member search
     cross_checked: int = 0  # ambiguous joins the member search settled
 

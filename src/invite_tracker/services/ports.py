@@ -182,6 +182,9 @@ class Storage(Protocol):
 
 
 class JoinSignalsPort(Protocol):
-    """Tells the other workers of the join events this one hears (`db.signals`)."""
+    """Tells the other workers of the join events this one hears, and of the joins it
+    decides (`db.signals`)."""
 
     def publish(self, guild_id: int, joined_at: datetime) -> None: ...
+
+    def publish_decided(self, guild_id: int, join_ids: Sequence[int]) -> None: ...

@@ -31,26 +31,40 @@ def postgres(database: Database) -> Database:
     return database
 
 
-async def test_a_join_event_reaches_the_other_workers_and_not_its_own(
+def heard_by(found: list[tuple[int, datetime]]) -> Callable[[int, datetime], None]:
+    return lambda guild_id, joined_at: found.append((guild_id, joined_at))
+
+
+def decided_by(found: list[tuple[int, list[int]]]) -> Callable[[int, list[int]], None]:
+    return lambda guild_id, join_ids: found.append((guild_id, join_ids))
+
+
+async def test_join_events_and_decisions_reach_the_other_workers_and_not_their_own(
     postgres: Database, database_url: str
 ) -> None:
     other = Database.from_url(database_url)
-    heard_here: list[tuple[int, datetime]] = []
-    heard_there: list[tuple[int, datetime]] = []
+    heard: dict[str, list[tuple[int, datetime]]] = {"here": [], "there": []}
+    decided: dict[str, list[tuple[int, list[int]]]] = {"here": [], "there": []}
     here, there = JoinSignals(postgres.engine), JoinSignals(other.engine)
+    many = list(range(10**17, 10**17 + 1000))  # more than one payload holds
     try:
-        await here.start(lambda *event: heard_here.append(event))
-        await there.start(lambda *event: heard_there.append(event))
+        for name, signals in (("here", here), ("there", there)):
+            await signals.start(heard_by(heard[name]), decided_by(decided[name]))
         here.publish(7, JOINED)
-        await eventually(lambda: heard_there)
-        await asyncio.sleep(0.1)  # time for our own to come back, were it not ignored
+        here.publish_decided(7, [41, 42])
+        here.publish_decided(8, many)
+        await eventually(lambda: heard["there"] and len(decided["there"]) == 4)
+        await asyncio.sleep(0.1)  # time for our own to come back, were they not ignored
     finally:
         await here.close()
         await there.close()
         await other.dispose()
-    assert heard_there == [(7, JOINED)]
-    assert heard_here == []
-    assert (here.published, there.received) == (1, 1)
+    assert heard == {"here": [], "there": [(7, JOINED)]}
+    assert decided["here"] == []
+    assert decided["there"][0] == (7, [41, 42])
+    assert [guild for guild, _ in decided["there"][1:]] == [8, 8, 8]
+    assert [join for _, ids in decided["there"][1:] for join in ids] == many
+    assert (here.published, there.received) == (5, 5)
 
 
 async def test_a_lost_connection_is_made_again(

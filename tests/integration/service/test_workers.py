@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -96,24 +95,29 @@ async def test_a_worker_keeps_the_guild_while_its_reads_fill_the_bucket(
     assert (after_handover["invite_code"], after_handover["join_type"]) == (alices.code, "invite")
 
 
-async def test_the_attributing_worker_hears_of_the_other_workers_join_events(
+async def test_the_workers_tell_each_other_of_join_events_and_decisions(
     backend: str, database: Database, database_url: str, fake: FakeDiscord, world: World
 ) -> None:
     """The worker storing a join tells the others at once (PostgreSQL's LISTEN/NOTIFY): the
     attributing worker reads as for a join event of its own, instead of finding the join
-    only when it next looks at storage."""
+    only when it next looks at storage. Once it has decided the join, it tells the others:
+    the join check waiting in the worker that stored it answers at once, instead of when it
+    next looks at storage."""
     alices = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
     bobs = await fake.create_invite(world.channel.id, inviter_id=world.bob.id)
     async with two_workers(backend, database, database_url, fake) as (one, first, two, second):
         await ready(one, world)
         await join_through(one, world, "a", alices.code)
-        decided = await join_through(two, world, "b", bobs.code)
+        member = await fake.join_via_invite(world.guild.id, (await world.user("b")).id, bobs.code)
+        answer = await report(two, world, member)
         state = first.guild_state(world.guild.id)
     assert (first.stats.heard_elsewhere, second.stats.heard_elsewhere) == (1, 0)
     assert state is not None
     # set by the other worker's signal alone
-    assert state.heard == datetime.fromisoformat(decided["joined_at"])
-    assert (decided["invite_code"], decided["inviter_id"]) == (bobs.code, str(world.bob.id))
+    assert state.heard == member.joined_at
+    assert (first.stats.decided_elsewhere, second.stats.decided_elsewhere) == (0, 1)
+    assert (answer["join_type"], answer["invite_code"]) == ("invite", bobs.code)
+    assert answer["inviter_id"] == str(world.bob.id)
 
 
 async def test_a_single_worker_lets_go_as_soon_as_it_is_idle(

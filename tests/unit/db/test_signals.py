@@ -1,4 +1,4 @@
-"""The payload of a join signal between workers."""
+"""The payloads of the join signals between workers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from invite_tracker.db.signals import decode, encode
+from invite_tracker.db.signals import (
+    PAYLOAD_LIMIT,
+    decode,
+    decode_decided,
+    encode,
+    encode_decided,
+)
 
 JOINED = datetime(2026, 11, 30, 21, 0, 0, 123456, tzinfo=UTC)
 
@@ -37,3 +43,36 @@ def test_a_payload_names_the_guild_and_the_instant(guild_id: int, joined_at: dat
 )
 def test_anything_else_is_ignored(payload: str) -> None:
     assert decode(payload) is None
+
+
+@pytest.mark.parametrize(
+    ("join_ids", "payloads"),
+    [
+        ([5], 1),
+        ([5, 6, 70], 1),
+        ([2**63 - 1] * 394, 1),  # the largest ids: 394 of them fit in one payload
+        ([2**63 - 1] * 395, 2),
+        ([10**6 + n for n in range(5000)], 6),  # 987 ids of 7 digits per payload
+    ],
+)
+def test_decided_joins_are_told_in_payloads_postgresql_accepts(
+    join_ids: list[int], payloads: int
+) -> None:
+    encoded = encode_decided(7, join_ids)
+    assert len(encoded) == payloads
+    assert all(len(payload.encode()) <= PAYLOAD_LIMIT for payload in encoded)
+    decoded = [decode_decided(payload) for payload in encoded]
+    assert [guild for guild, _ in filter(None, decoded)] == [7] * payloads
+    assert [join_id for _, ids in filter(None, decoded) for join_id in ids] == join_ids
+
+
+def test_no_decided_joins_is_no_payload() -> None:
+    assert encode_decided(7, []) == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["", "7", "7 ", "7 1,,2", "7 a", "0 1", "7 0", "7 -1", "x 1", "7 1 2"],
+)
+def test_anything_else_decides_nothing(payload: str) -> None:
+    assert decode_decided(payload) is None
