@@ -47,6 +47,7 @@ from invite_tracker.services.attribution_reads import InviteReader
 from invite_tracker.services.attribution_store import decide_all_pending, store_decisions
 from invite_tracker.services.attribution_turns import read_turn
 from invite_tracker.services.attribution_waiters import DecisionWaiters
+from invite_tracker.services.invites import Turn
 from invite_tracker.services.ports import JoinSignalsPort, Storage
 
 log = structlog.get_logger(__name__)
@@ -163,10 +164,9 @@ class AttributionEngine:
         finally:
             attributor.storing.remove(at)
 
-    def outside_read(self, guild_id: int) -> AbstractAsyncContextManager[str | None]:
+    def outside_read(self, guild_id: int) -> AbstractAsyncContextManager[Turn]:
         """Around a read of the guild's invite list made outside attribution (the dashboard's
-        GET /invite-links): yields None when this worker may make it, else why not
-        (`attribution_turns.read_turn`)."""
+        GET /invite-links): yields what it may do (`attribution_turns.read_turn`)."""
         return read_turn(
             self._guilds.setdefault(guild_id, GuildAttribution(guild_id)),
             self._config,

@@ -111,6 +111,8 @@ class GuildAttribution:
         default_factory=lambda: deque(maxlen=DELAYS_KEPT)
     )
     reports: ListedInvites | None = None  # the latest read's list, until stored
+    # the latest read's list, and when it was answered (monotonic clock), stored or not
+    latest_list: tuple[float, ListedInvites] | None = None
     # the latest join instant of the join events this process has heard of (`join_heard`)
     heard: datetime | None = None
     # the clock times of joins this process is storing now (not committed yet)

@@ -101,6 +101,7 @@ class InviteReader:
             news.result()  # raises what storage raised: the window cannot be read without it
         reads: list[InviteList | VanityUrl] = [listed] if counter is None else [listed, counter]
         attributor.reports = ListedInvites(list(listed.reports), asked_at=sent_at)
+        attributor.latest_list = (time.monotonic(), attributor.reports)
         # when Discord counted the reads, by its clock (the one that stamps joins)
         span = counted_span(
             [read.counted_at for read in reads], timedelta(seconds=self._config.clock_tolerance)

@@ -27,9 +27,20 @@ from invite_tracker.domain.invites import (
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import UnitOfWorkPort
 
-ReadTurn = Callable[[int], AbstractAsyncContextManager[str | None]]
-"""Around a read of a guild's invite list: yields None when it may be made, else why not
-(`AttributionEngine.outside_read`)."""
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What a read of a guild's invite list outside attribution may do now: read (neither
+    field set), answer a list the attributor read moments ago instead (`recent`, and `note`
+    says when), or answer the stored invites (`refused`: why)."""
+
+    refused: str | None = None
+    recent: ListedInvites | None = None
+    note: str | None = None
+
+
+ReadTurn = Callable[[int], AbstractAsyncContextManager[Turn]]
+"""Around a read of a guild's invite list: what it may do (`AttributionEngine.outside_read`)."""
 
 
 async def invite_created(
@@ -181,22 +192,26 @@ async def invite_links(
 
     New invites are added, uses brought up to date, and invites Discord no longer lists are
     tombstoned (used up, expired, or vanished). The read waits for its `turn` (the guild's
-    read pacing); when the turn is refused, or Discord fails, the stored invites are answered
-    and the note says why.
+    read pacing), which may hand over a list the attributor read moments ago instead; when
+    the turn is refused, or Discord fails, the stored invites are answered and the note says
+    why.
     """
     await require_enabled(uow, guild_id)
     if discord is None:
         return await _stored(uow, guild_id, "Discord is not configured")
     await uow.release()  # no lock held while Discord answers
-    async with turn(guild_id) as refused:
-        if refused is not None:
-            return await _stored(uow, guild_id, refused)
-        try:
-            current = (await discord.guild_invites(guild_id)).reports
-        except (DiscordUnavailable, Unprocessable) as exc:
-            return await _stored(uow, guild_id, exc.message)
-    await apply_invite_list(uow, guild_id, ListedInvites(current, asked_at=now), now=now)
-    return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord")
+    async with turn(guild_id) as given:
+        if given.refused is not None:
+            return await _stored(uow, guild_id, given.refused)
+        listed = given.recent
+        if listed is None:
+            try:
+                current = (await discord.guild_invites(guild_id)).reports
+            except (DiscordUnavailable, Unprocessable) as exc:
+                return await _stored(uow, guild_id, exc.message)
+            listed = ListedInvites(current, asked_at=now)
+    await apply_invite_list(uow, guild_id, listed, now=now)
+    return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord", given.note)
 
 
 async def _stored(uow: UnitOfWorkPort, guild_id: int, note: str) -> InviteLinks:

@@ -17,6 +17,8 @@ from tests.integration.api.conftest import Api, data_of, error_of, running_app
 from tests.integration.service.conftest import World, discord_settings
 from tests.integration.service.test_attribution import final, ready, report
 
+GUILD_INVITES = "GET /guilds/{guild_id}/invites"
+
 
 def new_invite(world: World, **changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
@@ -290,6 +292,44 @@ async def test_invite_links_reconcile_with_discord(tracker: Api, world: World) -
     second = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
     assert [i["code"] for i in second["invites"]] == [kept.code]
     assert second["invites"][0]["uses"] == 1
+
+
+async def test_while_joins_are_attributed_the_dashboard_gets_the_latest_list_read(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    """A read of the invite list spends the bucket the attributor's reads need. While a join
+    waits for its decision, the list the attributor read moments ago is answered instead of
+    a read, and says so; once no join waits or is coming, the dashboard reads Discord."""
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    settings = discord_settings(
+        database_url, fake, attribution_wait_seconds=0.05, invite_reading_seconds=0.3
+    )
+    app = create_app(settings, database=database)
+    async for client in running_app(app):
+        api, engine = Api(client), app.state.service.engine
+        await ready(api, world)
+        fetches = engine.stats.fetches
+        member = await fake.join_via_invite(world.guild.id, (await world.user("u")).id, invite.code)
+        answer = await report(api, world, member)
+        for _ in range(500):  # until the read the join called for is made, and the join loaded
+            state = engine.guild_state(world.guild.id)
+            ledger = state.ledger if state is not None else None
+            if engine.stats.fetches > fetches and ledger is not None and ledger.pending:
+                break
+            await asyncio.sleep(0.01)
+        reads, fetches = fake.stats.requests[GUILD_INVITES], engine.stats.fetches
+        busy = data_of(await api.get("/invite-links", guild_id=world.guild.id))
+        by_dashboard = fake.stats.requests[GUILD_INVITES] - reads - (engine.stats.fetches - fetches)
+        await final(api, world, answer["join_id"])
+        await asyncio.sleep(0.4)  # no join is coming any more
+        reads = fake.stats.requests[GUILD_INVITES]
+        idle = data_of(await api.get("/invite-links", guild_id=world.guild.id))
+        read_when_idle = fake.stats.requests[GUILD_INVITES] - reads
+    assert answer["join_type"] == "pending"
+    assert (busy["source"], by_dashboard) == ("discord", 0)
+    assert "as read for attribution" in busy["note"]
+    assert [(i["code"], i["uses"]) for i in busy["invites"]] == [(invite.code, 1)]
+    assert (idle["source"], idle["note"], read_when_idle) == ("discord", None, 1)
 
 
 async def test_invite_links_fall_back_to_storage_when_discord_fails(

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import pytest
 
+from invite_tracker.domain.evidence import Snapshot
+from invite_tracker.domain.invites import InviteReport, ListedInvites
+from invite_tracker.domain.ledger import Ledger
 from invite_tracker.services.attribution_pacing import (
     BURST,
     EngineConfig,
@@ -14,6 +18,7 @@ from invite_tracker.services.attribution_pacing import (
     next_read_at,
 )
 from invite_tracker.services.attribution_turns import HELD_ELSEWHERE, NOT_TAKEN, read_turn
+from invite_tracker.services.invites import Turn
 
 CONFIG = EngineConfig(fetch_interval=0.2)
 
@@ -65,9 +70,9 @@ async def test_only_the_worker_holding_the_guild_reads_its_invites(
     turn = read_turn(
         state, CONFIG, shared=shared, notify=attributor.notify, stopping=stop, wait=0.05
     )
-    async with turn as answer:
+    async with turn as given:
         assert state.outside_reads == 1  # the attributor keeps the guild meanwhile
-    assert answer == refused
+    assert (given.refused, given.recent) == (refused, None)
     assert state.outside_reads == 0
     assert attributor.notified == notified  # at last, to decide what waits
     assert (state.window_reads, state.credit) == ((1, 0) if refused is None else (0, 0))
@@ -81,8 +86,47 @@ async def test_the_dashboards_reads_spend_the_attributors_bucket() -> None:
         turn = read_turn(
             state, CONFIG, shared=False, notify=attributor.notify, stopping=asyncio.Event()
         )
-        async with turn as refused:
-            assert refused is None
+        async with turn as given:
+            assert given == Turn()
     # the bucket's five are spent: the attributor's next read waits for the window to pass
     assert next_read_at(state, 0.2, 1.0) >= started + BURST * 0.2
     assert state.credit == 0  # they are not the joins' reads
+
+
+T0 = datetime(2026, 12, 1, tzinfo=UTC)
+LISTED = ListedInvites([InviteReport(code="abc", uses=3)], asked_at=T0)
+
+
+@pytest.mark.parametrize(
+    ("shared", "age", "busy", "answered"),
+    [
+        # read by the attributor within the bucket's window, while joins come: answered
+        (False, 0.3, "coming", True),
+        (True, 0.3, "coming", True),  # with several workers: no need to hold the guild
+        (False, 0.99, "pending", True),  # a join waits for its decision
+        (False, 1.2, "coming", False),  # older than the window (5 reads of 0.2 s): read
+        (True, 1.2, "pending", False),
+        (False, 0.3, None, False),  # no join waits or is coming: a read costs nothing
+    ],
+)
+async def test_a_list_the_attributor_read_moments_ago_serves_instead_of_a_read(
+    shared: bool, age: float, busy: str | None, answered: bool
+) -> None:
+    state = GuildAttribution(7, owned=True)
+    state.latest_list = (time.monotonic() - age, LISTED)
+    state.ledger = Ledger(Snapshot(T0, T0))
+    if busy == "coming":
+        state.last_join = time.monotonic() - 0.5  # within active_seconds (1 s)
+    elif busy == "pending":
+        state.ledger.add_join(1, T0)
+    attributor = Attributor(state, None)
+    turn = read_turn(
+        state, CONFIG, shared=shared, notify=attributor.notify, stopping=asyncio.Event()
+    )
+    async with turn as given:
+        pass
+    assert given.refused is None
+    assert (given.recent is LISTED) is answered
+    assert given.note is None or "as read for attribution" in given.note
+    assert (given.note is not None) is answered
+    assert state.window_reads == (0 if answered else 1)  # no read, nothing spent

@@ -12,6 +12,7 @@ from invite_tracker.discord.port import InteractionTarget, InviteOptions
 from invite_tracker.domain.errors import DiscordUnavailable, InteractionReplyFailed, Unprocessable
 from invite_tracker.domain.invites import InviteEnd, InviteReport, ListedInvites
 from invite_tracker.services import invites, module
+from invite_tracker.services.invites import Turn
 from tests.unit.services.fakes import FakeDiscordPort, MemoryUnitOfWork
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -142,19 +143,24 @@ async def test_an_invite_list_tombstones_only_invites_known_before_it_was_asked_
     assert stored["kept"].uses == 3
 
 
+RECENT = ListedInvites([InviteReport(code="recent", uses=6)], asked_at=NOW)
+
+
 @pytest.mark.parametrize(
-    ("configured", "refusal", "source", "note", "codes"),
+    ("configured", "given", "source", "note", "codes"),
     [
         # read and reconciled: the listed invite added, the one Discord no longer lists gone
-        (True, None, "discord", None, {"listed": 4}),
+        (True, Turn(), "discord", None, {"listed": 4}),
+        # the attributor's list of moments ago, reconciled instead of a read
+        (True, Turn(recent=RECENT, note="as read"), "discord", "as read", {"recent": 6}),
         # the read's turn refused (another worker holds the guild): stored, and why
-        (True, "held elsewhere", "stored", "held elsewhere", {"known": 1}),
+        (True, Turn(refused="held elsewhere"), "stored", "held elsewhere", {"known": 1}),
         # no Discord: stored, without asking for a turn
-        (False, None, "stored", "Discord is not configured", {"known": 1}),
+        (False, Turn(), "stored", "Discord is not configured", {"known": 1}),
     ],
 )
 async def test_the_dashboards_invite_list_reads_discord_only_on_its_turn(
-    configured: bool, refusal: str | None, source: str, note: str | None, codes: dict[str, int]
+    configured: bool, given: Turn, source: str, note: str | None, codes: dict[str, int]
 ) -> None:
     uow, discord = await enabled(), FakeDiscordPort()
     before = NOW - timedelta(minutes=1)
@@ -162,12 +168,13 @@ async def test_the_dashboards_invite_list_reads_discord_only_on_its_turn(
     turns: list[int] = []
 
     @asynccontextmanager
-    async def turn(guild_id: int) -> AsyncIterator[str | None]:
+    async def turn(guild_id: int) -> AsyncIterator[Turn]:
         turns.append(guild_id)
-        yield refusal
+        yield given
 
     links = await invites.invite_links(uow, discord if configured else None, 1, now=NOW, turn=turn)
     assert (links.source, links.note) == (source, note)
     assert {invite.code: invite.uses for invite in links.invites} == codes
     assert turns == ([1] if configured else [])
-    assert discord.reads == ([("invites", 1)] if refusal is None and configured else [])
+    read = configured and given == Turn()
+    assert discord.reads == ([("invites", 1)] if read else [])
