@@ -63,10 +63,12 @@ class DeleteInviteIn(InteractionIn):
 )
 async def invite_links(guild: Guild, uow: Uow, state: State) -> dict[str, Any]:
     """The guild's live invites, reconciled with Discord when it is configured: new invites
-    are added, uses updated, vanished ones tombstoned. Without Discord (or when it fails) the
-    stored invites are answered, and `source` and `note` say so; so too, with several
-    workers, when another worker is attributing the guild's joins: its reads keep the stored
-    invites current, and a read from this worker could meet Discord's rate limit."""
+    are added, uses updated, vanished ones tombstoned. While joins are being attributed, the
+    list the attribution read within the last rate-limit window is reconciled instead of a
+    new read, and `note` says how old it is. Without Discord (or when it fails) the stored
+    invites are answered, and `source` and `note` say so; so too, with several workers, when
+    another worker is attributing the guild's joins: its reads keep the stored invites
+    current, and a read from this worker could meet Discord's rate limit."""
     links = await invites.invite_links(
         uow, state.discord, guild.guild_id, now=utcnow(), turn=state.engine.outside_read
     )
