@@ -35,11 +35,12 @@ from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     EngineStats,
     GuildAttribution,
+    attributing,
     deferral_wait,
     handover_at,
     heard_unread,
     idle_guilds,
-    joins_coming,
+    join_heard,
     should_read,
     still_refused,
 )
@@ -133,8 +134,7 @@ class AttributionEngine:
         if self._stopping.is_set():
             return
         attributor = self._guilds.setdefault(guild_id, GuildAttribution(guild_id))
-        if attributor.heard is None or joined_at > attributor.heard:
-            attributor.heard = joined_at
+        join_heard(attributor, joined_at)
         if self._signals is not None and not attributor.owned:
             self._signals.publish(guild_id, joined_at)  # another worker may attribute it
         self.notify(guild_id)
@@ -147,8 +147,7 @@ class AttributionEngine:
         if self._stopping.is_set() or attributor is None or not attributor.owned:
             return
         self.stats.heard_elsewhere += 1
-        if attributor.heard is None or joined_at > attributor.heard:
-            attributor.heard = joined_at
+        join_heard(attributor, joined_at)
         attributor.active_at = time.monotonic()
         attributor.wake.set()
 
@@ -363,11 +362,7 @@ class AttributionEngine:
             if decisions or ends:
                 await self._store(attributor, ledger, decisions, ends)
             keep_until = handover_at(attributor, self._config, shared=self._storage.shared)
-            idle = (
-                ledger.pending == 0
-                and not joins_coming(attributor, self._config)
-                and not attributor.outside_reads
-            )
+            idle = not attributing(attributor, self._config) and not attributor.outside_reads
             if idle and keep_until is None:
                 return
             if decisions or should_read(attributor, ledger, self._config):

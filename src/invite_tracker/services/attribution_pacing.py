@@ -350,6 +350,18 @@ def joins_coming(state: GuildAttribution, config: EngineConfig) -> bool:
     return time.monotonic() - state.last_join < config.active_seconds
 
 
+def attributing(state: GuildAttribution, config: EngineConfig) -> bool:
+    """A join of the guild waits for its decision here, or joins are coming in."""
+    waiting = state.ledger is not None and state.ledger.pending > 0
+    return waiting or joins_coming(state, config)
+
+
+def join_heard(state: GuildAttribution, joined_at: datetime) -> None:
+    """A join event tells of a join at `joined_at`: the latest such instant is kept."""
+    if state.heard is None or joined_at > state.heard:
+        state.heard = joined_at
+
+
 def heard_unread(state: GuildAttribution, ledger: Ledger) -> bool:
     """A join event heard of (`AttributionEngine.join_heard`), stored or not yet, tells of a
     join after the latest read was counted."""

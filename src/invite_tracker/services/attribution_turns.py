@@ -14,7 +14,7 @@ from invite_tracker.services.attribution_pacing import (
     BURST,
     EngineConfig,
     GuildAttribution,
-    joins_coming,
+    attributing,
     read_made,
 )
 from invite_tracker.services.invites import Turn
@@ -96,9 +96,7 @@ def recent_list(
     bucket's window before `now` (monotonic clock), and how many seconds ago. Reading again
     would spend the bucket the joins' reads need, for little news. None when it read none so
     lately, or when no join waits or is coming: a read then costs attribution nothing."""
-    ledger = attributor.ledger
-    busy = (ledger is not None and ledger.pending > 0) or joins_coming(attributor, config)
-    if attributor.latest_list is None or not busy:
+    if attributor.latest_list is None or not attributing(attributor, config):
         return None
     answered, listed = attributor.latest_list
     age = now - answered

@@ -243,7 +243,7 @@ def service_tracker(options: ServiceOptions) -> TrackerFactory:
                     database = Database.from_url(url)
                     stack.push_async_callback(database.dispose)
                 databases.append(database)
-            if options.workers > 1 and databases[0].dialect != "postgresql":
+            if options.workers > 1 and not databases[0].shared:
                 raise ValueError("several workers need PostgreSQL (SQLite serves one)")
             if options.database is None:
                 await upgrade(databases[0].engine)

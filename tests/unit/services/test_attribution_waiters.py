@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.services.attribution_waiters import DecisionWaiters
 from tests.unit.services.test_announcer import PENDING
@@ -46,26 +48,21 @@ async def _waiting(storage: _Storage) -> tuple[DecisionWaiters, asyncio.Task[Any
     return waiters, task
 
 
-async def test_a_decision_told_by_another_worker_is_looked_up_at_once() -> None:
+@pytest.mark.parametrize("early", [0, 1, 2])
+async def test_a_decision_told_by_another_worker_is_looked_up_at_once(early: int) -> None:
+    """Told `early` times while the join is still pending (a waiter told too early waits for
+    the next telling), then once it is decided."""
     storage = _Storage()
     waiters, task = await _waiting(storage)
     assert waiters.look_again([99]) is False  # nobody here waits for that one
+    for _ in range(early):
+        assert waiters.look_again([PENDING.id]) is True  # still pending when looked at
+        await asyncio.sleep(0.01)
+        assert not task.done()
     storage.joins.rows[PENDING.id] = DECIDED  # the other worker committed it, then told
     assert waiters.look_again([PENDING.id]) is True
     assert await asyncio.wait_for(task, 5.0) == DECIDED
-    assert storage.joins.looks == 2
-
-
-async def test_a_waiter_told_too_early_waits_for_the_next_telling() -> None:
-    storage = _Storage()
-    waiters, task = await _waiting(storage)
-    assert waiters.look_again([PENDING.id]) is True  # still pending when looked at
-    await asyncio.sleep(0.01)
-    assert not task.done()
-    storage.joins.rows[PENDING.id] = DECIDED
-    assert waiters.look_again([PENDING.id]) is True
-    assert await asyncio.wait_for(task, 5.0) == DECIDED
-    assert storage.joins.looks == 3
+    assert storage.joins.looks == 2 + early
 
 
 async def test_a_decision_made_here_is_handed_over_without_looking() -> None:
