@@ -19,12 +19,15 @@ FIELD_VALUE_MAX: Final = 1024
 FOOTER_MAX: Final = 2048
 AUTHOR_NAME_MAX: Final = 256
 EMBED_TOTAL_MAX: Final = 6000
+"""Across all the embeds of one message."""
+MESSAGE_EMBEDS_MAX: Final = 10
 CONTENT_MAX: Final = 2000
 COLOR_MAX: Final = 0xFFFFFF
 
 _TEXT_KEYS: Final = {"title": TITLE_MAX, "description": DESCRIPTION_MAX}
 _URL_KEYS: Final = ("url", "timestamp")
 _MEDIA_KEYS: Final = ("image", "thumbnail")
+_PART_TEXTS: Final = (("footer", "text"), ("author", "name"))
 ALLOWED_KEYS: Final = frozenset(
     {"content", "title", "description", "url", "color", "timestamp"}
     | {"footer", "image", "thumbnail", "author", "fields"}
@@ -65,9 +68,8 @@ def check_embed_config(config: Mapping[str, Any]) -> None:
             "footer, image, thumbnail or author"
         )
     _optional_text(config, "content", CONTENT_MAX)
-    total = 0
     for key, limit in _TEXT_KEYS.items():
-        total += len(_optional_text(config, key, limit))
+        _optional_text(config, key, limit)
     for key in _URL_KEYS:
         _optional_text(config, key, None)
     color = config.get("color")
@@ -81,38 +83,46 @@ def check_embed_config(config: Mapping[str, Any]) -> None:
             _required_text(media, "url", None, where=key)
     footer = _optional_object(config, "footer")
     if footer is not None:
-        total += len(_required_text(footer, "text", FOOTER_MAX, where="footer"))
+        _required_text(footer, "text", FOOTER_MAX, where="footer")
         _optional_text(footer, "icon_url", None, where="footer")
     author = _optional_object(config, "author")
     if author is not None:
-        total += len(_required_text(author, "name", AUTHOR_NAME_MAX, where="author"))
+        _required_text(author, "name", AUTHOR_NAME_MAX, where="author")
         _optional_text(author, "url", None, where="author")
         _optional_text(author, "icon_url", None, where="author")
-    total += _check_fields(config.get("fields"))
+    _check_fields(config.get("fields"))
+    total = embed_text_length(config)
     if total > EMBED_TOTAL_MAX:
         raise EmbedConfigError(
             f"the embed's text is {total} characters; Discord allows {EMBED_TOTAL_MAX} in total"
         )
 
 
-def _check_fields(fields: object) -> int:
+def embed_text_length(embed: Mapping[str, Any]) -> int:
+    """The characters of an embed that count towards Discord's 6000 across a message's embeds:
+    title, description, footer text, author name, and the fields' names and values."""
+    total = sum(len(embed.get(key) or "") for key in _TEXT_KEYS)
+    total += sum(len((embed.get(part) or {}).get(key) or "") for part, key in _PART_TEXTS)
+    fields = embed.get("fields") or []
+    return total + sum(len(item.get("name", "")) + len(item.get("value", "")) for item in fields)
+
+
+def _check_fields(fields: object) -> None:
     if fields is None:
-        return 0
+        return
     if not isinstance(fields, list):
         raise EmbedConfigError("embed fields must be a list")
     if len(fields) > FIELDS_MAX:
         raise EmbedConfigError(f"an embed has at most {FIELDS_MAX} fields, got {len(fields)}")
-    total = 0
     for index, field in enumerate(fields):
         where = f"fields[{index}]"
         if not isinstance(field, dict):
             raise EmbedConfigError(f"{where} must be an object with name and value")
-        total += len(_required_text(field, "name", FIELD_NAME_MAX, where=where))
-        total += len(_required_text(field, "value", FIELD_VALUE_MAX, where=where))
+        _required_text(field, "name", FIELD_NAME_MAX, where=where)
+        _required_text(field, "value", FIELD_VALUE_MAX, where=where)
         inline = field.get("inline")
         if inline is not None and not isinstance(inline, bool):
             raise EmbedConfigError(f"{where}.inline must be a boolean")
-    return total
 
 
 def _optional_object(config: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:

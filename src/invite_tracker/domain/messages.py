@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,11 +11,14 @@ from invite_tracker.domain.embeds import (
     AUTHOR_NAME_MAX,
     CONTENT_MAX,
     DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
     FIELD_NAME_MAX,
     FIELD_VALUE_MAX,
     FOOTER_MAX,
+    MESSAGE_EMBEDS_MAX,
     TITLE_MAX,
     check_embed_config,
+    embed_text_length,
     parse_embed_config,
 )
 from invite_tracker.domain.templating import MessageContext, fill, variables
@@ -22,6 +26,8 @@ from invite_tracker.domain.templating import MessageContext, fill, variables
 ELLIPSIS = "…"
 _TEXT_LIMITS = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "content": CONTENT_MAX}
 _URL_KEYS = ("url", "icon_url")
+MENTIONED_USERS_MAX = 100
+"""Users one message's `allowed_mentions` may name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,38 @@ def allowed_mentions(context: MessageContext) -> dict[str, Any]:
     """Pings go to the member and the inviter only: never @everyone, @here or roles."""
     users = [str(user) for user in dict.fromkeys((context.member_id, context.inviter_id)) if user]
     return {"parse": [], "users": users, "roles": [], "replied_user": False}
+
+
+def combine(messages: Sequence[OutgoingMessage]) -> tuple[OutgoingMessage, int]:
+    """As many of the first `messages` as fit in one Discord message, in order, and how many
+    that is (at least one: each fits alone).
+
+    Contents are joined line by line (2000 characters at most), embeds follow one another (10
+    at most, their text 6000 at most together), and the users that may be pinged are those of
+    every message taken (100 at most)."""
+    if not messages:
+        raise ValueError("nothing to combine")
+    first = messages[0]
+    content, embeds = first.content or "", first.embeds
+    users = dict.fromkeys(first.allowed_mentions.get("users", ()))
+    taken = 1
+    for message in messages[1:]:
+        joined = "\n".join(part for part in (content, message.content) if part)
+        more_embeds = embeds + message.embeds
+        more_users = users | dict.fromkeys(message.allowed_mentions.get("users", ()))
+        if (
+            len(joined) > CONTENT_MAX
+            or len(more_embeds) > MESSAGE_EMBEDS_MAX
+            or sum(map(embed_text_length, more_embeds)) > EMBED_TOTAL_MAX
+            or len(more_users) > MENTIONED_USERS_MAX
+        ):
+            break
+        content, embeds, users = joined, more_embeds, more_users
+        taken += 1
+    if taken == 1:
+        return first, 1
+    mentions = {**first.allowed_mentions, "users": list(users)}
+    return OutgoingMessage(content or None, embeds, mentions), taken
 
 
 def render_message(template: str, *, is_embed: bool, context: MessageContext) -> OutgoingMessage:

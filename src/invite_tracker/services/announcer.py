@@ -13,21 +13,25 @@ import structlog
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.templating import MessageKind
+from invite_tracker.services.message_outbox import ChannelOutbox
 from invite_tracker.services.messages import (
     MessageCounters,
     MessageSubject,
     PausedChannels,
-    send_event_message,
+    render_event_message,
 )
 from invite_tracker.services.ports import Storage
 from invite_tracker.services.stats import inviter_stats
 
 log = structlog.get_logger(__name__)
 _Person = tuple[int | None, int | None, str | None]  # member, inviter, invite code
+CLOSE_WAIT = 5.0
+"""Seconds a stopping service gives its messages to be prepared and posted."""
 
 
 class Announcer:
-    """Sends each final join's join message and each leave's leave message, in the background.
+    """Sends each final join's join message and each leave's leave message, in the background,
+    through the channel's outbox (`ChannelOutbox`: in order, combined in a burst).
 
     A message never holds up or fails the event: errors are logged and counted.
     """
@@ -46,6 +50,9 @@ class Announcer:
         self._clock = clock
         self.counters = MessageCounters()
         self.paused = PausedChannels()  # channels Discord refused a message to lately
+        self.outbox = (
+            None if discord is None else ChannelOutbox(discord, self.counters, self.paused)
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = asyncio.Event()
 
@@ -97,15 +104,20 @@ class Announcer:
         return answer.result()
 
     async def close(self) -> None:
-        """Let messages being sent finish (briefly), then stop; leave messages waiting for
-        their join's attribution are sent at once."""
+        """Let messages being prepared and posted finish (for up to CLOSE_WAIT seconds in
+        all), then stop; leave messages waiting for their join's attribution are sent at once.
+        """
         self._closing.set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLOSE_WAIT
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5)
+            await asyncio.wait(self._tasks, timeout=CLOSE_WAIT)
         for task in list(self._tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.outbox is not None:
+            await self.outbox.close(max(0.0, deadline - loop.time()))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -126,8 +138,8 @@ class Announcer:
                             uow, guild_id, inviter, retention_days=self._retention_days, now=now
                         )
                         counts[inviter] = stats.counts.total
-            for member, inviter, code in people:
-                subject = MessageSubject(
+            subjects = [
+                MessageSubject(
                     kind=kind,
                     guild_id=guild_id,
                     member_id=member,
@@ -135,14 +147,24 @@ class Announcer:
                     invite_code=code,
                     invite_count=None if inviter is None else counts[inviter],
                 )
-                await send_event_message(
-                    self._discord,
-                    settings,
-                    subject,
-                    counters=self.counters,
-                    now=now,
-                    paused=self.paused,
+                for member, inviter, code in people
+            ]
+            rendered = await asyncio.gather(
+                *(
+                    render_event_message(
+                        self._discord,
+                        settings,
+                        subject,
+                        counters=self.counters,
+                        now=now,
+                        paused=self.paused,
+                    )
+                    for subject in subjects
                 )
+            )
+            for message in rendered:  # in the order the events came, whichever rendered first
+                if message is not None and self.outbox is not None:
+                    self.outbox.put(guild_id, *message)
         except Exception:
             self.counters.failed += len(people)
             log.exception("announce_failed", kind=kind, guild_id=str(guild_id))

@@ -34,7 +34,8 @@ log = structlog.get_logger(__name__)
 class MessageCounters:
     """How messages fared since the service started."""
 
-    sent: int = 0
+    sent: int = 0  # join and leave messages posted
+    posts: int = 0  # Discord messages that carried them (several to one in a burst)
     failed: int = 0
     skipped: int = 0
 
@@ -157,7 +158,7 @@ def template_of(
     )
 
 
-async def send_event_message(
+async def render_event_message(
     discord: DiscordPort | None,
     settings: GuildSettings,
     subject: MessageSubject,
@@ -165,12 +166,11 @@ async def send_event_message(
     counters: MessageCounters,
     now: datetime,
     paused: PausedChannels | None = None,
-) -> OutgoingMessage | None:
-    """Send the guild's join or leave message for this subject; never raises.
+) -> tuple[int, OutgoingMessage] | None:
+    """The guild's join or leave message for this subject, and its channel; never raises.
 
-    Returns the message sent, or None when messages of that kind are off, their channel is
-    `paused` (Discord refused a message to it lately), or sending failed.
-    """
+    None when messages of that kind are off, their channel is `paused` (Discord refused a
+    message to it lately), or the message cannot be rendered (counted and logged)."""
     enabled, channel_id, content, is_embed = template_of(settings, subject.kind)
     if not enabled or channel_id is None or not content or discord is None:
         counters.skipped += 1
@@ -180,24 +180,55 @@ async def send_event_message(
         return None
     try:
         context = await build_context(discord, subject, channel_id, now)
-        message = render_message(content, is_embed=is_embed, context=context)
-        await discord.send_message(channel_id, message)
+        return channel_id, render_message(content, is_embed=is_embed, context=context)
     except (InviteTrackerError, EmbedConfigError) as exc:
-        counters.failed += 1
-        reason = exc.message if isinstance(exc, InviteTrackerError) else str(exc)
-        if paused is not None and isinstance(exc, Unprocessable) and exc.status in REFUSED_STATUSES:
-            paused.refused(channel_id)
-            reason += " (the channel is not tried again for a while)"
-        log.warning(
-            "message_send_failed",
-            kind=subject.kind,
-            guild_id=str(subject.guild_id),
-            channel_id=str(channel_id),
-            reason=reason,
-        )
+        _failed(counters, 1, subject.guild_id, channel_id, exc, paused=None)
         return None
-    counters.sent += 1
-    return message
+
+
+async def deliver(
+    discord: DiscordPort,
+    guild_id: int,
+    channel_id: int,
+    message: OutgoingMessage,
+    *,
+    count: int = 1,
+    counters: MessageCounters,
+    paused: PausedChannels | None = None,
+) -> bool:
+    """Post a message carrying `count` join or leave messages; never raises. A channel
+    Discord refuses it to is `paused`. Returns whether it was posted."""
+    try:
+        await discord.send_message(channel_id, message)
+    except InviteTrackerError as exc:
+        _failed(counters, count, guild_id, channel_id, exc, paused=paused)
+        return False
+    counters.sent += count
+    counters.posts += 1
+    return True
+
+
+def _failed(
+    counters: MessageCounters,
+    count: int,
+    guild_id: int,
+    channel_id: int,
+    exc: InviteTrackerError | EmbedConfigError,
+    *,
+    paused: PausedChannels | None,
+) -> None:
+    counters.failed += count
+    reason = exc.message if isinstance(exc, InviteTrackerError) else str(exc)
+    if paused is not None and isinstance(exc, Unprocessable) and exc.status in REFUSED_STATUSES:
+        paused.refused(channel_id)
+        reason += " (the channel is not tried again for a while)"
+    log.warning(
+        "message_send_failed",
+        guild_id=str(guild_id),
+        channel_id=str(channel_id),
+        messages=count,
+        reason=reason,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from invite_tracker.testing.fake_discord import Message
 from tests.integration.api.conftest import Api, data_of, error_of, running_app
 from tests.integration.service.conftest import World, discord_settings
 
+MESSAGES_ROUTE = "POST /channels/{channel_id}/messages"
 HOSTILE = '"}]\\ <@&1> @everyone **bold** ${x} {{y}} <user_mention> `code`'
 
 
@@ -275,3 +276,40 @@ async def _store_settings(database: Database, world: World, body: dict[str, Any]
     async with database.unit_of_work() as uow:
         assert await uow.settings.replace_values_if_enabled(world.guild.id, values, now=utcnow())
         await uow.commit()
+
+
+async def test_a_burst_of_joins_welcomes_every_member_within_the_channels_rate_limit(
+    tracker: Api, world: World
+) -> None:
+    """Forty joins in two seconds, a channel that takes two messages per two seconds: every
+    member is welcomed once, in few messages, and Discord never answers 429."""
+    fake = world.fake
+    fake.set_route_limit(MESSAGES_ROUTE, 2, 2.0)
+    await tracker.enable(world.guild.id)
+    template = "Welcome <user_mention>, invited by <inviter_mention>"
+    body = settings_body(world, join_message_content=template, join_message_is_embed=False)
+    data_of(await tracker.put("/settings", body))
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))  # the baseline
+    newcomers = [await world.user(f"raider{n}") for n in range(40)]
+
+    async def join(index: int, user_id: int) -> None:
+        await asyncio.sleep(index * 0.05)
+        member = await fake.join_via_invite(world.guild.id, user_id, invite.code)
+        joined_at = member.joined_at.isoformat()
+        event = {"guild_id": world.guild.id, "member_id": user_id, "joined_at": joined_at}
+        data_of(await tracker.post("/events/join/check-invite", event))
+
+    await asyncio.gather(*(join(n, user.id) for n, user in enumerate(newcomers)))
+    welcomed: list[str] = []
+    posted: list[Message] = []
+    for _ in range(200):  # the last messages wait for the channel's bucket
+        posted = world.fake.messages(world.channel.id)
+        welcomed = [line for m in posted for line in (m.content or "").split("\n")]
+        if len(welcomed) >= len(newcomers):
+            break
+        await asyncio.sleep(0.05)
+    expected = {f"Welcome <@{user.id}>, invited by <@{world.alice.id}>" for user in newcomers}
+    assert sorted(welcomed) == sorted(expected)  # each once
+    assert len(posted) < 10
+    assert fake.stats.rate_limited[MESSAGES_ROUTE] == 0

@@ -262,6 +262,8 @@ class FakeDiscordPort:
         self.searches: list[tuple[int, tuple[int, ...]]] = []
         self.reads: list[tuple[str, int | str]] = []
         self.sent: list[tuple[int, OutgoingMessage]] = []
+        # while set and not open, posting a message waits (Discord slow, or its rate limit)
+        self.send_gate: asyncio.Event | None = None
         self.created: list[tuple[int, InviteOptions]] = []
         self.deleted: list[str] = []
         self.replies: list[tuple[InteractionTarget, str]] = []
@@ -318,6 +320,8 @@ class FakeDiscordPort:
 
     async def send_message(self, channel_id: int, message: OutgoingMessage) -> None:
         self.send_attempts += 1
+        if self.send_gate is not None:
+            await self.send_gate.wait()
         if self.fail_send:
             raise Unprocessable(
                 f"Discord refused to send the message: HTTP {self.send_status}",

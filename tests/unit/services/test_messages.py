@@ -1,4 +1,5 @@
-"""Sending join and leave messages: placeholders on missing data, failures counted not raised."""
+"""Rendering and posting join and leave messages: placeholders on missing data, failures
+counted not raised."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from invite_tracker.domain.messages import OutgoingMessage
 from invite_tracker.domain.settings import DEFAULT_SETTINGS, GuildSettings
 from invite_tracker.services.messages import (
     MessageCounters,
     MessageSubject,
     PausedChannels,
-    send_event_message,
+    deliver,
+    render_event_message,
 )
 from tests.unit.services.fakes import FakeDiscordPort
 
@@ -33,9 +36,32 @@ SETTINGS = GuildSettings(
 JOIN = MessageSubject(kind="join", guild_id=1, member_id=10, inviter_id=20, invite_code="abc")
 
 
+async def send(
+    port: FakeDiscordPort | None,
+    settings: GuildSettings,
+    subject: MessageSubject,
+    *,
+    counters: MessageCounters,
+    now: datetime,
+    paused: PausedChannels | None = None,
+) -> OutgoingMessage | None:
+    """Render the message, then post it alone (as the outbox does with one that waits for
+    no other); the message posted, or None."""
+    rendered = await render_event_message(
+        port, settings, subject, counters=counters, now=now, paused=paused
+    )
+    if rendered is None or port is None:
+        return None
+    channel, message = rendered
+    posted = await deliver(
+        port, subject.guild_id, channel, message, counters=counters, paused=paused
+    )
+    return message if posted else None
+
+
 async def test_sends_the_rendered_join_message() -> None:
     port, counters = FakeDiscordPort(), MessageCounters()
-    sent = await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW)
+    sent = await send(port, SETTINGS, JOIN, counters=counters, now=NOW)
     assert sent is not None
     assert port.sent == [(55, sent)]
     assert sent.content == "Welcome user10 (<@10>) by <@20> in welcome"
@@ -45,25 +71,22 @@ async def test_sends_the_rendered_join_message() -> None:
 
 async def test_missing_data_renders_placeholders() -> None:
     port, counters = FakeDiscordPort(fail_reads=True), MessageCounters()
-    sent = await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW)
+    sent = await send(port, SETTINGS, JOIN, counters=counters, now=NOW)
     assert sent is not None
     assert sent.content == "Welcome Unknown (<@10>) by <@20> in welcome"
 
 
 async def test_a_failed_send_is_counted_not_raised() -> None:
     port, counters = FakeDiscordPort(fail_send=True), MessageCounters()
-    assert await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW) is None
+    assert await send(port, SETTINGS, JOIN, counters=counters, now=NOW) is None
     assert (counters.sent, counters.failed) == (0, 1)
 
 
 async def test_disabled_kind_or_no_discord_is_skipped() -> None:
     counters = MessageCounters()
     leave = dataclasses.replace(JOIN, kind="leave")
-    assert (
-        await send_event_message(FakeDiscordPort(), SETTINGS, leave, counters=counters, now=NOW)
-        is None
-    )
-    assert await send_event_message(None, SETTINGS, JOIN, counters=counters, now=NOW) is None
+    assert await send(FakeDiscordPort(), SETTINGS, leave, counters=counters, now=NOW) is None
+    assert await send(None, SETTINGS, JOIN, counters=counters, now=NOW) is None
     assert counters.skipped == 2
 
 
@@ -83,12 +106,12 @@ async def test_a_channel_of_another_server_gets_neither_message() -> None:
     port.elsewhere[55] = 2
     subjects = (JOIN, dataclasses.replace(JOIN, kind="leave"))
     for subject in subjects:
-        assert await send_event_message(port, both, subject, counters=counters, now=NOW) is None
+        assert await send(port, both, subject, counters=counters, now=NOW) is None
     assert port.sent == []
     assert (counters.sent, counters.failed) == (0, 2)
     port.elsewhere.clear()  # the same channel in this server: both are sent
     for subject in subjects:
-        assert await send_event_message(port, both, subject, counters=counters, now=NOW)
+        assert await send(port, both, subject, counters=counters, now=NOW)
     assert [message.content for _, message in port.sent] == [
         "Welcome user10 (<@10>) by <@20> in welcome",
         "Bye <@10>",
@@ -108,9 +131,9 @@ async def test_a_channel_discord_refused_is_paused_for_a_while(status: int, paus
     pauses = PausedChannels(60.0, clock=lambda: now[0])
     port, counters = FakeDiscordPort(fail_send=True, send_status=status), MessageCounters()
     for _ in range(3):
-        await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW, paused=pauses)
+        await send(port, SETTINGS, JOIN, counters=counters, now=NOW, paused=pauses)
     assert port.send_attempts == (1 if paused else 3)
     assert (counters.failed, counters.skipped) == ((1, 2) if paused else (3, 0))
     now[0] = 60.0  # the pause is over: tried again
-    await send_event_message(port, SETTINGS, JOIN, counters=counters, now=NOW, paused=pauses)
+    await send(port, SETTINGS, JOIN, counters=counters, now=NOW, paused=pauses)
     assert port.send_attempts == (2 if paused else 4)
