@@ -182,6 +182,20 @@ def variables(context: MessageContext) -> dict[str, str]:
     return values
 
 
+WITHOUT_DATA = frozenset({"id", "mention", "created_at"})
+"""What a `<user_...>`, `<inviter_...>` or `<server_...>` variable shows from the id alone."""
+
+
+def needs_data(template: str, family: Literal["user", "inviter", "server"]) -> bool:
+    """Whether the template shows something of the member (`user`), the inviter or the
+    server that only Discord's data about them tells (a name, roles...), not just the id."""
+    prefix = f"{family}_"
+    return any(
+        name.startswith(prefix) and name.removeprefix(prefix) not in WITHOUT_DATA
+        for name in VARIABLE.findall(template)
+    )
+
+
 def fill(template: str, values: Mapping[str, str]) -> str:
     """Replace each known `<name>` once; an unknown `<word>` stays as written."""
     return VARIABLE.sub(lambda match: values.get(match.group(1), match.group(0)), template)

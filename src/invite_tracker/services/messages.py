@@ -21,7 +21,7 @@ from invite_tracker.domain.embeds import EmbedConfigError
 from invite_tracker.domain.errors import InviteTrackerError, Unprocessable
 from invite_tracker.domain.messages import OutgoingMessage, render_message
 from invite_tracker.domain.settings import GuildSettings
-from invite_tracker.domain.templating import MessageContext, MessageKind
+from invite_tracker.domain.templating import MessageContext, MessageKind, needs_data
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import UnitOfWorkPort
 from invite_tracker.services.stats import inviter_stats
@@ -96,9 +96,17 @@ async def _optional(fetch: Awaitable[T], what: str) -> T | None:
 
 
 async def build_context(
-    discord: DiscordPort | None, subject: MessageSubject, channel_id: int | None, now: datetime
+    discord: DiscordPort | None,
+    subject: MessageSubject,
+    channel_id: int | None,
+    now: datetime,
+    *,
+    template: str,
 ) -> MessageContext:
-    """The message context, with Discord's data where it can be fetched (concurrently).
+    """The message context for `template`, with Discord's data where it can be fetched
+    (concurrently). The member, the inviter and the server are asked about only when the
+    template shows more of them than their ids: in a raid, a welcome that only mentions the
+    newcomer costs no request about them.
 
     Unprocessable when the channel is in another server the bot is in: settings name a
     channel by id alone, and the guild's messages must not be posted (or its preview show
@@ -118,12 +126,12 @@ async def build_context(
         return context
     guild_id = subject.guild_id
     guild, member, inviter, channel = await asyncio.gather(
-        _optional(discord.guild(guild_id), "guild"),
+        _optional(discord.guild(guild_id), "guild") if needs_data(template, "server") else _none(),
         _optional(discord.member(guild_id, subject.member_id), "member")
-        if subject.member_id
+        if subject.member_id and needs_data(template, "user")
         else _none(),
         _optional(discord.member(guild_id, subject.inviter_id), "inviter")
-        if subject.inviter_id
+        if subject.inviter_id and needs_data(template, "inviter")
         else _none(),
         _optional(discord.channel(channel_id), "channel") if channel_id else _none(),
     )
@@ -179,7 +187,7 @@ async def render_event_message(
         counters.skipped += 1
         return None
     try:
-        context = await build_context(discord, subject, channel_id, now)
+        context = await build_context(discord, subject, channel_id, now, template=content)
         return channel_id, render_message(content, is_embed=is_embed, context=context)
     except (InviteTrackerError, EmbedConfigError) as exc:
         _failed(counters, 1, subject.guild_id, channel_id, exc, paused=None)
@@ -269,7 +277,8 @@ async def preview_message(
         )
         subject = replace(subject, invite_count=figures.counts.total)
     await uow.release()  # no lock held while Discord answers
-    context = await build_context(discord, subject, request.channel_id or stored_channel, now)
+    channel_id = request.channel_id or stored_channel
+    context = await build_context(discord, subject, channel_id, now, template=content)
     try:
         return render_message(content, is_embed=is_embed, context=context)
     except EmbedConfigError as exc:

@@ -10,7 +10,13 @@ import pytest
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
 from invite_tracker.domain.embeds import EmbedConfigError
 from invite_tracker.domain.messages import render_message
-from invite_tracker.domain.templating import MessageContext, escape_text, fill, variables
+from invite_tracker.domain.templating import (
+    MessageContext,
+    escape_text,
+    fill,
+    needs_data,
+    variables,
+)
 
 NOW = datetime(2026, 11, 29, 12, 30, 5, tzinfo=UTC)
 GUILD = GuildInfo(
@@ -143,6 +149,31 @@ def test_leave_messages_have_no_channel_family() -> None:
 )
 def test_fill(template: str, expected: str) -> None:
     assert fill(template, variables(context())) == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "user", "inviter", "server"),
+    [
+        ("Welcome <user_mention>, invited by <inviter_mention>", False, False, False),
+        ("<user_id> <inviter_id> <server_id> <server_created_at>", False, False, False),
+        ("Welcome <user_display_name>", True, False, False),
+        ("<inviter_nickname> now has <current_invite_count>", False, True, False),
+        ("<user_roles> <server_name>", True, False, True),
+        (
+            '{"title": "Hi <user_avatar_url>", "footer": {"text": "<server_owner>"}}',
+            True,
+            False,
+            True,
+        ),
+        ("<USER_DISPLAY_NAME> <user display> <users_name>", False, False, False),
+        ("<channel_name> <invite_code> <current_date>", False, False, False),
+    ],
+)
+def test_which_data_a_template_needs(
+    template: str, user: bool, inviter: bool, server: bool
+) -> None:
+    needed = (needs_data(template, family) for family in ("user", "inviter", "server"))
+    assert tuple(needed) == (user, inviter, server)
 
 
 HOSTILE = (

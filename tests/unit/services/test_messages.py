@@ -69,6 +69,28 @@ async def test_sends_the_rendered_join_message() -> None:
     assert (counters.sent, counters.failed, counters.skipped) == (1, 0, 0)
 
 
+@pytest.mark.parametrize(
+    ("template", "asked"),
+    [
+        # the SETTINGS template shows the member's name and the channel's
+        (None, [("channel", 55), ("member", 10)]),
+        ("Welcome <user_mention>, invited by <inviter_mention>", [("channel", 55)]),
+        ("<inviter_display_name> <server_name>", [("channel", 55), ("guild", 1), ("member", 20)]),
+    ],
+)
+async def test_only_the_data_the_template_shows_is_asked_for(
+    template: str | None, asked: list[tuple[str, int]]
+) -> None:
+    """The channel always (it must be this server's); the rest only when shown."""
+    settings = SETTINGS
+    if template is not None:
+        values = dataclasses.replace(SETTINGS.values, join_message_content=template)
+        settings = dataclasses.replace(SETTINGS, values=values)
+    port, counters = FakeDiscordPort(), MessageCounters()
+    assert await send(port, settings, JOIN, counters=counters, now=NOW) is not None
+    assert sorted(port.reads) == asked
+
+
 async def test_missing_data_renders_placeholders() -> None:
     port, counters = FakeDiscordPort(fail_reads=True), MessageCounters()
     sent = await send(port, SETTINGS, JOIN, counters=counters, now=NOW)
