@@ -20,6 +20,8 @@ BURST = 5
 BUCKET_SLACK = 0.02
 EDGE_GUARD = 0.03
 """Seconds before a window ends for Discord from which a read is held: flights vary that much."""
+CROWDED = 3.0
+"""Joins per pacing interval from which reads are grouped after join events (`crowded`)."""
 CALM_AFTER = 5
 """Windows in a row that saw several joins through one and the same invite (a raid)."""
 TRAPPED_AFTER = 2.5
@@ -29,6 +31,7 @@ MARGIN_SAFETY = 0.25
 MAX_MARGIN = 5.0
 """The longest margin the slowest events can stretch the configured one to."""
 DELAYS_KEPT = 200
+JOINS_KEPT = 200
 DELAYS_FOR = timedelta(minutes=5)
 """How long a slow event keeps the margin stretched."""
 
@@ -93,6 +96,8 @@ class GuildAttribution:
     calm_code: str | None = None
     credit: float = 0  # reads earned by joins (`EngineConfig.reads_per_join` each)
     last_join: float = -1e9
+    # when (monotonic clock) the latest joins were loaded, one entry a join
+    joins_loaded: deque[float] = field(default_factory=lambda: deque(maxlen=JOINS_KEPT))
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
     # when the first read of the bucket's current window went out (as Discord counts windows)
     window_opened: float | None = None
@@ -199,6 +204,9 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
     lag = limiter_lag(state)
     if state.calm >= CALM_AFTER:
         turn = state.last_fetch + calm_interval
+    elif crowded(state, interval):
+        turn = crowded_turn(state, interval, lag)
+        return turn + hold_at_window_end(state, turn, interval)
     else:
         spacing = read_spacing(interval, lag)
         turn = state.last_fetch + spacing
@@ -210,6 +218,34 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
     if len(starts) == starts.maxlen:
         turn = max(turn, starts[0] + BURST * interval + lag + BUCKET_SLACK)
     return turn + hold_at_window_end(state, turn, interval)
+
+
+def crowded(state: GuildAttribution, interval: float, now: float | None = None) -> bool:
+    """Joins come faster than reads spread evenly could tell apart: CROWDED or more a pacing
+    interval over the bucket's last window (`now` on the monotonic clock).
+
+    Then a window of one interval holds several joins, most often through different invites,
+    and tells none apart; reads grouped right after join events cut short windows of one join
+    each, which do, at the price of one long window after them (until the bucket refills)
+    that tells nothing, as its evenly spread windows would not have either."""
+    span = BURST * interval
+    since = (time.monotonic() if now is None else now) - span
+    recent = sum(1 for at in state.joins_loaded if at >= since)
+    return recent >= CROWDED * BURST
+
+
+def crowded_turn(state: GuildAttribution, interval: float, lag: float) -> float:
+    """When the next read may start while joins are `crowded`: a short gap after the last
+    one (a fifth of the interval, or a flight if longer: a read does not go out before the
+    previous one is back) while the bucket's window has reads left, else once it has ended.
+    The bucket is Discord's fixed window, so the reads of one window may follow those of the
+    last at once (evenly spread reads keep any BURST of them an interval apart, which would
+    keep them spread)."""
+    turn = state.last_fetch + max(interval / BURST, statistics.median(state.flights))
+    closes = window_closes(state, interval)
+    if closes is not None and state.window_reads >= BURST:
+        turn = max(turn, closes + lag + BUCKET_SLACK)
+    return turn
 
 
 def hold_at_window_end(state: GuildAttribution, at: float, interval: float) -> float:
@@ -375,6 +411,8 @@ def should_read(state: GuildAttribution, ledger: Ledger, config: EngineConfig) -
     default, `EngineConfig.reads_per_join`)."""
     if ledger.needs_snapshot() or heard_unread(state, ledger):
         return True
+    if crowded(state, config.fetch_interval):
+        return False  # the bucket is kept for the reads join events call for
     return state.credit > 0 and joins_coming(state, config)
 
 

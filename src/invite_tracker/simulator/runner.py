@@ -63,6 +63,7 @@ class RunResult:
     latencies: list[float]
     elapsed: float
     recorded: int = 0  # joins the tracker stored (a tracker that double-counts repeats shows it)
+    reads: list[datetime] = field(default_factory=list)  # when the invite list reads were answered
     requests_by_route: dict[str, int] = field(default_factory=dict)
     event_errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -303,19 +304,21 @@ class _Player:
             decided = verdict.attributed_at or (answered[1] if answered else None)
             if decided is not None:
                 latencies.append(max(0.0, (decided - delivered).total_seconds()))
+        reads = self._reads()
         return RunResult(
             scenario=self.scenario,
             profile=profile,
             tracker=self.tracker.name,
             tally=tally(pairs),
             bound=bound(self.truths, profile.fetch_window),
-            read_bound=read_bound(self.truths, self._reads()),
+            read_bound=read_bound(self.truths, reads),
             invite_fetches=stats.requests.get(GUILD_INVITES, 0),
             requests=stats.total_requests,
             rate_limited=stats.total_rate_limited,
             latencies=latencies,
             elapsed=time.monotonic() - self.world.started,
             recorded=len(verdicts),
+            reads=reads,
             requests_by_route=dict(stats.requests),
             event_errors=list(deliveries.errors),
             skipped=self.skipped,

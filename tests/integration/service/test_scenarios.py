@@ -10,6 +10,8 @@ workers taking the events in turn do as well.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 from typing import Any
 
@@ -92,6 +94,33 @@ async def test_joins_may_pay_for_more_reads(database: Database, database_url: st
         "churn", database, database_url, invite_reads_per_join=3.0, invite_reading_seconds=2.0
     )
     assert result.joins < result.invite_fetches <= 3 * result.joins, explain(result)
+    assert result.tally[Outcome.WRONG] <= math.ceil(result.joins / 200), explain(result)
+    assert result.tally[Outcome.PENDING] == 0, explain(result)
+
+
+async def test_crowded_joins_are_read_right_after_their_events(
+    database: Database, database_url: str
+) -> None:
+    """Under 5 reads per 5 s, the burst's joins come five a second: reads spread a second
+    apart would each see several joins, mostly through different invites. Once joins are
+    crowded, the next window's reads follow join events closely instead (within half a
+    second: at the even pace they are a second apart), then wait for the bucket: no 429, no
+    one credited wrongly. The first 12 s of the full burst (about 60 joins)."""
+    full = SCENARIOS["burst"](SEED, False)
+    actions = tuple(action for action in full.actions if action.at < 12.0)
+    scenario = dataclasses.replace(full, actions=actions)
+    options = ServiceOptions(
+        database_url=database_url,
+        database=database,
+        overrides={"invite_fetch_interval_seconds": 1.0},
+    )
+    result = await run_scenario(
+        scenario, PROFILES["5-per-5s"], service_tracker(options), settle_timeout=SETTLE
+    )
+    reads = sorted(result.reads)[1:]  # after the baseline's
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(reads)]
+    assert sum(gap < 0.5 for gap in gaps) >= 2, gaps
+    assert result.rate_limited == 0
     assert result.tally[Outcome.WRONG] <= math.ceil(result.joins / 200), explain(result)
     assert result.tally[Outcome.PENDING] == 0, explain(result)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     GuildAttribution,
     bucket_fresh_at,
+    crowded,
     deferral_wait,
     delivery_margin,
     hold_at_window_end,
@@ -27,6 +29,7 @@ from invite_tracker.services.attribution_pacing import (
     read_answered,
     read_made,
     read_spacing,
+    should_read,
     still_refused,
     track_calm,
 )
@@ -261,6 +264,66 @@ def test_a_raid_under_the_strict_bucket_still_respects_it() -> None:
     calm = state([10.0, 11.0, 12.0, 13.0, 14.0], interval=1.0)
     calm.calm = CALM_AFTER
     assert next_read_at(calm, 1.0, 1.0) == pytest.approx(10.0 + 5.0 + 0.08 + 0.02)
+
+
+@pytest.mark.parametrize(
+    ("loaded", "interval", "expected"),
+    [
+        ([], 1.0, False),
+        ([18.0 + n * 0.1 for n in range(15)], 1.0, True),  # 15 joins in the last 5 s
+        ([18.0 + n * 0.1 for n in range(14)], 1.0, False),
+        ([14.0] + [18.0 + n * 0.1 for n in range(14)], 1.0, False),  # one too old (15.0 on)
+        ([15.0] + [18.0 + n * 0.1 for n in range(14)], 1.0, True),
+        ([19.0 + n * 0.01 for n in range(14)], 0.2, False),  # 5 per second: 15 within 1 s
+        ([19.1 + n * 0.06 for n in range(15)], 0.2, True),
+    ],
+)
+def test_crowded_joins_are_three_or_more_an_interval(
+    loaded: list[float], interval: float, expected: bool
+) -> None:
+    attribution = GuildAttribution(guild_id=1)
+    attribution.joins_loaded.extend(loaded)
+    assert crowded(attribution, interval, now=20.0) is expected
+
+
+def crowd(attribution: GuildAttribution) -> GuildAttribution:
+    """Joins coming three a second now: crowded under the 5-per-5-s bucket."""
+    attribution.joins_loaded.extend([time.monotonic()] * 15)
+    return attribution
+
+
+@pytest.mark.parametrize(
+    ("reads", "expected"),
+    [
+        # reads follow one another a fifth of the interval apart while the window has room
+        ([10.0], 10.2),
+        ([10.0, 10.2, 10.4, 10.6], 10.8),
+        # its five spent, the next waits for the window's end, as Discord and hikari see it
+        ([10.0, 10.2, 10.4, 10.6, 10.8], 15.0 + 0.08 + 0.02),
+        # spread before the joins crowded: the next window's reads follow one another at
+        # once, though five of them are then within 5 s (evenly spread reads never are)
+        ([6.0, 7.02, 8.04, 9.06, 10.08, 11.1], 11.3),
+        ([6.0, 7.02, 8.04, 9.06], 9.26),
+        # not past the window's end while a read may straddle it
+        ([10.0, 14.78], 15.1),
+    ],
+)
+def test_crowded_reads_follow_join_events_closely(reads: list[float], expected: float) -> None:
+    attribution = crowd(state(reads, interval=1.0))
+    assert next_read_at(attribution, 1.0, 1.0) == pytest.approx(expected)
+
+
+def test_crowded_reads_are_made_for_join_events_only() -> None:
+    """While joins keep coming, the reads they paid for go on between their events, unless
+    they are crowded: the bucket is then kept for the reads right after join events."""
+    config = EngineConfig(fetch_interval=1.0)
+    ledger = Ledger(Snapshot(T0, T0, {}))
+    attribution = state([])
+    attribution.credit, attribution.last_join = 3, time.monotonic()
+    assert should_read(attribution, ledger, config)
+    assert not should_read(crowd(attribution), ledger, config)
+    ledger.add_join(1, T0 + timedelta(seconds=1))  # a join after the latest read: read
+    assert should_read(attribution, ledger, config)
 
 
 def snap(**uses: int) -> Snapshot:
