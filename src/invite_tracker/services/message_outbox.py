@@ -84,15 +84,19 @@ class ChannelOutbox:
                 message, taken = combine(
                     [item.message for item in islice(queue, MENTIONED_USERS_MAX)]
                 )
-                await deliver(
-                    self._discord,
-                    queue[0].guild_id,
-                    channel_id,
-                    message,
-                    count=taken,
-                    counters=self._counters,
-                    paused=self._paused,
-                )
+                try:
+                    await deliver(
+                        self._discord,
+                        queue[0].guild_id,
+                        channel_id,
+                        message,
+                        count=taken,
+                        counters=self._counters,
+                        paused=self._paused,
+                    )
+                except Exception:  # a defect, not Discord's answer: the next ones still go
+                    self._counters.failed += taken
+                    log.exception("message_send_failed", channel_id=str(channel_id))
                 for _ in range(taken):  # only now: if the service stops meanwhile, they count
                     queue.popleft()  # as not sent
         finally:

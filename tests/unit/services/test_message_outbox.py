@@ -92,6 +92,24 @@ async def test_a_channel_discord_refuses_drops_its_backlog_and_is_paused() -> No
     assert (counters.failed, counters.skipped, counters.sent) == (1, 3, 0)
 
 
+async def test_a_message_that_breaks_the_client_does_not_stop_the_next() -> None:
+    port = FakeDiscordPort()
+    sent = port.send_message
+
+    async def broken(channel_id: int, message: OutgoingMessage) -> None:
+        port.send_message = sent  # type: ignore[method-assign]  # the next one goes
+        raise RuntimeError("a defect")
+
+    port.send_message = broken  # type: ignore[method-assign]
+    box, counters = outbox(port)
+    box.put(GUILD, CHANNEL, hello(10))
+    await asyncio.sleep(0)  # on its way, and failing
+    box.put(GUILD, CHANNEL, hello(11))
+    await box.close(1.0)
+    assert port.sent == [(CHANNEL, hello(11))]
+    assert (counters.failed, counters.sent) == (1, 1)
+
+
 async def test_a_full_channel_drops_what_comes_next() -> None:
     port = FakeDiscordPort()
     gate = held(port)
