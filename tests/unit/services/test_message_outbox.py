@@ -22,6 +22,14 @@ def outbox(port: FakeDiscordPort, **options: int) -> tuple[ChannelOutbox, Messag
     return ChannelOutbox(port, counters, PausedChannels(), **options), counters
 
 
+async def first_then(box: ChannelOutbox, first: int, *rest: int) -> None:
+    """The first member's welcome goes on its way; the others' come while it is."""
+    box.put(GUILD, CHANNEL, hello(first))
+    await asyncio.sleep(0)
+    for member in rest:
+        box.put(GUILD, CHANNEL, hello(member))
+
+
 def held(port: FakeDiscordPort) -> asyncio.Event:
     """Posting waits until the returned event is set."""
     gate = asyncio.Event()
@@ -42,10 +50,7 @@ async def test_messages_that_come_while_one_is_posted_are_combined_in_order() ->
     port = FakeDiscordPort()
     gate = held(port)
     box, counters = outbox(port)
-    box.put(GUILD, CHANNEL, hello(10))
-    await asyncio.sleep(0)  # the first is on its way
-    for member in range(11, 16):
-        box.put(GUILD, CHANNEL, hello(member))
+    await first_then(box, 10, *range(11, 16))
     box.put(GUILD, OTHER, hello(99))  # another channel has a sender of its own
     assert (box.waiting(CHANNEL), box.waiting(OTHER)) == (6, 1)
     gate.set()
@@ -80,10 +85,7 @@ async def test_a_channel_discord_refuses_drops_its_backlog_and_is_paused() -> No
     port = FakeDiscordPort(fail_send=True, send_status=403)
     gate = held(port)
     box, counters = outbox(port)
-    box.put(GUILD, CHANNEL, hello(10))
-    await asyncio.sleep(0)  # the first is on its way
-    for member in range(11, 13):
-        box.put(GUILD, CHANNEL, hello(member))
+    await first_then(box, 10, 11, 12)
     gate.set()
     await asyncio.sleep(0.01)
     box.put(GUILD, CHANNEL, hello(13))  # paused: not tried
@@ -102,9 +104,7 @@ async def test_a_message_that_breaks_the_client_does_not_stop_the_next() -> None
 
     port.send_message = broken  # type: ignore[method-assign]
     box, counters = outbox(port)
-    box.put(GUILD, CHANNEL, hello(10))
-    await asyncio.sleep(0)  # on its way, and failing
-    box.put(GUILD, CHANNEL, hello(11))
+    await first_then(box, 10, 11)  # the first fails on its way
     await box.close(1.0)
     assert port.sent == [(CHANNEL, hello(11))]
     assert (counters.failed, counters.sent) == (1, 1)
