@@ -25,6 +25,7 @@ from invite_tracker.domain.evidence import Ending
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision, Ledger
 from invite_tracker.services.announcer import Announcer
+from invite_tracker.services.attribution_bucket import deferral_wait
 from invite_tracker.services.attribution_checks import HeldJoins, ensure_checking
 from invite_tracker.services.attribution_loading import (
     drop_stale_ledger,
@@ -36,7 +37,6 @@ from invite_tracker.services.attribution_pacing import (
     EngineStats,
     GuildAttribution,
     attributing,
-    deferral_wait,
     handover_at,
     heard_unread,
     idle_guilds,

@@ -14,16 +14,18 @@ from invite_tracker.domain.errors import ReadDeferred
 from invite_tracker.domain.evidence import Snapshot, counted_span
 from invite_tracker.domain.invites import ListedInvites
 from invite_tracker.domain.ledger import Ledger
+from invite_tracker.services.attribution_bucket import (
+    hold_at_window_end,
+    next_read_at,
+    read_answered,
+    read_made,
+)
 from invite_tracker.services.attribution_loading import load_invite_news
 from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     EngineStats,
     GuildAttribution,
-    hold_at_window_end,
     invite_counts,
-    next_read_at,
-    read_answered,
-    read_made,
     track_calm,
 )
 from invite_tracker.services.ports import Storage

@@ -10,13 +10,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from invite_tracker.domain.invites import ListedInvites
-from invite_tracker.services.attribution_pacing import (
-    BURST,
-    EngineConfig,
-    GuildAttribution,
-    attributing,
-    read_made,
-)
+from invite_tracker.services.attribution_bucket import BURST, read_made
+from invite_tracker.services.attribution_pacing import EngineConfig, GuildAttribution, attributing
 from invite_tracker.services.invites import Turn
 
 HELD_ELSEWHERE = (

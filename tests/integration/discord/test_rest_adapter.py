@@ -11,12 +11,8 @@ from invite_tracker.discord.discord_clock import ARRIVAL_MARGIN
 from invite_tracker.discord.port import InteractionTarget, InviteOptions
 from invite_tracker.discord.rest import DiscordLimits, HikariDiscord
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
-from invite_tracker.services.attribution_pacing import (
-    BUCKET_SLACK,
-    TRAPPED_AFTER,
-    GuildAttribution,
-    deferral_wait,
-)
+from invite_tracker.services.attribution_bucket import BUCKET_SLACK, TRAPPED_AFTER, deferral_wait
+from invite_tracker.services.attribution_pacing import GuildAttribution
 from invite_tracker.testing.fake_discord import Channel, FakeDiscord, Guild
 
 GUILD_INVITES = "GET /guilds/{guild_id}/invites"

@@ -11,12 +11,8 @@ import pytest
 from invite_tracker.domain.evidence import Snapshot
 from invite_tracker.domain.invites import InviteReport, ListedInvites
 from invite_tracker.domain.ledger import Ledger
-from invite_tracker.services.attribution_pacing import (
-    BURST,
-    EngineConfig,
-    GuildAttribution,
-    next_read_at,
-)
+from invite_tracker.services.attribution_bucket import BURST, next_read_at
+from invite_tracker.services.attribution_pacing import EngineConfig, GuildAttribution
 from invite_tracker.services.attribution_turns import HELD_ELSEWHERE, NOT_TAKEN, read_turn
 from invite_tracker.services.invites import Turn
 
