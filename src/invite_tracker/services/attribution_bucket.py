@@ -54,13 +54,22 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
     bucket's window, so a read the service made late does not delay the rest of the window's.
     Longer during a one-invite raid. Never more than BURST reads within BURST intervals plus
     the lag, so the bucket is never exhausted: when it is, the client holds or refuses the
-    read."""
+    read. While joins are `crowded`, the reads are grouped instead (`crowded_turn`)."""
     lag = limiter_lag(state)
+    if state.calm < CALM_AFTER and crowded(state, interval):
+        turn = crowded_turn(state, interval, lag)
+    else:
+        turn = spread_turn(state, interval, calm_interval, lag)
+    return turn + hold_at_window_end(state, turn, interval)
+
+
+def spread_turn(
+    state: GuildAttribution, interval: float, calm_interval: float, lag: float
+) -> float:
+    """When the next read may start with the reads spread evenly (or calmly, in a raid): see
+    `next_read_at`."""
     if state.calm >= CALM_AFTER:
         turn = state.last_fetch + calm_interval
-    elif crowded(state, interval):
-        turn = crowded_turn(state, interval, lag)
-        return turn + hold_at_window_end(state, turn, interval)
     else:
         spacing = read_spacing(interval, lag)
         turn = state.last_fetch + spacing
@@ -71,7 +80,7 @@ def next_read_at(state: GuildAttribution, interval: float, calm_interval: float)
     starts = state.recent_reads
     if len(starts) == starts.maxlen:
         turn = max(turn, starts[0] + BURST * interval + lag + BUCKET_SLACK)
-    return turn + hold_at_window_end(state, turn, interval)
+    return turn
 
 
 def crowded(state: GuildAttribution, interval: float, now: float | None = None) -> bool:

@@ -96,8 +96,7 @@ async def load_joins(
         attributor.delays.append((join.recorded_at, delay))
     if joins:
         attributor.credit += config.reads_per_join * len(joins)
-        attributor.last_join = time.monotonic()
-        attributor.joins_loaded.extend([attributor.last_join] * len(joins))
+        attributor.joins_loaded.extend([time.monotonic()] * len(joins))
         margin = delivery_margin(config.delivery_margin, attributor.delays, clock())
         ledger.margin = timedelta(seconds=margin)
     return known_at

@@ -84,7 +84,6 @@ class GuildAttribution:
     calm: int = 0
     calm_code: str | None = None
     credit: float = 0  # reads earned by joins (`EngineConfig.reads_per_join` each)
-    last_join: float = -1e9
     # when (monotonic clock) the latest joins were loaded, one entry a join
     joins_loaded: deque[float] = field(default_factory=lambda: deque(maxlen=JOINS_KEPT))
     recent_reads: deque[float] = field(default_factory=lambda: deque(maxlen=BURST))
@@ -129,6 +128,11 @@ class GuildAttribution:
     # until when the guild's invites are not read, and why (Discord refused the list)
     reads_refused: tuple[datetime, str] | None = None
     checks_wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def last_join(self) -> float:
+        """When (monotonic clock) the latest join was loaded."""
+        return self.joins_loaded[-1] if self.joins_loaded else -1e9
 
     def idle_for(self, now: float) -> float | None:
         """Seconds since the guild last had anything going on in this process (`now` on the

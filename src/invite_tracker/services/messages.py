@@ -203,17 +203,16 @@ async def deliver(
     count: int = 1,
     counters: MessageCounters,
     paused: PausedChannels | None = None,
-) -> bool:
+) -> None:
     """Post a message carrying `count` join or leave messages; never raises. A channel
-    Discord refuses it to is `paused`. Returns whether it was posted."""
+    Discord refuses it to is `paused`."""
     try:
         await discord.send_message(channel_id, message)
     except InviteTrackerError as exc:
         _failed(counters, count, guild_id, channel_id, exc, paused=paused)
-        return False
+        return
     counters.sent += count
     counters.posts += 1
-    return True
 
 
 def _failed(

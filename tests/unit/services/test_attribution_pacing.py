@@ -49,9 +49,10 @@ def test_crowded_reads_are_made_for_join_events_only() -> None:
     config = EngineConfig(fetch_interval=1.0)
     ledger = Ledger(Snapshot(T0, T0, {}))
     attribution = GuildAttribution(guild_id=1)
-    attribution.credit, attribution.last_join = 3, time.monotonic()
+    attribution.credit = 3
+    attribution.joins_loaded.append(time.monotonic())  # a join: more may be coming
     assert should_read(attribution, ledger, config)
-    attribution.joins_loaded.extend([time.monotonic()] * 15)  # three a second: crowded
+    attribution.joins_loaded.extend([time.monotonic()] * 14)  # three a second: crowded
     assert not should_read(attribution, ledger, config)
     ledger.add_join(1, T0 + timedelta(seconds=1))  # a join after the latest read: read
     assert should_read(attribution, ledger, config)

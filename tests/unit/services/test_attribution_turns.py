@@ -112,7 +112,7 @@ async def test_a_list_the_attributor_read_moments_ago_serves_instead_of_a_read(
     state.latest_list = (time.monotonic() - age, LISTED)
     state.ledger = Ledger(Snapshot(T0, T0))
     if busy == "coming":
-        state.last_join = time.monotonic() - 0.5  # within active_seconds (1 s)
+        state.joins_loaded.append(time.monotonic() - 0.5)  # within active_seconds (1 s)
     elif busy == "pending":
         state.ledger.add_join(1, T0)
     attributor = Attributor(state, None)

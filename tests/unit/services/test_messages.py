@@ -53,10 +53,9 @@ async def send(
     if rendered is None or port is None:
         return None
     channel, message = rendered
-    posted = await deliver(
-        port, subject.guild_id, channel, message, counters=counters, paused=paused
-    )
-    return message if posted else None
+    posts = counters.posts
+    await deliver(port, subject.guild_id, channel, message, counters=counters, paused=paused)
+    return message if counters.posts > posts else None
 
 
 async def test_sends_the_rendered_join_message() -> None:
