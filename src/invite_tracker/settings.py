@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         description="After the member search refuses a guild (not a Community guild, a "
         "permission missing), how long it is not asked about that guild again.",
     )
+    message_max_delay_seconds: float = Field(
+        600.0,
+        ge=0,
+        description="A join or leave message not posted when its event became final (the "
+        "service stopped or crashed, or Discord failed) is posted later, while it is at most "
+        "this old; older ones are dropped and logged.",
+    )
     retention_days: int = Field(
         31, ge=0, description="Days of join and leave records kept; 0 keeps everything."
     )

@@ -7,6 +7,7 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import structlog
 from fastapi import FastAPI, Request
@@ -40,6 +41,7 @@ from invite_tracker.services.announcer import Announcer
 from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.services.attribution_pacing import EngineConfig
 from invite_tracker.services.discord_cache import CachedDiscord
+from invite_tracker.services.owed_messages import OwedMessages
 from invite_tracker.services.retention import purge_expired
 from invite_tracker.settings import Settings
 
@@ -67,7 +69,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         port = (
             None if discord is None else CachedDiscord(discord, ttl=settings.discord_cache_seconds)
         )
-        announcer = Announcer(db, port, retention_days=settings.retention_days, clock=utcnow)
+        owed = OwedMessages(
+            db, clock=utcnow, max_delay=timedelta(seconds=settings.message_max_delay_seconds)
+        )
+        announcer = Announcer(
+            db, port, retention_days=settings.retention_days, clock=utcnow, owed=owed
+        )
         signals = JoinSignals(db.engine) if db.shared else None  # several workers
         engine = AttributionEngine(
             db, port, _engine_config(settings), announcer=announcer, clock=utcnow, signals=signals
@@ -82,6 +89,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             discord=port,
         )
         await engine.resume()
+        announcer.start()
         purger = asyncio.create_task(_purge_periodically(db, settings), name="retention")
         # What exists once the service has started (modules, the app, the database engine,
         # the Discord client) lives as long as it does: left out of the collector's full

@@ -126,6 +126,12 @@ class JoinRow(Base):
             sqlite_where=text("join_type = 'pending'"),
             postgresql_where=text("join_type = 'pending'"),
         ),
+        Index(
+            "ix_joins_message_due",
+            "message_due_at",
+            sqlite_where=text("message_due_at IS NOT NULL"),
+            postgresql_where=text("message_due_at IS NOT NULL"),
+        ),
         # SQLite would otherwise give a deleted newest join's id to the next join; the
         # engine tells joins apart by id (PostgreSQL's sequences never reuse one).
         {"sqlite_autoincrement": True},
@@ -146,6 +152,8 @@ class JoinRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     attributed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the join message is owed: sent from then on by whichever worker takes it (`messages`)
+    message_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LeaveRow(Base):
@@ -160,6 +168,12 @@ class LeaveRow(Base):
         Index("ix_leaves_guild_member", "guild_id", "member_id"),
         Index("ix_leaves_member", "member_id"),
         Index("ix_leaves_left_at", "left_at"),
+        Index(
+            "ix_leaves_message_due",
+            "message_due_at",
+            sqlite_where=text("message_due_at IS NOT NULL"),
+            postgresql_where=text("message_due_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -171,6 +185,8 @@ class LeaveRow(Base):
     counted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     left_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # the leave message is owed: sent from then on by whichever worker takes it (`messages`)
+    message_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiKeyRow(Base):

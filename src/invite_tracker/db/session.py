@@ -16,6 +16,7 @@ from invite_tracker.db.repositories import (
     InviteRepository,
     JoinRepository,
     LeaveRepository,
+    MessageRepository,
     SettingsRepository,
     SnapshotRepository,
 )
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.leaves = LeaveRepository(session)
         self.api_keys = ApiKeyRepository(session)
         self.snapshots = SnapshotRepository(session)
+        self.messages = MessageRepository(session)
 
     async def commit(self) -> None:
         """Make everything done in this unit of work durable."""

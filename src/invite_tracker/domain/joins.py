@@ -24,6 +24,7 @@ class NewJoin:
     fake: bool = False
     reason: str | None = None
     attributed_at: datetime | None = None
+    message_due_at: datetime | None = None  # its join message is owed (`owed_messages`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class NewLeave:
     inviter_id: int | None = None
     invite_code: str | None = None
     counted: bool = False
+    message_due_at: datetime | None = None  # its leave message is owed (`owed_messages`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,26 @@
-"""Sending join and leave messages once an event is final, off the attribution path."""
+"""Sending join and leave messages once an event is final, off the attribution path.
+
+Each message is owed in storage from the moment its event is final (`owed_messages`): it is
+marked once posted or given up, so one the service could not post before it stopped or
+crashed, or that Discord could not take just then, is posted later.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 import structlog
 
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.joins import JoinRecord
+from invite_tracker.domain.owed_messages import Delivery, OwedMessage
 from invite_tracker.domain.templating import MessageKind
 from invite_tracker.services.message_outbox import ChannelOutbox
 from invite_tracker.services.messages import (
@@ -20,11 +29,11 @@ from invite_tracker.services.messages import (
     PausedChannels,
     render_event_message,
 )
+from invite_tracker.services.owed_messages import OwedMessages
 from invite_tracker.services.ports import Storage
 from invite_tracker.services.stats import inviter_stats
 
 log = structlog.get_logger(__name__)
-_Person = tuple[int | None, int | None, str | None]  # member, inviter, invite code
 CLOSE_WAIT = 5.0
 """Seconds a stopping service gives its messages to be prepared and posted."""
 
@@ -33,7 +42,8 @@ class Announcer:
     """Sends each final join's join message and each leave's leave message, in the background,
     through the channel's outbox (`ChannelOutbox`: in order, combined in a burst).
 
-    A message never holds up or fails the event: errors are logged and counted.
+    A message never holds up or fails the event: errors are logged and counted. `owed`, when
+    given, keeps storage's list of owed messages in step (`start` hands it the due ones).
     """
 
     def __init__(
@@ -43,8 +53,10 @@ class Announcer:
         *,
         retention_days: int,
         clock: Callable[[], datetime],
+        owed: OwedMessages | None = None,
     ) -> None:
         self._storage = storage
+        self._owed = owed
         self._discord = discord
         self._retention_days = retention_days
         self._clock = clock
@@ -56,10 +68,41 @@ class Announcer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = asyncio.Event()
 
+    def start(self) -> None:
+        """Post the messages owed from before (and, from now on, those another worker
+        could not post)."""
+        if self._owed is not None:
+            self._owed.start(self.owed_due)
+
     def joins_decided(self, guild_id: int, joins: Sequence[JoinRecord]) -> None:
-        """These joins are final: send their join messages."""
-        people = [(join.member_id, join.inviter_id, join.invite_code) for join in joins]
-        self._spawn(self._announce("join", guild_id, people))
+        """These joins are final (their messages are owed, held here): send their join
+        messages."""
+        now = self._clock()
+        owed = [
+            OwedMessage(
+                "join",
+                join.id,
+                guild_id,
+                join.member_id,
+                join.inviter_id,
+                join.invite_code,
+                join.attributed_at or now,
+            )
+            for join in joins
+        ]
+        self._hold(owed)
+        self._spawn(self._announce("join", guild_id, owed))
+
+    def owed_due(self, messages: Sequence[OwedMessage]) -> None:
+        """Owed messages taken from storage (held here now): send them, in the order their
+        events came. Once stopping, they are left held, to be given back."""
+        if self._closing.is_set():
+            return
+        ordered = sorted(messages, key=lambda message: (message.final_at, message.event_id))
+        for (kind, guild_id), group in groupby(
+            ordered, key=lambda message: (message.kind, message.guild_id)
+        ):
+            self._spawn(self._announce(kind, guild_id, list(group)))
 
     def member_left(
         self,
@@ -67,18 +110,22 @@ class Announcer:
         member_id: int,
         join: JoinRecord | None,
         decided: Callable[[], Awaitable[JoinRecord | None]] | None = None,
+        *,
+        leave_id: int,
     ) -> None:
-        """The member left (their join, when known, names the inviter): send the leave message.
+        """The member left (their join, when known, names the inviter): send the leave message
+        of leave `leave_id` (owed, held here).
 
         `decided`, for a join still pending: waits for its attribution (None when it is not
         final in time), so that the message names the inviter the join is credited to. The
         service stopping ends the wait: the message is sent with what is known."""
-        self._spawn(self._leave(guild_id, member_id, join, decided))
+        owed = OwedMessage("leave", leave_id, guild_id, member_id, None, None, self._clock())
+        self._hold([owed])
+        self._spawn(self._leave(owed, join, decided))
 
     async def _leave(
         self,
-        guild_id: int,
-        member_id: int,
+        owed: OwedMessage,
         join: JoinRecord | None,
         decided: Callable[[], Awaitable[JoinRecord | None]] | None,
     ) -> None:
@@ -86,9 +133,10 @@ class Announcer:
             try:
                 join = await self._unless_closing(decided()) or join
             except Exception:
-                log.exception("leave_attribution_wait_failed", guild_id=str(guild_id))
-        inviter, code = (join.inviter_id, join.invite_code) if join else (None, None)
-        await self._announce("leave", guild_id, [(member_id, inviter, code)])
+                log.exception("leave_attribution_wait_failed", guild_id=str(owed.guild_id))
+        if join is not None:
+            owed = replace(owed, inviter_id=join.inviter_id, invite_code=join.invite_code)
+        await self._announce("leave", owed.guild_id, [owed])
 
     async def _unless_closing(self, waiting: Awaitable[JoinRecord | None]) -> JoinRecord | None:
         """What `waiting` answers, or None once the service is stopping."""
@@ -118,21 +166,39 @@ class Announcer:
                 await task
         if self.outbox is not None:
             await self.outbox.close(max(0.0, deadline - loop.time()))
+        if self._owed is not None:
+            await self._owed.close()
+
+    def _hold(self, messages: Sequence[OwedMessage]) -> None:
+        if self._owed is not None:
+            self._owed.hold(message.key for message in messages)
+
+    def _finished(self, message: OwedMessage, delivery: Delivery) -> None:
+        if self._owed is not None:
+            self._owed.finished(message.key, delivery)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _announce(self, kind: MessageKind, guild_id: int, people: Sequence[_Person]) -> None:
+    async def _announce(
+        self, kind: MessageKind, guild_id: int, people: Sequence[OwedMessage]
+    ) -> None:
+        """Prepare the messages of these events of the guild and hand them to the outbox;
+        each is marked posted or given up once the outbox says so."""
+        handed = 0
         try:
             now = self._clock()
             async with self._storage.reading() as uow:  # reads only: no write lock
                 settings = await uow.settings.get(guild_id)
                 if settings is None or not settings.enabled:
+                    for person in people:
+                        self._finished(person, Delivery.GIVEN_UP)
                     return
                 counts: dict[int, int] = {}
-                for _, inviter, _ in people:
+                for person in people:
+                    inviter = person.inviter_id
                     if inviter is not None and inviter not in counts:
                         stats = await inviter_stats(
                             uow, guild_id, inviter, retention_days=self._retention_days, now=now
@@ -142,12 +208,12 @@ class Announcer:
                 MessageSubject(
                     kind=kind,
                     guild_id=guild_id,
-                    member_id=member,
-                    inviter_id=inviter,
-                    invite_code=code,
-                    invite_count=None if inviter is None else counts[inviter],
+                    member_id=person.member_id,
+                    inviter_id=person.inviter_id,
+                    invite_code=person.invite_code,
+                    invite_count=None if person.inviter_id is None else counts[person.inviter_id],
                 )
-                for member, inviter, code in people
+                for person in people
             ]
             rendered = await asyncio.gather(
                 *(
@@ -162,9 +228,15 @@ class Announcer:
                     for subject in subjects
                 )
             )
-            for message in rendered:  # in the order the events came, whichever rendered first
-                if message is not None and self.outbox is not None:
-                    self.outbox.put(guild_id, *message)
+            # in the order the events came, whichever rendered first
+            for person, message in zip(people, rendered, strict=True):
+                handed += 1
+                if message is None or self.outbox is None:
+                    self._finished(person, Delivery.GIVEN_UP)  # off, or cannot be prepared
+                    continue
+                self.outbox.put(guild_id, *message, functools.partial(self._finished, person))
         except Exception:
-            self.counters.failed += len(people)
+            self.counters.failed += len(people) - handed
+            for person in people[handed:]:
+                self._finished(person, Delivery.GIVEN_UP)
             log.exception("announce_failed", kind=kind, guild_id=str(guild_id))

@@ -12,6 +12,7 @@ from invite_tracker.domain.evidence import Ending, Snapshot
 from invite_tracker.domain.invites import JoinType, ListedInvites, credited_inviter
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.ledger import Decision
+from invite_tracker.domain.owed_messages import MESSAGE_LEASE
 from invite_tracker.services.invites import apply_endings, apply_invite_list
 from invite_tracker.services.ports import Storage, UnitOfWorkPort
 
@@ -105,7 +106,8 @@ async def _store_one(
         previously_credited=credited,
         prevent_own_invite_code=prevent_own,
     )
-    await uow.joins.decide(join.id, attribution, now=now)
+    # its join message is owed from now on, held by this worker until it is posted
+    await uow.joins.decide(join.id, attribution, now=now, message_due=now + MESSAGE_LEASE)
     if join.left_at is not None:
         await uow.leaves.follow_join(
             join.id,

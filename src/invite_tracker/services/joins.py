@@ -10,6 +10,7 @@ from invite_tracker.domain.counting import leave_counts
 from invite_tracker.domain.errors import Unprocessable
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord, NewJoin, NewLeave
+from invite_tracker.domain.owed_messages import MESSAGE_LEASE
 from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import Storage, UnitOfWorkPort
@@ -32,6 +33,7 @@ class LeaveOutcome:
     counted: bool
     repeated: bool
     reason: str
+    leave_id: int | None = None  # the leave stored, whose leave message is owed
 
 
 async def record_join(
@@ -63,6 +65,7 @@ async def record_join(
             is_bot=True,
             reason="bots are added through OAuth, not invites; they credit no one",
             attributed_at=now,
+            message_due_at=now + MESSAGE_LEASE,
         )
     else:
         join = NewJoin(
@@ -105,14 +108,16 @@ async def record_leave(
             return LeaveOutcome(None, None, False, False, "no member_id: nothing to attribute")
         outcome = await _leave(uow, guild_id, member_id, left_at, now)
         await uow.commit()
-    if not outcome.repeated and outcome.member_id is not None:
+    if outcome.leave_id is not None and outcome.member_id is not None:
         join, decided = outcome.join, None
         if join is not None and join.join_type is JoinType.PENDING:
             # the leave message names the inviter once the join is credited (in any worker)
             decided = functools.partial(
                 engine.wait_for, join.id, LEAVE_MESSAGE_WAIT_SECONDS, guild_id=guild_id
             )
-        engine.announcer.member_left(guild_id, outcome.member_id, join, decided)
+        engine.announcer.member_left(
+            guild_id, outcome.member_id, join, decided, leave_id=outcome.leave_id
+        )
     return outcome
 
 
@@ -187,13 +192,19 @@ async def _add_earlier_membership(
 
 
 async def _end_membership(
-    uow: UnitOfWorkPort, join: JoinRecord, *, left_at: datetime, now: datetime
-) -> bool:
-    """Close the join and store its leave; whether the leave counts against the inviter."""
+    uow: UnitOfWorkPort,
+    join: JoinRecord,
+    *,
+    left_at: datetime,
+    now: datetime,
+    message_due: datetime | None = None,
+) -> tuple[bool, int]:
+    """Close the join and store its leave: (whether the leave counts against the inviter,
+    the leave's id). `message_due`: its leave message is owed, taken until then."""
     pending = join.join_type is JoinType.PENDING
     counted = not pending and leave_counts(join_counted=join.counted, join_fake=join.fake)
     await uow.joins.mark_left(join.id, left_at)
-    await uow.leaves.add(
+    leave_id = await uow.leaves.add(
         NewLeave(
             guild_id=join.guild_id,
             member_id=join.member_id,
@@ -202,10 +213,11 @@ async def _end_membership(
             inviter_id=join.inviter_id,
             invite_code=join.invite_code,
             counted=counted,
+            message_due_at=message_due,
         ),
         now=now,
     )
-    return counted
+    return counted, leave_id
 
 
 def _not_in_future(name: str, when: datetime, now: datetime) -> None:
@@ -217,6 +229,7 @@ def _not_in_future(name: str, when: datetime, now: datetime) -> None:
 async def _leave(
     uow: UnitOfWorkPort, guild_id: int, member_id: int, left_at: datetime, now: datetime
 ) -> LeaveOutcome:
+    message_due = now + MESSAGE_LEASE
     join = await uow.joins.present(guild_id, member_id)
     if join is not None and left_at < join.joined_at:
         # The leave of an earlier membership, closed when the member's rejoin arrived first.
@@ -225,12 +238,18 @@ async def _leave(
         latest = await uow.joins.latest_for_member(guild_id, member_id)
         if latest is not None and latest.left_at is not None:
             return LeaveOutcome(member_id, latest, False, True, "this member already left")
-        await uow.leaves.add(
-            NewLeave(guild_id=guild_id, member_id=member_id, left_at=left_at), now=now
+        # its leave message is owed from now on, held by this worker until it is posted
+        leave = NewLeave(
+            guild_id=guild_id, member_id=member_id, left_at=left_at, message_due_at=message_due
         )
-        return LeaveOutcome(member_id, None, False, False, "no join of this member is known")
+        leave_id = await uow.leaves.add(leave, now=now)
+        return LeaveOutcome(
+            member_id, None, False, False, "no join of this member is known", leave_id
+        )
     pending = join.join_type is JoinType.PENDING
-    counted = await _end_membership(uow, join, left_at=left_at, now=now)
+    counted, leave_id = await _end_membership(
+        uow, join, left_at=left_at, now=now, message_due=message_due
+    )
     if pending:
         reason = "tied to a join still being attributed; counts once it is decided"
     elif counted:
@@ -238,7 +257,7 @@ async def _leave(
     else:
         reason = "the member's join credited no one (or was fake): nothing to subtract"
     left = await uow.joins.get(join.id)
-    return LeaveOutcome(member_id, left, counted, False, reason)
+    return LeaveOutcome(member_id, left, counted, False, reason, leave_id)
 
 
 async def join_log(

@@ -5,7 +5,9 @@ Discord lets a bot post a handful of messages per channel every few seconds. A b
 the client would hold most of them past any sensible wait, and they would be dropped. Instead
 each channel has one sender that posts one message at a time; whatever comes while a message
 is on its way, or waits for the channel's rate limit, is combined into as few messages as
-Discord's limits allow (`combine`). A lone message goes out at once, as it is.
+Discord's limits allow (`combine`). A lone message goes out at once, as it is. Each message's
+`done` hears what became of it (`Delivery`); one still waiting when the service stops hears
+nothing, and stays owed (`owed_messages`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 
@@ -20,6 +23,7 @@ import structlog
 
 from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.messages import MENTIONED_USERS_MAX, OutgoingMessage, combine
+from invite_tracker.domain.owed_messages import Delivery
 from invite_tracker.services.messages import MessageCounters, PausedChannels, deliver
 
 log = structlog.get_logger(__name__)
@@ -29,10 +33,19 @@ WAITING_MAX = 10_000
 pace, a backlog that long takes many minutes to post."""
 
 
+Done = Callable[[Delivery], None]
+"""Told what became of a message: posted, given up, or to be tried again later."""
+
+
+def _ignore(_: Delivery) -> None:
+    pass
+
+
 @dataclass(frozen=True, slots=True)
 class _Waiting:
     guild_id: int
     message: OutgoingMessage
+    done: Done
 
 
 class ChannelOutbox:
@@ -57,8 +70,11 @@ class ChannelOutbox:
         """Messages waiting to be posted to the channel."""
         return len(self._queues.get(channel_id, ()))
 
-    def put(self, guild_id: int, channel_id: int, message: OutgoingMessage) -> None:
-        """Post the message to the channel after those already waiting for it."""
+    def put(
+        self, guild_id: int, channel_id: int, message: OutgoingMessage, done: Done = _ignore
+    ) -> None:
+        """Post the message to the channel after those already waiting for it; `done` is
+        told what became of it."""
         queue = self._queues.setdefault(channel_id, deque())
         if len(queue) >= self._waiting_max:
             self._counters.failed += 1
@@ -68,8 +84,9 @@ class ChannelOutbox:
                 channel_id=str(channel_id),
                 reason=f"{len(queue)} messages are already waiting for this channel",
             )
+            done(Delivery.GIVEN_UP)
             return
-        queue.append(_Waiting(guild_id, message))
+        queue.append(_Waiting(guild_id, message, done))
         if channel_id not in self._senders:
             self._senders[channel_id] = asyncio.create_task(self._send(channel_id, queue))
 
@@ -78,6 +95,8 @@ class ChannelOutbox:
             while queue:
                 if self._paused.paused(channel_id):  # Discord refused a message there lately
                     self._counters.skipped += len(queue)
+                    for item in queue:
+                        item.done(Delivery.GIVEN_UP)
                     queue.clear()
                     break
                 # each message may ping its member: no more than this many fit in one
@@ -85,7 +104,7 @@ class ChannelOutbox:
                     [item.message for item in islice(queue, MENTIONED_USERS_MAX)]
                 )
                 try:
-                    await deliver(
+                    delivery = await deliver(
                         self._discord,
                         queue[0].guild_id,
                         channel_id,
@@ -97,8 +116,9 @@ class ChannelOutbox:
                 except Exception:  # a defect, not Discord's answer: the next ones still go
                     self._counters.failed += taken
                     log.exception("message_send_failed", channel_id=str(channel_id))
+                    delivery = Delivery.GIVEN_UP
                 for _ in range(taken):  # only now: if the service stops meanwhile, they count
-                    queue.popleft()  # as not sent
+                    queue.popleft().done(delivery)  # as not sent
         finally:
             del self._senders[channel_id]
             if not queue:
@@ -106,7 +126,7 @@ class ChannelOutbox:
 
     async def close(self, grace: float) -> None:
         """Let the waiting messages be posted for up to `grace` seconds, then stop; what is
-        still waiting is counted as failed and logged."""
+        still waiting is counted as failed and logged (it stays owed: `owed_messages`)."""
         senders = list(self._senders.values())
         if senders:
             await asyncio.wait(senders, timeout=grace)
@@ -117,5 +137,9 @@ class ChannelOutbox:
                 await task
         if unsent:
             self._counters.failed += unsent
-            log.warning("messages_not_sent", messages=unsent, reason="the service stopped")
+            log.warning(
+                "messages_not_sent",
+                messages=unsent,
+                reason="the service stopped; they stay owed, for the next start",
+            )
         self._queues.clear()

@@ -1,7 +1,8 @@
 """Join and leave messages: gather what the template mentions, render it, send it.
 
 A message never fails the join or leave it reports: what cannot be fetched renders its
-placeholder, and a failed send is logged and counted.
+placeholder, and a failed send is logged and counted (and, when Discord could not be used just
+then, tried again later: `domain.owed_messages`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from invite_tracker.domain.discord_objects import require_in_guild
 from invite_tracker.domain.embeds import EmbedConfigError
 from invite_tracker.domain.errors import InviteTrackerError, Unprocessable
 from invite_tracker.domain.messages import OutgoingMessage, render_message
+from invite_tracker.domain.owed_messages import Delivery, after_failure
 from invite_tracker.domain.settings import GuildSettings
 from invite_tracker.domain.templating import MessageContext, MessageKind, needs_data
 from invite_tracker.services.module import require_enabled
@@ -203,16 +205,18 @@ async def deliver(
     count: int = 1,
     counters: MessageCounters,
     paused: PausedChannels | None = None,
-) -> None:
+) -> Delivery:
     """Post a message carrying `count` join or leave messages; never raises. A channel
-    Discord refuses it to is `paused`."""
+    Discord refuses it to is `paused`; one it could not take just then is for a later try."""
     try:
         await discord.send_message(channel_id, message)
     except InviteTrackerError as exc:
-        _failed(counters, count, guild_id, channel_id, exc, paused=paused)
-        return
+        delivery = after_failure(exc)
+        _failed(counters, count, guild_id, channel_id, exc, paused=paused, retry=delivery.retried)
+        return delivery
     counters.sent += count
     counters.posts += 1
+    return Delivery.POSTED
 
 
 def _failed(
@@ -223,12 +227,15 @@ def _failed(
     exc: InviteTrackerError | EmbedConfigError,
     *,
     paused: PausedChannels | None,
+    retry: bool = False,
 ) -> None:
     counters.failed += count
     reason = exc.message if isinstance(exc, InviteTrackerError) else str(exc)
     if paused is not None and isinstance(exc, Unprocessable) and exc.status in REFUSED_STATUSES:
         paused.refused(channel_id)
         reason += " (the channel is not tried again for a while)"
+    if retry:
+        reason += " (owed still: tried again within a minute or two)"
     log.warning(
         "message_send_failed",
         guild_id=str(guild_id),

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, insert, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from invite_tracker.db.migrate import alembic_config, upgrade
+from invite_tracker.db.models import Base
 from invite_tracker.db.session import Database
 from invite_tracker.domain.invites import InviteReport, JoinType
-from invite_tracker.domain.joins import NewJoin, NewLeave
+from invite_tracker.domain.joins import NewJoin
 
 HUGE = 2**64 - 1
 GUILD = 2**63 + 5
@@ -107,10 +108,20 @@ async def test_upgrading_an_older_sqlite_database_keeps_every_join_and_leave_lin
     now = datetime.now(UTC)
     try:
         await upgrade(database.engine, "0003")
-        ids = await _add_joins(database, range(1, 4), now)
+        # written with the columns of 0003: the repositories write those of the newest schema
+        join_table, leave_table = Base.metadata.tables["joins"], Base.metadata.tables["leaves"]
         async with database.unit_of_work() as uow:
-            leave = NewLeave(guild_id=GUILD, member_id=1, left_at=now, join_id=ids[0])
-            await uow.leaves.add(leave, now=now)
+            ids = []
+            for member in range(1, 4):
+                row = {"member_id": member, "joined_at": now, "join_type": "pending"}
+                added = await uow.session.execute(
+                    insert(join_table)
+                    .values(guild_id=GUILD, recorded_at=now, **row)
+                    .returning(join_table.c.id)
+                )
+                ids.append(added.scalar_one())
+            leave = {"member_id": 1, "join_id": ids[0], "left_at": now, "recorded_at": now}
+            await uow.session.execute(insert(leave_table).values(guild_id=GUILD, **leave))
             await uow.commit()
 
         await upgrade(database.engine)

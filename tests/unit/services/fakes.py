@@ -211,6 +211,7 @@ class MemoryUnitOfWork:
         self.joins: Any = _Absent("joins")
         self.leaves: Any = _Absent("leaves")
         self.snapshots: Any = _Absent("snapshots")
+        self.messages: Any = _Absent("messages")
         self.commits = 0
         self.releases = 0
 

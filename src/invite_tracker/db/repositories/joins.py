@@ -195,8 +195,16 @@ class JoinRepository:
         )
         return list(rows)
 
-    async def decide(self, join_id: int, attribution: Attribution, *, now: datetime) -> bool:
-        """Store a pending join's attribution; False when it was already decided."""
+    async def decide(
+        self,
+        join_id: int,
+        attribution: Attribution,
+        *,
+        now: datetime,
+        message_due: datetime | None = None,
+    ) -> bool:
+        """Store a pending join's attribution; False when it was already decided.
+        `message_due`: its join message is owed, taken until then (`domain.owed_messages`)."""
         result = await self._session.execute(
             update(JoinRow)
             .where(JoinRow.id == join_id, JoinRow.join_type == JoinType.PENDING.value)
@@ -211,6 +219,7 @@ class JoinRepository:
                 fake=attribution.fake,
                 reason=attribution.reason,
                 attributed_at=now,
+                message_due_at=message_due,
             )
         )
         return bool(affected(result))
@@ -392,6 +401,7 @@ def _values(join: NewJoin, now: datetime) -> dict[str, Any]:
         "fake": join.fake,
         "reason": join.reason,
         "attributed_at": join.attributed_at,
+        "message_due_at": join.message_due_at,
     }
 
 

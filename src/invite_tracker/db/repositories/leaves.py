@@ -29,6 +29,7 @@ class LeaveRepository:
             counted=leave.counted,
             left_at=leave.left_at,
             recorded_at=now,
+            message_due_at=leave.message_due_at,
         )
         self._session.add(row)
         await self._session.flush()
