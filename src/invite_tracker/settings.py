@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         "service stopped or crashed, or Discord failed) is posted later, while it is at most "
         "this old; older ones are dropped and logged.",
     )
+    message_retry_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="How long after Discord could not take a join or leave message (unreachable, "
+        "failing, or a rate limit longer than the service waits) it is tried again.",
+    )
     retention_days: int = Field(
         31, ge=0, description="Days of join and leave records kept; 0 keeps everything."
     )

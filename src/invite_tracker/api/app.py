@@ -70,7 +70,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             None if discord is None else CachedDiscord(discord, ttl=settings.discord_cache_seconds)
         )
         owed = OwedMessages(
-            db, clock=utcnow, max_delay=timedelta(seconds=settings.message_max_delay_seconds)
+            db,
+            clock=utcnow,
+            max_delay=timedelta(seconds=settings.message_max_delay_seconds),
+            retry_after=timedelta(seconds=settings.message_retry_seconds),
         )
         announcer = Announcer(
             db, port, retention_days=settings.retention_days, clock=utcnow, owed=owed

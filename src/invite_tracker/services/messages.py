@@ -235,7 +235,7 @@ def _failed(
         paused.refused(channel_id)
         reason += " (the channel is not tried again for a while)"
     if retry:
-        reason += " (owed still: tried again within a minute or two)"
+        reason += " (owed still: tried again later)"
     log.warning(
         "message_send_failed",
         guild_id=str(guild_id),

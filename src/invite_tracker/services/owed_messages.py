@@ -5,11 +5,13 @@ for this worker for `MESSAGE_LEASE` (`domain.owed_messages`). Here, in the backg
 - the lease of every message this worker is preparing or posting is renewed, so a message
   waiting for its channel's rate limit is not taken by another worker;
 - posted or given-up messages are marked so, a fraction of a second later, in one write;
+- a message Discord could not take is made due again a while later (`retry_after`);
 - due messages are taken and handed to the announcer: those given back by a worker that
-  stopped, those whose lease ran out (a worker crashed, or Discord could not take them), and
-  at start those left by the previous run. A message whose event is older than the configured
-  delay is dropped instead, and logged.
-On stop, what was not posted is given back, due at once, for the next start.
+  stopped, those whose lease ran out (a worker crashed), those to try again, and at start
+  those left by the previous run. A message whose event is older than the configured delay
+  is dropped instead, and logged.
+On stop, what this worker holds and did not post is given back, due at once, for the next
+start (or another worker).
 """
 
 from __future__ import annotations
@@ -49,17 +51,19 @@ class OwedMessages:
         *,
         clock: Callable[[], datetime],
         max_delay: timedelta,
+        retry_after: timedelta,
         lease: timedelta = MESSAGE_LEASE,
         sweep_every: float = SWEEP_EVERY,
     ) -> None:
         self._storage = storage
         self._clock = clock
         self._max_delay = max_delay
+        self._retry_after = retry_after
         self._lease = lease
         self._sweep_every = sweep_every
         self._held: set[Key] = set()  # being prepared or posted here: renewed
         self._done: set[Key] = set()  # posted or given up: to mark so
-        self._retry: set[Key] = set()  # Discord could not take it: its lease runs out
+        self._later: dict[Key, datetime] = {}  # Discord could not take it: due again then
         self._wrote = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -71,11 +75,10 @@ class OwedMessages:
     def finished(self, key: Key, delivery: Delivery) -> None:
         """What became of a message held here."""
         self._held.discard(key)
-        if delivery.retried:
-            self._retry.add(key)  # not renewed: taken again, here or elsewhere, once due
-            return
-        self._retry.discard(key)
-        self._done.add(key)
+        if delivery.retried:  # no longer held here: taken again, here or elsewhere, once due
+            self._later[key] = self._clock() + self._retry_after
+        else:
+            self._done.add(key)
         self._wrote.set()
 
     def start(self, announce: Callable[[list[OwedMessage]], None]) -> None:
@@ -93,7 +96,7 @@ class OwedMessages:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        unsent = self._held | self._retry
+        unsent = set(self._held)  # only these: a message let go may be another worker's now
         try:
             await self._write(give_back=unsent)
         except Exception:
@@ -113,7 +116,7 @@ class OwedMessages:
                     due = await self._sweep()
                     if due and not self._stopping.is_set():  # else held: given back
                         announce(due)
-                elif self._done:
+                elif self._done or self._later:
                     await self._write()
             except Exception:  # the database failing: try again at the next turn
                 log.exception("owed_messages_failed")
@@ -136,22 +139,24 @@ class OwedMessages:
         for message in late:
             self._done.add(message.key)
         if late:
+            self._wrote.set()
             log.warning(
                 "messages_too_late",
                 messages=len(late),
                 reason=f"their events are over {self._max_delay.total_seconds():.0f} s old",
             )
         due = [message for message in taken if message.key not in self._done]
-        self._retry.difference_update(message.key for message in due)
         self.hold(message.key for message in due)
         return due
 
     async def _write(self, *, renew: bool = False, give_back: Iterable[Key] = ()) -> None:
-        """Mark what is done; with `renew`, push on the leases held here; give back
-        `give_back`, due now."""
+        """Mark what is done and when messages to try again are due; with `renew`, push on
+        the leases held here; give back `give_back`, due now."""
         done, self._done = self._done, set()
+        later, self._later = self._later, {}
         now = self._clock()
         changes: list[tuple[set[Key], datetime | None]] = [(done, None)]
+        changes += [({key}, due) for key, due in later.items()]
         if renew:
             changes.append((set(self._held), now + self._lease))
         changes.append((set(give_back), now))
@@ -167,6 +172,7 @@ class OwedMessages:
                 await uow.commit()
         except BaseException:
             self._done |= done  # written at the next turn
+            self._later = later | self._later
             raise
 
 

@@ -119,10 +119,10 @@ async def test_messages_owed_from_before_are_posted_at_start_unless_too_old(
 async def test_a_message_discord_could_not_take_is_posted_after_a_restart(
     database: Database, database_url: str, world: World
 ) -> None:
-    """Discord fails every message: the welcome stays owed, the stop gives it back, and the
+    """Discord fails every message: the welcome stays owed (due again at once, here), and the
     next start posts it, once."""
     fake = world.fake
-    settings = discord_settings(database_url, fake)
+    settings = discord_settings(database_url, fake, message_retry_seconds=0)
     fake.add_timeouts(route=MESSAGES_ROUTE, count=None, hold=30.0)
     newcomer = await world.user("patient")
     async for client in running_app(app := create_app(settings, database=database)):
@@ -166,7 +166,7 @@ async def test_a_held_message_is_renewed_and_one_to_retry_is_taken_again(
     """While a message is held here its lease is pushed on, so no look for due messages takes
     it; once Discord could not take it, its lease runs out and it is taken again; once posted,
     it is owed no more."""
-    lease = timedelta(seconds=0.6)
+    lease, retry_after = timedelta(seconds=0.6), timedelta(seconds=0.3)
     now = utcnow()
     credited = Attribution(JoinType.VANITY, "husqy", None, (), False, False, "the vanity URL")
     async with database.unit_of_work() as uow:
@@ -175,7 +175,12 @@ async def test_a_held_message_is_renewed_and_one_to_retry_is_taken_again(
         await uow.commit()
     taken: list[OwedMessage] = []
     owed = OwedMessages(
-        database, clock=utcnow, max_delay=timedelta(minutes=10), lease=lease, sweep_every=0.2
+        database,
+        clock=utcnow,
+        max_delay=timedelta(minutes=10),
+        retry_after=retry_after,
+        lease=lease,
+        sweep_every=0.2,
     )
     owed.hold([("join", join_id)])
     owed.start(taken.extend)
@@ -193,3 +198,37 @@ async def test_a_held_message_is_renewed_and_one_to_retry_is_taken_again(
         assert await _owed(database, world) == ([], [])
     finally:
         await owed.close()
+
+
+async def test_a_stop_gives_back_only_what_it_holds(database: Database, world: World) -> None:
+    """A stopping worker gives back, due at once, the messages it holds; not one it let go
+    for a later try, which another worker may have taken meanwhile."""
+    now = utcnow()
+    credited = Attribution(JoinType.UNKNOWN, None, None, (), False, False, "no invite")
+    async with database.unit_of_work() as uow:
+        ids = []
+        for member in (5, 6):
+            join_id = await uow.joins.add(
+                NewJoin(world.guild.id, member, now, JoinType.PENDING), now=now
+            )
+            await uow.joins.decide(
+                join_id, credited, now=now, message_due=now + timedelta(minutes=1)
+            )
+            ids.append(join_id)
+        await uow.commit()
+    owed = OwedMessages(
+        database, clock=utcnow, max_delay=timedelta(minutes=10), retry_after=timedelta(hours=1)
+    )
+    owed.hold([("join", ids[0]), ("join", ids[1])])
+    owed.finished(("join", ids[1]), Delivery.RETRY)
+    await owed.close()
+    async with database.unit_of_work() as uow:
+        due = await uow.messages.take_due(
+            "join", now=utcnow(), until=now + timedelta(hours=3), limit=10
+        )
+        later = await uow.messages.take_due(
+            "join", now=now + timedelta(hours=2), until=now, limit=10
+        )
+        await uow.rollback()
+    assert [message.event_id for message in due] == [ids[0]]
+    assert [message.event_id for message in later] == [ids[1]]
