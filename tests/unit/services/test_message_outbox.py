@@ -1,11 +1,15 @@
 """The channel outbox: a lone message goes out as it is; those that come while one is on its
-way are combined, in order; a refused channel drops its backlog; a stop counts what is left."""
+way are combined, in order; a refused channel drops its backlog; a stop counts what is left;
+each message is told what became of it."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 
+from invite_tracker.domain.errors import DiscordUnavailable
 from invite_tracker.domain.messages import OutgoingMessage
+from invite_tracker.domain.owed_messages import Delivery
 from invite_tracker.services.message_outbox import ChannelOutbox
 from invite_tracker.services.messages import MessageCounters, PausedChannels
 from tests.unit.services.fakes import FakeDiscordPort
@@ -133,3 +137,80 @@ async def test_stopping_counts_what_was_not_posted() -> None:
     assert port.sent == []
     assert (counters.sent, counters.failed) == (0, 4)
     assert box.waiting(CHANNEL) == 0
+
+
+class Fates:
+    """What each member's message became, as the outbox tells it."""
+
+    def __init__(self) -> None:
+        self.of: dict[int, Delivery] = {}
+
+    def put(self, box: ChannelOutbox, member: int) -> None:
+        box.put(GUILD, CHANNEL, hello(member), functools.partial(self.of.__setitem__, member))
+
+
+async def test_each_message_hears_it_was_posted_even_when_combined() -> None:
+    port = FakeDiscordPort()
+    gate = held(port)
+    box, _ = outbox(port)
+    fates = Fates()
+    for member in (10, 11, 12):
+        fates.put(box, member)
+        await asyncio.sleep(0)
+    assert fates.of == {}  # nothing is told before Discord answers
+    gate.set()
+    await box.close(1.0)
+    assert fates.of == dict.fromkeys((10, 11, 12), Delivery.POSTED)
+
+
+async def test_a_message_discord_could_not_take_is_to_be_tried_again() -> None:
+    port = FakeDiscordPort()
+    sent = port.send_message
+
+    async def unavailable(channel_id: int, message: OutgoingMessage) -> None:
+        port.send_message = sent  # type: ignore[method-assign]  # the next one goes
+        raise DiscordUnavailable("send the message: Discord answered 503 after retries")
+
+    port.send_message = unavailable  # type: ignore[method-assign]
+    box, counters = outbox(port)
+    fates = Fates()
+    fates.put(box, 10)
+    await asyncio.sleep(0)
+    fates.put(box, 11)
+    await box.close(1.0)
+    assert fates.of == {10: Delivery.RETRY, 11: Delivery.POSTED}
+    assert (counters.failed, counters.sent) == (1, 1)
+
+
+async def test_refused_dropped_or_broken_messages_are_given_up() -> None:
+    refused = FakeDiscordPort(fail_send=True, send_status=403)
+    box, _ = outbox(refused)
+    fates = Fates()
+    fates.put(box, 10)  # refused
+    await asyncio.sleep(0)
+    fates.put(box, 11)  # behind it: the channel is paused, not tried
+    await box.close(1.0)
+    full = FakeDiscordPort()
+    gate = held(full)
+    crowded, _ = outbox(full, waiting_max=1)
+    fates.put(crowded, 12)
+    fates.put(crowded, 13)  # no room
+    gate.set()
+    await crowded.close(1.0)
+    assert fates.of == {
+        10: Delivery.GIVEN_UP,
+        11: Delivery.GIVEN_UP,
+        12: Delivery.POSTED,
+        13: Delivery.GIVEN_UP,
+    }
+
+
+async def test_a_message_still_waiting_at_the_stop_hears_nothing() -> None:
+    port = FakeDiscordPort()
+    held(port)  # Discord never answers
+    box, _ = outbox(port)
+    fates = Fates()
+    for member in (10, 11):
+        fates.put(box, member)
+    await box.close(0.05)
+    assert fates.of == {}  # still owed: the next start posts them
