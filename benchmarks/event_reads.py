@@ -11,7 +11,10 @@ calls for is always made); reads stay within the bucket (5 per second); Discord 
 `flight` after it is sent (80 ms, the simulator's latency), and the tracker spends no time at
 all. It prints the share of joins whose window between two reads saw one source only (the
 simulator's "bound with its reads"), beside the bound, for a few such policies. Two of them
-change how late the join events arrive instead, to show what that delay alone costs. The last
+change how late the join events arrive instead, to show what that delay alone costs. Two read
+on the invite-delete events of limited invites too (`on_deletes`): Discord deletes an invite
+whose last use is spent and says so, and that event may arrive before the join's, so the read
+comes sooner (a delete through the tracker's own API is known, and calls for none). The last
 column is the ceiling of reading on events: a read counted at the very instant each join's
 event arrives, with no flight and no bucket, which spends the whole budget of one read per
 join. Going beyond it takes reads made before any event has told of the joins they set
@@ -30,7 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from invite_tracker.simulator.model import VANITY, Join, Scenario
+from invite_tracker.simulator.gateway import unplanned_delay
+from invite_tracker.simulator.model import VANITY, CreateInvite, DeleteInvite, Join, Scenario
 from invite_tracker.simulator.scenarios import SCENARIOS, build
 from invite_tracker.simulator.scoring import Source, TruthJoin, bound, read_bound
 
@@ -58,6 +62,9 @@ class Policy:
     # how late join events arrive, when not as the scenario has them: each event's delay is
     # moved from the scenario's jitter range into this one, in proportion
     delivery: tuple[float, float] | None = None
+    # also read when a limited invite's delete event arrives, unless a read already counted
+    # after the use or deletion (the service would see that read no longer list the code)
+    on_deletes: bool = False
 
 
 POLICIES = (
@@ -75,6 +82,10 @@ POLICIES = (
         delivery=(0.05, 0.15),
     ),
     Policy("the same, events at once", follow_ups=10, gap=SERVICE_PACE, delivery=(0.0, 0.0)),
+    Policy("on each event and limited invites' deletes", on_deletes=True),
+    Policy(
+        "the same, +10 after each, <= 1 per join", follow_ups=10, gap=SERVICE_PACE, on_deletes=True
+    ),
 )
 
 
@@ -113,6 +124,32 @@ def delivered_after(scenario: Scenario, action: Join, policy: Policy) -> float:
     return policy.delivery[0] + share * (policy.delivery[1] - policy.delivery[0])
 
 
+def limited_deletes(scenario: Scenario) -> list[tuple[float, float]]:
+    """(when the event arrives, when the invite went) for each limited invite's delete event
+    the tracker did not cause: one used up by its last join, or deleted out of band."""
+    limits = {invite.code: invite.max_uses for invite in scenario.invites if invite.max_uses}
+    used: dict[str, int] = {}
+    found = []
+    for action in scenario.actions:
+        if isinstance(action, CreateInvite) and action.invite.max_uses:
+            limits[action.invite.code] = action.invite.max_uses
+        elif isinstance(action, Join) and action.via in limits:
+            code = action.via
+            used[code] = used.get(code, 0) + 1
+            if used[code] == limits[code]:
+                key = ("INVITE_DELETE", code)
+                found.append(
+                    (action.at + unplanned_delay(scenario.seed, key, scenario.jitter), action.at)
+                )
+        elif (
+            isinstance(action, DeleteInvite)
+            and not action.by_staff
+            and used.get(action.code, 0) < limits.get(action.code, 0)
+        ):
+            found.append((action.at + action.delay, action.at))
+    return found
+
+
 def counted_reads(scenario: Scenario, policy: Policy) -> list[float]:
     """When Discord counted each read the policy made (seconds from the start)."""
     # (when, order, the join's instant for the read its event asks for (None for a
@@ -122,8 +159,13 @@ def counted_reads(scenario: Scenario, policy: Policy) -> list[float]:
         for order, action in enumerate(scenario.actions)
         if isinstance(action, Join) and not action.bot
     ]
+    if policy.on_deletes:
+        order = len(scenario.actions)
+        for arrives, went in limited_deletes(scenario):
+            order += 1
+            plan.append((arrives, order, went, False))  # a read it calls for, no join heard
     heapq.heapify(plan)
-    order = len(plan)
+    order = len(plan) + len(scenario.actions)
     sent: deque[float] = deque(maxlen=5)  # the last reads sent: the bucket allows 5 a second
     counted: list[float] = []
     heard = 0

@@ -37,6 +37,13 @@ class Deliveries:
     errors: list[str] = field(default_factory=list)
 
 
+def unplanned_delay(seed: int, key: EventKey, jitter: tuple[float, float]) -> float:
+    """The delay of an event no action planned (an invite used up or expired), drawn from the
+    scenario's jitter and seeded by the event: a code is deleted once."""
+    event_type, name = key
+    return round(random.Random(f"{seed}:{event_type}:{name}").uniform(*jitter), 3)
+
+
 class Gateway:
     """Reads the fake's event log and delivers each event to the tracker after its delay."""
 
@@ -132,8 +139,7 @@ class Gateway:
         planned = self._planned.get(key)
         if planned:
             return planned.popleft()
-        rng = random.Random(f"{self._seed}:{event.type}:{key[1]}")  # a code is deleted once
-        return (round(rng.uniform(*self._jitter), 3),)
+        return (unplanned_delay(self._seed, key, self._jitter),)
 
     def _schedule(self, event: Event) -> None:
         data = event.data

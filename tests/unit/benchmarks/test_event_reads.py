@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from benchmarks.event_reads import Policy, counted_reads, on_every_event, truths
 
-from invite_tracker.simulator.model import Join, Scenario
+from invite_tracker.simulator.model import DeleteInvite, InviteSpec, Join, Scenario
 from invite_tracker.simulator.scoring import Source
 
 
@@ -85,3 +85,31 @@ def test_truths_keep_each_joins_source() -> None:
         (3.0, Source.NONE, None),
         (4.0, Source.BOT, None),
     ]
+
+
+LIMITED = (InviteSpec("a", 0, max_uses=1), InviteSpec("b", 0, max_uses=2))
+
+
+def with_invites(*actions: Join | DeleteInvite) -> Scenario:
+    """A timeline over limited invites whose unplanned events (a use-up) arrive 0.1 s late."""
+    return Scenario("t", 1, True, 10, 1, LIMITED, tuple(actions), (0.1, 0.1))
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        # the use-up's delete event comes 0.3 s before the join's: the read is made on it, and
+        # covers the join when its event comes
+        (with_invites(Join(1.0, 1, "a", 0.4)), [1.18]),
+        # a join event first: its read covers the use-up, whose delete calls for none
+        (with_invites(Join(1.0, 1, "a", 0.05)), [1.13]),
+        # an invite not used up yet (1 use of 2) is not deleted
+        (with_invites(Join(1.0, 1, "b", 0.4)), [1.48]),
+        # deleted out of band before it was used up: read on it (it may have been used)
+        (with_invites(DeleteInvite(1.0, "b", by_staff=False, delay=0.2)), [1.28]),
+        # deleted through the tracker's own API: known, no read
+        (with_invites(DeleteInvite(1.0, "b", by_staff=True, delay=0.2)), []),
+    ],
+)
+def test_reading_on_limited_invites_deletes(scenario: Scenario, expected: list[float]) -> None:
+    assert counted_reads(scenario, Policy("deletes", on_deletes=True)) == pytest.approx(expected)
