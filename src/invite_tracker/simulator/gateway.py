@@ -135,7 +135,7 @@ class Gateway:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _delays(self, event: Event, key: EventKey) -> tuple[float, ...]:
+    def _delays(self, key: EventKey) -> tuple[float, ...]:
         planned = self._planned.get(key)
         if planned:
             return planned.popleft()
@@ -161,7 +161,7 @@ class Gateway:
             work = functools.partial(self._tracker.invite_deleted, data["code"])
         else:
             return
-        for seconds in self._delays(event, key):
+        for seconds in self._delays(key):
             self._track(asyncio.create_task(self._later(seconds, work, event.type)))
 
     async def _later(self, seconds: float, work: Callable[[], Awaitable[None]], label: str) -> None:
