@@ -98,15 +98,21 @@ async def test_a_channel_discord_refuses_drops_its_backlog_and_is_paused() -> No
     assert (counters.failed, counters.skipped, counters.sent) == (1, 3, 0)
 
 
-async def test_a_message_that_breaks_the_client_does_not_stop_the_next() -> None:
+def failing_once(error: Exception) -> FakeDiscordPort:
+    """A port whose first post raises `error`; the next ones go."""
     port = FakeDiscordPort()
     sent = port.send_message
 
-    async def broken(channel_id: int, message: OutgoingMessage) -> None:
-        port.send_message = sent  # type: ignore[method-assign]  # the next one goes
-        raise RuntimeError("a defect")
+    async def failing(channel_id: int, message: OutgoingMessage) -> None:
+        port.send_message = sent  # type: ignore[method-assign]
+        raise error
 
-    port.send_message = broken  # type: ignore[method-assign]
+    port.send_message = failing  # type: ignore[method-assign]
+    return port
+
+
+async def test_a_message_that_breaks_the_client_does_not_stop_the_next() -> None:
+    port = failing_once(RuntimeError("a defect"))
     box, counters = outbox(port)
     await first_then(box, 10, 11)  # the first fails on its way
     await box.close(1.0)
@@ -164,14 +170,7 @@ async def test_each_message_hears_it_was_posted_even_when_combined() -> None:
 
 
 async def test_a_message_discord_could_not_take_is_to_be_tried_again() -> None:
-    port = FakeDiscordPort()
-    sent = port.send_message
-
-    async def unavailable(channel_id: int, message: OutgoingMessage) -> None:
-        port.send_message = sent  # type: ignore[method-assign]  # the next one goes
-        raise DiscordUnavailable("send the message: Discord answered 503 after retries")
-
-    port.send_message = unavailable  # type: ignore[method-assign]
+    port = failing_once(DiscordUnavailable("send the message: Discord answered 503 after retries"))
     box, counters = outbox(port)
     fates = Fates()
     fates.put(box, 10)
