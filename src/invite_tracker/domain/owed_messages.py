@@ -3,9 +3,10 @@
 A message is owed from the moment its event is final (the join attributed, the leave stored),
 in the same transaction, so a stop or a crash before it is posted does not lose it. The worker
 that decided the event takes it at once, for a lease it renews while it prepares and posts
-the message; once the lease has run out (that worker stopped or crashed), any worker takes it.
-Posting is at least once: a crash between Discord's answer and the message being marked sent
-posts it again.
+the message. Any worker takes it once it is due again: given back by that worker when it
+stopped, its lease run out after a crash, or let go to be tried later (Discord could not take
+it). Posting is at least once: a crash between Discord's answer and the message being marked
+sent posts it again.
 """
 
 from __future__ import annotations
