@@ -146,7 +146,6 @@ class MessageStore(Protocol):
     async def set_due(
         self, kind: MessageKind, event_ids: Collection[int], due: datetime | None
     ) -> None: ...
-    async def owed(self, kind: MessageKind, guild_id: int) -> list[int]: ...
 
 
 class ApiKeyStore(Protocol):

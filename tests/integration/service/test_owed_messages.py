@@ -10,6 +10,7 @@ from typing import Any
 
 from invite_tracker.api.app import create_app
 from invite_tracker.clock import utcnow
+from invite_tracker.db.models import JoinRow, LeaveRow
 from invite_tracker.db.session import Database
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import Attribution, NewJoin, NewLeave
@@ -17,6 +18,7 @@ from invite_tracker.domain.owed_messages import Delivery, OwedMessage
 from invite_tracker.services.owed_messages import OwedMessages
 from invite_tracker.testing.fake_discord import Message
 from tests.integration.api.conftest import Api, data_of, running_app
+from tests.integration.db.test_owed_messages import owed_ids
 from tests.integration.service.conftest import World, discord_settings
 from tests.integration.service.test_messages_through_discord import MESSAGES_ROUTE
 
@@ -50,11 +52,10 @@ async def _posted(world: World, done: Callable[[list[Message]], bool]) -> list[M
 
 
 async def _owed(database: Database, world: World) -> tuple[list[int], list[int]]:
-    async with database.reading() as uow:
-        return (
-            await uow.messages.owed("join", world.guild.id),
-            await uow.messages.owed("leave", world.guild.id),
-        )
+    return (
+        await owed_ids(database, JoinRow, world.guild.id),
+        await owed_ids(database, LeaveRow, world.guild.id),
+    )
 
 
 async def test_messages_owed_from_before_are_posted_at_start_unless_too_old(

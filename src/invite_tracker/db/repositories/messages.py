@@ -76,13 +76,3 @@ class MessageRepository:
                 .values(message_due_at=due)
                 .execution_options(synchronize_session=False)
             )
-
-    async def owed(self, kind: MessageKind, guild_id: int) -> list[int]:
-        """The ids of the guild's events whose message is owed (for checks and tests)."""
-        model, _ = _table(kind)
-        rows = await self._session.scalars(
-            select(model.id)
-            .where(model.guild_id == guild_id, model.message_due_at.is_not(None))
-            .order_by(model.id)
-        )
-        return list(rows)
