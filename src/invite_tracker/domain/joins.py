@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import Enum
 
 from invite_tracker.domain.invites import JoinType
+
+REJOIN_GAP = timedelta(seconds=1)
+"""A member-add this much later than the member's present join is a new membership, and one
+this much earlier an earlier membership; closer than that, it is the present join repeated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +100,34 @@ class Attribution:
     counted: bool
     fake: bool
     reason: str
+
+
+class Membership(Enum):
+    """Which membership of a member a member-add event tells of."""
+
+    NEW = "new"  # the member has no present join: a join to store
+    REPEATED = "repeated"  # the present join, told again: it counts once
+    LATER = "later"  # a rejoin whose leave event has not come: the present membership ends
+    EARLIER = "earlier"  # a membership before the present one, whose event came late
+
+
+def membership_of(joined_at: datetime | None, present: datetime | None) -> Membership:
+    """Place a member-add among the member's memberships, by its `joined_at` (None when the
+    reporter did not send it) and the `joined_at` of the member's present join (None when
+    they have none).
+
+    Discord's `joined_at` is the same in every delivery of one member-add, so a time within
+    `REJOIN_GAP` of the present join is that join repeated. Without a reported time nothing
+    tells a repeat from a rejoin whose leave event was lost; a repeat (a reporter retrying, a
+    gateway resume) is by far the likelier, and counting it twice would take a leave from the
+    inviter and credit no one for it, so it counts once.
+    """
+    if present is None:
+        return Membership.NEW
+    if joined_at is None:
+        return Membership.REPEATED
+    if joined_at > present + REJOIN_GAP:
+        return Membership.LATER
+    if joined_at < present - REJOIN_GAP:
+        return Membership.EARLIER
+    return Membership.REPEATED

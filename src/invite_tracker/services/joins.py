@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from invite_tracker.domain.counting import leave_counts
 from invite_tracker.domain.errors import Unprocessable
 from invite_tracker.domain.invites import JoinType
-from invite_tracker.domain.joins import JoinRecord, NewJoin, NewLeave
+from invite_tracker.domain.joins import JoinRecord, Membership, NewJoin, NewLeave, membership_of
 from invite_tracker.domain.owed_messages import MESSAGE_LEASE
 from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.services.module import require_enabled
@@ -42,19 +42,23 @@ async def record_join(
     *,
     guild_id: int,
     member_id: int | None,
-    joined_at: datetime,
+    joined_at: datetime | None,
     is_bot: bool,
     wait_seconds: float,
     now: datetime,
 ) -> JoinOutcome:
     """Store the join, then wait up to `wait_seconds` for its attribution.
 
-    A member-add repeated for a member still present returns the stored join: it counts once.
-    So does one delivered again after the member left (a gateway resume replays events): it
-    carries the time of a join already stored. One earlier than the member's present join is
-    an earlier membership whose event came late, and is stored as such. Bots join through
-    OAuth, not invites: they are settled at once and credit no one.
+    `joined_at` is the reporter's (Discord's) time of the join; without it, the join is
+    taken to have happened as it arrived. A member-add repeated for a member still present
+    returns the stored join: it counts once. So does one delivered again after the member
+    left (a gateway resume replays events): it carries the time of a join already stored.
+    One earlier than the member's present join is an earlier membership whose event came
+    late, and is stored as such. Bots join through OAuth, not invites: they are settled at
+    once and credit no one.
     """
+    reported = joined_at is not None
+    joined_at = now if joined_at is None else joined_at
     _not_in_future("joined_at", joined_at, now)
     if is_bot:
         join = NewJoin(
@@ -80,7 +84,7 @@ async def record_join(
                 # the read it calls for need not wait for the rest (a repeated member-add, of
                 # a join read already, calls for none)
                 engine.join_heard(guild_id, joined_at)
-            record, created = await _store(uow, join, now)
+            record, created = await _store(uow, join, now, reported=reported)
             await uow.commit()
     if created and record.join_type is JoinType.BOT:
         engine.announce(guild_id, [record])
@@ -128,28 +132,34 @@ attribution, to name the inviter; after that it is sent without."""
 REPLAYED = timedelta(milliseconds=1)
 """A member-add this close to the time of a stored join of the member's is that join again
 (Discord's `joined_at` is the same in every delivery; a new membership needs a leave first)."""
-REJOIN_GAP = timedelta(seconds=1)
-"""A member-add this much later than the member's present join is a new membership, and one
-this much earlier an earlier membership; closer than that, it is the present join repeated."""
 
 
-async def _store(uow: UnitOfWorkPort, join: NewJoin, now: datetime) -> tuple[JoinRecord, bool]:
+async def _store(
+    uow: UnitOfWorkPort, join: NewJoin, now: datetime, *, reported: bool
+) -> tuple[JoinRecord, bool]:
     """Store the join unless it is one already stored; (the join, whether it is new).
 
-    The member's present join is compared by time: the same time (within a second) is a
-    repeated member-add; a later one means the member left and came back before the leave
-    event arrived, so the present membership ends there (its invite use must not be left for
-    someone else's join); an earlier one is a membership before it whose event came late."""
+    `reported`: the join's time is the reporter's `joined_at`, not the time it arrived. A
+    member-add delivered again after the member left carries the time of a join already
+    stored, and is that join. Otherwise the member's present join decides (`membership_of`):
+    a rejoin ends the present membership there (its invite use must not be left for someone
+    else's join); an earlier membership is stored as ended."""
     member_id = join.member_id
     if member_id is None:
         return await uow.joins.add_if_absent(join, now=now)
-    replayed = await uow.joins.joined_at(join.guild_id, member_id, join.joined_at, REPLAYED)
-    if replayed is not None and replayed.left_at is not None:
-        return replayed, False
+    if reported:
+        replayed = await uow.joins.joined_at(join.guild_id, member_id, join.joined_at, REPLAYED)
+        if replayed is not None and replayed.left_at is not None:
+            return replayed, False
     present = await uow.joins.present(join.guild_id, member_id)
-    if present is not None and join.joined_at < present.joined_at - REJOIN_GAP:
+    place = membership_of(
+        join.joined_at if reported else None, None if present is None else present.joined_at
+    )
+    if present is not None and place is Membership.REPEATED:
+        return present, False
+    if present is not None and place is Membership.EARLIER:
         return await _add_earlier_membership(uow, join, present, now), True
-    if present is not None and join.joined_at > present.joined_at + REJOIN_GAP:
+    if present is not None and place is Membership.LATER:
         await _end_membership(uow, present, left_at=join.joined_at, now=now)
     record, created = await uow.joins.add_if_absent(join, now=now)
     if created:

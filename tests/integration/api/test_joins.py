@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
+from invite_tracker.clock import utcnow
 from tests.integration.api.conftest import GUILD, Api, data_of, error_of
 
 
@@ -42,6 +44,23 @@ async def test_a_repeated_member_add_counts_once(api: Api) -> None:
     assert again["repeated"] is True
     log = data_of(await api.get("/joins", guild_id=GUILD))["joins"]
     assert len(log) == 1
+
+
+async def test_a_member_add_told_again_without_its_time_counts_once(api: Api) -> None:
+    """A reporter that sends no `joined_at` and retries a member-add seconds later (after a
+    timeout, say): nothing tells it from a rejoin whose leave was lost, and a repeat is far
+    likelier. It is the present join again: no leave is made up, no second join stored."""
+    await api.enable()
+    earlier = (utcnow() - timedelta(seconds=30)).isoformat()
+    first = await join(api, 42, joined_at=earlier)
+    again = await join(api, 42)
+    assert (again["join_id"], again["repeated"]) == (first["join_id"], True)
+    log = data_of(await api.get("/joins", guild_id=GUILD, member_id=42))["joins"]
+    assert [(j["join_id"], j["left_at"]) for j in log] == [(first["join_id"], None)]
+    left = data_of(
+        await api.post("/events/leave/check-invite", {"guild_id": GUILD, "member_id": 42})
+    )
+    assert (left["join_id"], left["repeated"]) == (first["join_id"], False)
 
 
 async def test_concurrent_repeats_of_one_member_add_store_one_join(api: Api) -> None:

@@ -117,7 +117,7 @@ async def join_check(
         state.engine,
         guild_id=body.guild_id,
         member_id=body.member_id,
-        joined_at=body.joined_at or now,
+        joined_at=body.joined_at,
         is_bot=body.is_bot,
         wait_seconds=state.settings.attribution_wait_seconds,
         now=now,
