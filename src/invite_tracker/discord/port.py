@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from invite_tracker.domain.cross_check import MemberSource
-from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
+from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
 
@@ -98,7 +98,12 @@ class DiscordPort(Protocol):
         ...
 
     async def member(self, guild_id: int, user_id: int) -> MemberInfo:
-        """A member of the guild, with their user."""
+        """A member of the guild, with their user (`Unprocessable` with status 404 when the
+        user is not a member)."""
+        ...
+
+    async def user(self, user_id: int) -> UserInfo:
+        """A user, member of the guild or not."""
         ...
 
     async def channel(self, channel_id: int) -> ChannelInfo:

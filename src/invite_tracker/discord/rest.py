@@ -28,7 +28,7 @@ from invite_tracker.discord.discord_clock import DiscordClock, counted_at, on_di
 from invite_tracker.discord.errors import translate
 from invite_tracker.discord.port import InteractionTarget, InviteList, InviteOptions, VanityUrl
 from invite_tracker.domain.cross_check import MemberSource
-from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
+from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
 from invite_tracker.domain.errors import (
     DiscordUnavailable,
     InviteTrackerError,
@@ -118,12 +118,19 @@ class HikariDiscord:
             await app.close()
 
     async def _call(
-        self, action: str, call: Awaitable[T], *, deferrable: bool = False, bot_auth: bool = True
+        self,
+        action: str,
+        call: Awaitable[T],
+        *,
+        deferrable: bool = False,
+        bot_auth: bool = True,
+        absence_answers: bool = False,
     ) -> T:
         """`call` within the total budget; `deferrable`: a rate-limit wait hikari refused is
         `ReadDeferred`, for the caller to wait out, rather than a failure. `bot_auth`: the
         call is authorised by the bot token (not an interaction's webhook token): while the
-        token was refused lately it is not made at all."""
+        token was refused lately it is not made at all. `absence_answers`: a 404 answers the
+        question (the user is not a member), so it is raised without a warning."""
         wait = self._token_refused_until - time.monotonic()
         if bot_auth and wait > 0:
             if isinstance(call, Coroutine):
@@ -148,6 +155,10 @@ class HikariDiscord:
                     f"{action}: the rate limit holds the request for {exc.retry_after:.2f} s",
                     exc.retry_after,
                 ) from exc
+            raise self._failed(action, exc) from exc
+        except hikari.NotFoundError as exc:
+            if absence_answers:
+                raise translate(exc, action) from exc
             raise self._failed(action, exc) from exc
         except (hikari.HikariError, TimeoutError) as exc:
             raise self._failed(action, exc) from exc
@@ -255,8 +266,13 @@ class HikariDiscord:
         return convert.guild(await self._call("read the guild", self._client.fetch_guild(guild_id)))
 
     async def member(self, guild_id: int, user_id: int) -> MemberInfo:
-        fetched = await self._call("read the member", self._client.fetch_member(guild_id, user_id))
+        fetched = await self._call(
+            "read the member", self._client.fetch_member(guild_id, user_id), absence_answers=True
+        )
         return convert.member(fetched)
+
+    async def user(self, user_id: int) -> UserInfo:
+        return convert.user(await self._call("read the user", self._client.fetch_user(user_id)))
 
     async def channel(self, channel_id: int) -> ChannelInfo:
         fetched = await self._call("read the channel", self._client.fetch_channel(channel_id))

@@ -21,7 +21,8 @@ class UserInfo:
 
 @dataclass(frozen=True, slots=True)
 class MemberInfo:
-    """A user as a member of one guild."""
+    """A user as a member of one guild; or, once they left it (`in_guild` false), the user
+    alone, whose membership fields say nothing."""
 
     user: UserInfo
     nickname: str | None = None
@@ -32,6 +33,13 @@ class MemberInfo:
     mute: bool = False
     pending: bool = False
     communication_disabled_until: datetime | None = None
+    in_guild: bool = True
+
+    @classmethod
+    def departed(cls, user: UserInfo) -> MemberInfo:
+        """A user who is no longer a member of the guild (a member who left, an inviter
+        gone): their name and avatar are still Discord's to tell, their membership is not."""
+        return cls(user=user, in_guild=False)
 
     @property
     def display_name(self) -> str:

@@ -98,7 +98,12 @@ def _person(prefix: str, snowflake: int | None, member: MemberInfo | None) -> di
         "communication_disabled_until": UNKNOWN,
         "avatar_url": UNKNOWN,
     }
-    if member is not None:
+    if member is not None and not member.in_guild:  # gone: the user, not the membership
+        values.update(
+            display_name=escape_text(member.display_name),
+            avatar_url=member.user.avatar_url or UNKNOWN,
+        )
+    elif member is not None:
         values.update(
             nickname=escape_text(member.nickname) if member.nickname else "No nickname",
             display_name=escape_text(member.display_name),

@@ -20,7 +20,7 @@ from invite_tracker.discord.port import (
     VanityUrl,
 )
 from invite_tracker.domain.cross_check import MemberSource
-from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo
+from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
 from invite_tracker.domain.invites import InviteReport
 from invite_tracker.domain.messages import OutgoingMessage
 
@@ -74,6 +74,9 @@ class CachedDiscord:
         return await self._cached(
             ("member", guild_id, user_id), lambda: self.port.member(guild_id, user_id)
         )
+
+    async def user(self, user_id: int) -> UserInfo:
+        return await self._cached(("user", user_id), lambda: self.port.user(user_id))
 
     async def channel(self, channel_id: int) -> ChannelInfo:
         return await self._cached(("channel", channel_id), lambda: self.port.channel(channel_id))

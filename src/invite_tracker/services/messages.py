@@ -17,7 +17,7 @@ from typing import TypeVar
 import structlog
 
 from invite_tracker.discord.port import DiscordPort
-from invite_tracker.domain.discord_objects import require_in_guild
+from invite_tracker.domain.discord_objects import MemberInfo, require_in_guild
 from invite_tracker.domain.embeds import EmbedConfigError
 from invite_tracker.domain.errors import InviteTrackerError, Unprocessable
 from invite_tracker.domain.messages import OutgoingMessage, render_message
@@ -30,6 +30,8 @@ from invite_tracker.services.stats import inviter_stats
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
+NOT_FOUND = 404
+"""Discord's status for a user who is not a member of the guild (Unknown Member)."""
 
 
 @dataclass(slots=True)
@@ -97,6 +99,22 @@ async def _optional(fetch: Awaitable[T], what: str) -> T | None:
         return None
 
 
+async def _person(
+    discord: DiscordPort, guild_id: int, user_id: int, what: str
+) -> MemberInfo | None:
+    """The member, or once they are no longer in the guild (the member of a leave message,
+    an inviter who left), the user alone: their name and avatar are still Discord's to tell.
+    None (and logged) when neither can be read."""
+    try:
+        return await discord.member(guild_id, user_id)
+    except InviteTrackerError as exc:
+        if not isinstance(exc, Unprocessable) or exc.status != NOT_FOUND:
+            log.info("message_data_unavailable", what=what, reason=exc.message)
+            return None
+    user = await _optional(discord.user(user_id), what)
+    return None if user is None else MemberInfo.departed(user)
+
+
 async def build_context(
     discord: DiscordPort | None,
     subject: MessageSubject,
@@ -129,10 +147,10 @@ async def build_context(
     guild_id = subject.guild_id
     guild, member, inviter, channel = await asyncio.gather(
         _optional(discord.guild(guild_id), "guild") if needs_data(template, "server") else _none(),
-        _optional(discord.member(guild_id, subject.member_id), "member")
+        _person(discord, guild_id, subject.member_id, "member")
         if subject.member_id and needs_data(template, "user")
         else _none(),
-        _optional(discord.member(guild_id, subject.inviter_id), "inviter")
+        _person(discord, guild_id, subject.inviter_id, "inviter")
         if subject.inviter_id and needs_data(template, "inviter")
         else _none(),
         _optional(discord.channel(channel_id), "channel") if channel_id else _none(),

@@ -13,6 +13,7 @@ from invite_tracker.db.session import Database
 from invite_tracker.testing.fake_discord import Message
 from tests.integration.api.conftest import Api, data_of, error_of, running_app
 from tests.integration.service.conftest import World, discord_settings
+from tests.integration.service.test_attribution import final, report
 
 MESSAGES_ROUTE = "POST /channels/{channel_id}/messages"
 HOSTILE = '"}]\\ <@&1> @everyone **bold** ${x} {{y}} <user_mention> `code`'
@@ -99,6 +100,33 @@ async def test_join_and_leave_messages_are_sent_with_safe_names(tracker: Api, wo
     assert left["counted"] is True
     messages = await sent(world, 2)
     assert messages[1].content.endswith(f"<@{inviter.id}> invited them")
+
+
+async def test_a_leave_message_names_the_member_and_inviter_who_left(
+    tracker: Api, world: World
+) -> None:
+    """Discord knows a member who left only as a user: the leave message still says who
+    left, and who invited them though the inviter left too. (Join messages are off, so
+    nothing about the member was read and kept before.)"""
+    fake = world.fake
+    await tracker.enable(world.guild.id)
+    goodbye = "<user_display_name> left; invited by <inviter_display_name>"
+    body = settings_body(world, join_messages_enabled=False, leave_message_content=goodbye)
+    data_of(await tracker.put("/settings", body))
+    inviter = await world.user("host", global_name="Host")
+    await fake.add_member(world.guild.id, inviter.id)
+    invite = await fake.create_invite(world.channel.id, inviter_id=inviter.id)
+    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))  # baseline includes it
+    newcomer = await world.user("newbie", global_name="Newbie")
+    member = await fake.join_via_invite(world.guild.id, newcomer.id, invite.code)
+    joined = await final(tracker, world, (await report(tracker, world, member))["join_id"])
+    assert joined["inviter_id"] == str(inviter.id)
+    await fake.leave(world.guild.id, inviter.id)
+    await fake.leave(world.guild.id, newcomer.id)
+    left = {"guild_id": world.guild.id, "member_id": newcomer.id}
+    data_of(await tracker.post("/events/leave/check-invite", left))
+    (message,) = await sent(world, 1)
+    assert message.content == "Newbie left; invited by Host"
 
 
 async def test_a_leave_while_the_join_is_pending_names_the_inviter_once_credited(

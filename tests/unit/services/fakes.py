@@ -257,6 +257,7 @@ class FakeDiscordPort:
         self.fail_reply = fail_reply
         self.command_user: int | None = None  # who ran the command, as the reply's answer says
         self.fail_reads = fail_reads
+        self.departed: set[int] = set()  # users who are no longer members (404 as members)
         self.fail_send = fail_send
         self.sources = {source.member_id: source for source in sources}
         self.search_not_ready = search_not_ready
@@ -312,7 +313,17 @@ class FakeDiscordPort:
         await asyncio.sleep(0)
         if self.fail_reads:
             raise DiscordUnavailable("Discord answered 503 after retries")
+        if user_id in self.departed:
+            raise Unprocessable("Discord refused to read the member: HTTP 404", status=404)
         return MemberInfo(user=UserInfo(id=user_id, username=f"user{user_id}"))
+
+    async def user(self, user_id: int) -> UserInfo:
+        self.reads.append(("user", user_id))
+        await asyncio.sleep(0)
+        if self.fail_reads:
+            raise DiscordUnavailable("Discord answered 503 after retries")
+        avatar = f"https://cdn.discordapp.com/embed/avatars/{user_id % 6}.png"
+        return UserInfo(user_id, f"user{user_id}", global_name=f"User {user_id}", avatar_url=avatar)
 
     async def channel(self, channel_id: int) -> ChannelInfo:
         self.reads.append(("channel", channel_id))

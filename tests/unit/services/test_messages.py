@@ -97,6 +97,38 @@ async def test_missing_data_renders_placeholders() -> None:
     assert sent.content == "Welcome Unknown (<@10>) by <@20> in welcome"
 
 
+@pytest.mark.parametrize(
+    ("template", "shown"),
+    [
+        (
+            "<user_display_name> <user_avatar_url>",
+            "User 10 https://cdn.discordapp.com/embed/avatars/4.png",
+        ),
+        ("<user_nickname> <user_joined_at> <user_roles>", "Unknown Unknown Unknown"),
+        ("<inviter_display_name> <user_id>", "User 20 10"),
+    ],
+)
+async def test_someone_no_longer_in_the_guild_is_named_from_their_user(
+    template: str, shown: str
+) -> None:
+    """A leave message is rendered once the member left, and an inviter may have left too:
+    Discord no longer knows them as members, but still knows the user. Their name is
+    shown; what only a membership tells (nickname, roles, join time) is not known."""
+    values = dataclasses.replace(
+        SETTINGS.values,
+        leave_messages_enabled=True,
+        leave_messages_channel=55,
+        leave_message_content=template,
+    )
+    settings = dataclasses.replace(SETTINGS, values=values)
+    port, counters = FakeDiscordPort(), MessageCounters()
+    port.departed.update({10, 20})
+    leave = dataclasses.replace(JOIN, kind="leave")
+    sent = await send(port, settings, leave, counters=counters, now=NOW)
+    assert sent is not None
+    assert sent.content == shown
+
+
 async def test_a_failed_send_is_counted_not_raised() -> None:
     port, counters = FakeDiscordPort(fail_send=True), MessageCounters()
     assert await send(port, SETTINGS, JOIN, counters=counters, now=NOW) is None
