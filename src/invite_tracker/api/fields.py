@@ -8,7 +8,7 @@ integers as JSON integers. Query strings carry only text, so when a field comes 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
@@ -18,7 +18,15 @@ from invite_tracker.domain.ids import SNOWFLAKE_MAX, parse_invite_code, parse_sn
 
 _QUERY_TRUE = frozenset({"true", "1", "yes"})
 _QUERY_FALSE = frozenset({"false", "0", "no"})
-_INTEGER_TEXT = re.compile(r"-?[0-9]{1,18}")
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,40}")
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+"""Counts, ages and ids of our own rows are stored as 32-bit integers (PostgreSQL's integer)."""
+EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
+"""Discord's epoch: no invite or membership is older."""
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+"""Far enough ahead for any expiry, near enough that adding an age to it cannot overflow."""
+OUT_OF_RANGE = "out_of_range"
+"""The error type of a well-typed value outside what can be used: 422, not 400."""
 
 
 def _from_query(info: ValidationInfo) -> bool:
@@ -64,10 +72,14 @@ def _embed_flag(value: Any, info: ValidationInfo) -> bool:
 
 def _integer(value: Any, info: ValidationInfo) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if _from_query(info) and isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
-        return int(value)
-    raise _fail("integer", "must be an integer")
+        number = value
+    elif _from_query(info) and isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+        number = int(value)
+    else:
+        raise _fail("integer", "must be an integer")
+    if not INTEGER_MIN <= number <= INTEGER_MAX:
+        raise _fail(OUT_OF_RANGE, f"must be between {INTEGER_MIN} and {INTEGER_MAX}")
+    return number
 
 
 def _text(value: Any) -> str:
@@ -83,6 +95,8 @@ def _timestamp(value: Any) -> datetime:
         except ValueError:
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
+            if not EARLIEST <= parsed < LATEST:
+                raise _fail(OUT_OF_RANGE, "must be from 2015 (Discord's epoch) to 2999")
             return parsed
     raise _fail("timestamp", "must be an ISO 8601 timestamp with a UTC offset")
 
@@ -106,7 +120,11 @@ EmbedFlag = Annotated[
     BeforeValidator(_embed_flag),
     WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}]}),
 ]
-Integer = Annotated[int, BeforeValidator(_integer), WithJsonSchema({"type": "integer"})]
+Integer = Annotated[
+    int,
+    BeforeValidator(_integer),
+    WithJsonSchema({"type": "integer", "minimum": INTEGER_MIN, "maximum": INTEGER_MAX}),
+]
 Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string"})]
 InviteCode = Annotated[
     str,
@@ -118,5 +136,11 @@ InviteCode = Annotated[
 Timestamp = Annotated[
     datetime,
     BeforeValidator(_timestamp),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601 with a UTC offset, from 2015 to 2999.",
+        }
+    ),
 ]

@@ -16,8 +16,9 @@ import structlog
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
+from invite_tracker.api.fields import OUT_OF_RANGE
 from invite_tracker.domain.access import Principal, Scope
-from invite_tracker.domain.errors import BadRequest, PayloadTooLarge
+from invite_tracker.domain.errors import BadRequest, PayloadTooLarge, Unprocessable
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 INPUT_MODEL_ATTRIBUTE = "__input_model__"
@@ -58,10 +59,13 @@ async def read_fields(request: Request, limit: int) -> tuple[dict[str, Any], boo
 
 
 def parse_fields(model: type[ModelT], fields: dict[str, Any], *, from_query: bool) -> ModelT:
-    """Validate fields into `model`, turning the first problem into a clear BadRequest."""
+    """Validate fields into `model`, turning the first problem into a clear BadRequest (or
+    Unprocessable, for a well-typed value out of the range that can be used)."""
     try:
         return model.model_validate(fields, context={"query": from_query})
     except ValidationError as exc:
+        if exc.errors(include_url=False)[0]["type"] == OUT_OF_RANGE:
+            raise Unprocessable(_describe(exc)) from None
         raise BadRequest(_describe(exc)) from None
 
 

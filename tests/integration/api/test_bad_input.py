@@ -136,6 +136,66 @@ async def test_timestamps_need_an_offset(api: Api, value: Any) -> None:
     assert error["message"].startswith("created_at")
 
 
+@pytest.mark.parametrize(
+    ("path", "field", "fields"),
+    [
+        ("/events/invite/create", "uses", {"uses": 10**20}),
+        ("/events/invite/create", "max_uses", {"max_uses": 2**31}),
+        ("/events/invite/create", "max_age", {"max_age": -(2**31) - 1}),
+        (
+            "/events/invite/create",
+            "max_age",
+            {"max_age": 10**12, "created_at": "2026-12-01T08:00:00+00:00"},
+        ),
+        (
+            "/events/invite/create",
+            "created_at",
+            {"created_at": "9999-12-31T23:59:59+00:00", "max_age": 86400},
+        ),
+        ("/events/invite/create", "expires_at", {"expires_at": "0001-01-01T00:00:00+00:00"}),
+        (
+            "/events/join/check-invite",
+            "joined_at",
+            {"member_id": 5, "joined_at": "0001-01-01T00:00:00+00:00"},
+        ),
+        (
+            "/events/leave/check-invite",
+            "left_at",
+            {"member_id": 5, "left_at": "2014-12-31T23:59:59+00:00"},
+        ),
+    ],
+)
+async def test_values_out_of_range_are_422_and_store_nothing(
+    api: Api, path: str, field: str, fields: dict[str, Any]
+) -> None:
+    """Well-typed values no invite or membership can have: the field is named, nothing is
+    stored, and no 500 comes of a number or date too large for storage or arithmetic."""
+    await api.enable()
+    body = {"guild_id": GUILD, "invite_code": "abc", "channel_id": 1, **fields}
+    error = error_of(await api.post(path, body), 422, "UnprocessableEntityError")
+    assert error["message"].startswith(f"Unprocessable Entity! {field}: must be")
+    assert data_of(await api.get("/joins", guild_id=GUILD))["joins"] == []
+    links = data_of(await api.get("/invite-links", guild_id=GUILD))
+    assert links["invites"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/leaderboard", {"offset": str(2**62)}),
+        ("/joins", {"before": str(2**63)}),
+        ("/joins", {"limit": "-" + "9" * 30}),
+    ],
+)
+async def test_paging_numbers_out_of_range_say_so(
+    api: Api, path: str, query: dict[str, str]
+) -> None:
+    await api.enable()
+    error = error_of(await api.get(path, guild_id=GUILD, **query), 422, "UnprocessableEntityError")
+    (field,) = query
+    assert f"{field}: must be between" in error["message"]
+
+
 async def test_query_fields_fill_in_an_empty_delete_or_post_body(api: Api) -> None:
     data_of(await api.call("POST", "/enable", params={"guild_id": GUILD}))
     query = {
