@@ -21,11 +21,13 @@ from invite_tracker.domain.embeds import (
     embed_text_length,
     parse_embed_config,
 )
-from invite_tracker.domain.templating import MessageContext, fill, variables
+from invite_tracker.domain.templating import MessageContext, fill, plain_text, variables
 
 ELLIPSIS = "…"
 _TEXT_LIMITS = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "content": CONTENT_MAX}
 _URL_KEYS = ("url", "icon_url")
+_PLAIN_TEXTS = (("footer", "text"), ("author", "name"))
+"""Embed texts Discord shows without markdown."""
 MENTIONED_USERS_MAX = 100
 """Users one message's `allowed_mentions` may name."""
 
@@ -98,11 +100,24 @@ def render_message(template: str, *, is_embed: bool, context: MessageContext) ->
         return OutgoingMessage(
             content=_clamp(fill(template, values), CONTENT_MAX), allowed_mentions=mentions
         )
-    config = _fill_strings(parse_embed_config(template), values)
+    config = _fill_embed(parse_embed_config(template), values, variables(context, plain_text))
     content = config.pop("content", None)
     embed = _fit_embed(config)
     check_embed_config({**embed, **({"content": content} if content else {})})
     return OutgoingMessage(content=content or None, embeds=(embed,), allowed_mentions=mentions)
+
+
+def _fill_embed(
+    config: dict[str, Any], values: dict[str, str], plain: dict[str, str]
+) -> dict[str, Any]:
+    """Fill each string of the embed config; the footer's text and the author's name, where
+    Discord renders no markdown (an escaping backslash would show), with `plain` values."""
+    filled: dict[str, Any] = _fill_strings(config, values)
+    for part, key in _PLAIN_TEXTS:
+        original = config.get(part)
+        if isinstance(original, dict) and isinstance(original.get(key), str):
+            filled[part] = {**filled[part], key: fill(original[key], plain)}
+    return filled
 
 
 def _fill_strings(value: Any, values: dict[str, str]) -> Any:

@@ -9,7 +9,7 @@ Only the mention variables produce mention syntax, on purpose.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -62,8 +62,16 @@ class MessageContext:
 
 def escape_text(value: str) -> str:
     """Show text as written: escape markdown and mention syntax, defuse @everyone/@here."""
-    escaped = _MARKDOWN.sub(r"\\\1", value)
-    return _MASS_MENTION.sub("@\u200b\\1", escaped)
+    return plain_text(_MARKDOWN.sub(r"\\\1", value))
+
+
+def plain_text(value: str) -> str:
+    """Text for where Discord renders no markdown (an embed's footer and author name), so a
+    backslash would show: only @everyone/@here are defused."""
+    return _MASS_MENTION.sub("@\u200b\\1", value)
+
+
+Escape = Callable[[str], str]
 
 
 def format_datetime(value: datetime | None, missing: str = UNKNOWN) -> str:
@@ -82,7 +90,9 @@ def _mention(prefix: str, snowflake: int | None, missing: str) -> str:
     return missing if snowflake is None else f"<{prefix}{snowflake}>"
 
 
-def _person(prefix: str, snowflake: int | None, member: MemberInfo | None) -> dict[str, str]:
+def _person(
+    prefix: str, snowflake: int | None, member: MemberInfo | None, escape: Escape
+) -> dict[str, str]:
     """The variables about one person (`user_*` or `inviter_*`)."""
     values = {
         "id": UNKNOWN if snowflake is None else str(snowflake),
@@ -100,13 +110,13 @@ def _person(prefix: str, snowflake: int | None, member: MemberInfo | None) -> di
     }
     if member is not None and not member.in_guild:  # gone: the user, not the membership
         values.update(
-            display_name=escape_text(member.display_name),
+            display_name=escape(member.display_name),
             avatar_url=member.user.avatar_url or UNKNOWN,
         )
     elif member is not None:
         values.update(
-            nickname=escape_text(member.nickname) if member.nickname else "No nickname",
-            display_name=escape_text(member.display_name),
+            nickname=escape(member.nickname) if member.nickname else "No nickname",
+            display_name=escape(member.display_name),
             is_deaf="Deafend" if member.deaf else "Not deafend",
             is_mute="Muted" if member.mute else "Not muted",
             is_pending="Pending" if member.pending else "Not pending",
@@ -121,7 +131,7 @@ def _person(prefix: str, snowflake: int | None, member: MemberInfo | None) -> di
     return {f"{prefix}_{name}": value for name, value in values.items()}
 
 
-def _server(guild_id: int, guild: GuildInfo | None) -> dict[str, str]:
+def _server(guild_id: int, guild: GuildInfo | None, escape: Escape) -> dict[str, str]:
     values = {
         "server_id": str(guild_id),
         "server_created_at": format_datetime(snowflake_created_at(guild_id)),
@@ -135,12 +145,12 @@ def _server(guild_id: int, guild: GuildInfo | None) -> dict[str, str]:
             values[f"server_{name}"] = UNKNOWN
         return values
     values.update(
-        server_name=escape_text(guild.name),
-        server_description=escape_text(guild.description) if guild.description else NOT_IN_USE,
+        server_name=escape(guild.name),
+        server_description=escape(guild.description) if guild.description else NOT_IN_USE,
         server_afk_timeout=format_duration(guild.afk_timeout),
         server_mfa_level=MFA_LEVELS.get(guild.mfa_level, UNKNOWN),
         server_owner=_mention("@", guild.owner_id, UNKNOWN),
-        server_preferred_locale=escape_text(guild.preferred_locale),
+        server_preferred_locale=escape(guild.preferred_locale),
         server_premium_subscription_count=str(guild.premium_subscription_count),
         server_premium_tier=PREMIUM_TIERS.get(guild.premium_tier, UNKNOWN),
         server_verification_level=VERIFICATION_LEVELS.get(guild.verification_level, UNKNOWN),
@@ -153,8 +163,8 @@ def _server(guild_id: int, guild: GuildInfo | None) -> dict[str, str]:
     return values
 
 
-def _channel(channel_id: int | None, channel: ChannelInfo | None) -> dict[str, str]:
-    name = UNKNOWN if channel is None or channel.name is None else escape_text(channel.name)
+def _channel(channel_id: int | None, channel: ChannelInfo | None, escape: Escape) -> dict[str, str]:
+    name = UNKNOWN if channel is None or channel.name is None else escape(channel.name)
     kind = UNKNOWN if channel is None else CHANNEL_TYPES.get(channel.type, UNKNOWN)
     return {
         "channel_id": UNKNOWN if channel_id is None else str(channel_id),
@@ -167,23 +177,24 @@ def _channel(channel_id: int | None, channel: ChannelInfo | None) -> dict[str, s
     }
 
 
-def variables(context: MessageContext) -> dict[str, str]:
-    """Every variable the message kind supports, with its value for this context."""
+def variables(context: MessageContext, escape: Escape = escape_text) -> dict[str, str]:
+    """Every variable the message kind supports, with its value for this context; text from
+    Discord (names, descriptions) passed through `escape`."""
     values = {
-        **_person("inviter", context.inviter_id, context.inviter),
+        **_person("inviter", context.inviter_id, context.inviter, escape),
         "current_invite_count": UNKNOWN
         if context.invite_count is None
         else str(context.invite_count),
-        "invite_code": escape_text(context.invite_code) if context.invite_code else UNKNOWN,
-        **_person("user", context.member_id, context.member),
-        **_server(context.guild_id, context.guild),
+        "invite_code": escape(context.invite_code) if context.invite_code else UNKNOWN,
+        **_person("user", context.member_id, context.member, escape),
+        **_server(context.guild_id, context.guild, escape),
         "current_date": context.now.astimezone(UTC).strftime("%d-%m-%Y"),
         "current_time": context.now.astimezone(UTC).strftime("%H:%M:%S"),
         "current_datetime": format_datetime(context.now),
         "current_datetime_iso": context.now.astimezone(UTC).isoformat(),
     }
     if context.kind == "join":
-        values.update(_channel(context.channel_id, context.channel))
+        values.update(_channel(context.channel_id, context.channel, escape))
     return values
 
 

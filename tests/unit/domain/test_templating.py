@@ -219,6 +219,27 @@ def test_hostile_names_do_not_break_an_embed_or_ping() -> None:
     }
 
 
+def test_footer_and_author_names_are_shown_as_written() -> None:
+    """Discord renders no markdown in an embed's footer or author name: a backslash there
+    would show, so names go in as they are (a mass mention still defused); elsewhere they
+    stay escaped."""
+    underscored = MemberInfo(user=UserInfo(id=10, username="cool_guy_99"))
+    template = json.dumps(
+        {
+            "title": "Hi <user_display_name>",
+            "footer": {"text": "Member: <user_display_name> in <server_name>"},
+            "author": {"name": "<user_display_name>", "icon_url": "<user_avatar_url>"},
+        }
+    )
+    guild = GuildInfo(id=GUILD.id, name="@everyone *fans*")
+    embed = render_message(
+        template, is_embed=True, context=context(member=underscored, guild=guild)
+    ).embeds[0]
+    assert embed["title"] == "Hi cool\\_guy\\_99"
+    assert embed["footer"] == {"text": "Member: cool_guy_99 in @\u200beveryone *fans*"}
+    assert embed["author"] == {"name": "cool_guy_99"}
+
+
 def test_plain_text_is_clamped_and_allowed_mentions_skip_unknowns() -> None:
     message = render_message(
         "<user_display_name>" * 300, is_embed=False, context=context(inviter_id=None, inviter=None)
