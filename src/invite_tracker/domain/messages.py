@@ -156,7 +156,30 @@ def _fit_embed(config: dict[str, Any]) -> dict[str, Any]:
             }
             for item in embed["fields"]
         ]
+    _fit_total(embed)
     return embed
+
+
+def _fit_total(embed: dict[str, Any]) -> None:
+    """Shorten the longest texts until the embed's text is within Discord's 6000 in total
+    (values can make a config that was within it much longer: a URL, a long name), as text
+    over one part's limit is clamped: the message is sent shortened, not dropped."""
+    slots: list[tuple[dict[str, Any], str]] = [(embed, "title"), (embed, "description")]
+    slots += [
+        (part, key) for name, key in _PLAIN_TEXTS if isinstance(part := embed.get(name), dict)
+    ]
+    slots += [(item, key) for item in embed.get("fields") or [] for key in ("name", "value")]
+    excess = embed_text_length(embed) - EMBED_TOTAL_MAX
+    while excess > 0:
+        part, key = max(
+            (slot for slot in slots if isinstance(slot[0].get(slot[1]), str)),
+            key=lambda slot: len(slot[0][slot[1]]),
+        )
+        text = part[key]
+        if len(text) <= len(ELLIPSIS):
+            return  # cannot happen: 54 texts of one character are far within the total
+        part[key] = _clamp(text, max(len(text) - excess, len(ELLIPSIS)))
+        excess = embed_text_length(embed) - EMBED_TOTAL_MAX
 
 
 def _links_checked(part: dict[str, Any], text_key: str, limit: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
-from invite_tracker.domain.embeds import EmbedConfigError
+from invite_tracker.domain.embeds import EMBED_TOTAL_MAX, EmbedConfigError, embed_text_length
 from invite_tracker.domain.messages import render_message
 from invite_tracker.domain.templating import (
     MessageContext,
@@ -287,3 +287,23 @@ def test_long_values_are_clamped_to_embed_limits() -> None:
     embed = render_message(template, is_embed=True, context=context(inviter=long_name)).embeds[0]
     assert len(embed["title"]) == 256
     assert len(embed["fields"][0]["name"]) == 256
+
+
+def test_an_embed_the_values_take_over_the_total_is_shortened_not_dropped() -> None:
+    """Each text within its own limit, but together over Discord's 6000 once filled: the
+    longest texts are cut (as one over its own limit is), and the message still goes."""
+    avatar = MemberInfo(user=UserInfo(id=10, username="n", avatar_url="https://cdn/" + "a" * 90))
+    template = json.dumps(
+        {
+            "title": "Welcome",
+            "description": "<user_avatar_url> " * 40,
+            "fields": [{"name": f"f{i}", "value": "<user_avatar_url>" * 10} for i in range(8)],
+            "footer": {"text": "<server_name>"},
+        }
+    )
+    embed = render_message(template, is_embed=True, context=context(member=avatar)).embeds[0]
+    assert embed_text_length(embed) == EMBED_TOTAL_MAX
+    assert embed["title"] == "Welcome"
+    assert embed["footer"] == {"text": GUILD.name}
+    assert embed["description"].endswith("…")
+    assert [item["name"] for item in embed["fields"]] == [f"f{i}" for i in range(8)]
