@@ -19,6 +19,7 @@ from invite_tracker import __version__
 from invite_tracker.api.deps import ServiceState
 from invite_tracker.api.errors import MethodNotAllowed, error_response
 from invite_tracker.api.middleware import RequestContext
+from invite_tracker.api.openapi import finished
 from invite_tracker.api.routes import (
     auth,
     events,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         openapi_url=f"{settings.api_prefix}/openapi.json",
         redoc_url=None,
     )
+    app.openapi = finished(app.openapi)  # type: ignore[method-assign]
     module_prefix = settings.api_prefix + MODULE_PREFIX
     for router in (
         general,

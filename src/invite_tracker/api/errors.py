@@ -90,10 +90,15 @@ def _from_database(exc: OSError) -> bool:
     )
 
 
-def error_docs(*kinds: type[domain.InviteTrackerError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the errors a route can answer, grouped by HTTP status."""
+def error_docs(
+    *kinds: type[domain.InviteTrackerError], public: bool = False
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route can answer, grouped by HTTP status. A route
+    that is not `public` needs a key: none or an unknown one is refused (401), and a guild
+    key is refused another guild's data (403)."""
     by_status: dict[int, list[ErrorSpec]] = {}
-    for kind in (*kinds, domain.Unauthorized):
+    keyed = () if public else (domain.Unauthorized, domain.Forbidden)
+    for kind in (*kinds, *keyed):
         spec = ERRORS[kind]
         by_status.setdefault(spec.status, []).append(spec)
     by_status.setdefault(INTERNAL.status, []).append(INTERNAL)

@@ -107,10 +107,10 @@ Snowflake = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 1, "maximum": SNOWFLAKE_MAX},
+                {"type": "integer", "minimum": 1},
                 {"type": "string", "pattern": "^[0-9]{1,20}$"},
             ],
-            "description": "A Discord id: an integer or a decimal string.",
+            "description": f"A Discord id: an integer or a decimal string, 1 to {SNOWFLAKE_MAX}.",
         }
     ),
 ]

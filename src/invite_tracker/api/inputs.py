@@ -115,28 +115,39 @@ def input_dependency(
 
 
 def openapi_for_input(model: type[BaseModel], method: str) -> dict[str, Any]:
-    """`openapi_extra` documenting a route's input: query parameters or a JSON body."""
+    """`openapi_extra` documenting a route's input: query parameters for GET; else a JSON
+    body, or the same fields as query parameters when the body is empty."""
     schema = model.model_json_schema()
     properties: dict[str, Any] = schema.get("properties", {})
-    required = set(schema.get("required", []))
     if method == "GET":
-        return {
-            "parameters": [
-                {
-                    "name": name,
-                    "in": "query",
-                    "required": name in required,
-                    "schema": {key: value for key, value in prop.items() if key != "title"},
-                    **({"description": prop["description"]} if "description" in prop else {}),
-                }
-                for name, prop in properties.items()
-            ]
-        }
+        return {"parameters": _query_parameters(properties, set(schema.get("required", [])))}
     return {
         "requestBody": {
-            "required": bool(required),
+            "required": False,
             "description": "A JSON object. When the body is empty the same fields are read "
-            "from the query string.",
+            "from the query string (its required fields are then required there).",
             "content": {"application/json": {"schema": schema}},
-        }
+        },
+        "parameters": _query_parameters(properties, set(), alternative=True),
     }
+
+
+def _query_parameters(
+    properties: dict[str, Any], required: set[str], *, alternative: bool = False
+) -> list[dict[str, Any]]:
+    """The fields as query parameters; `alternative`: in place of an empty JSON body."""
+    parameters = []
+    for name, prop in properties.items():
+        description = prop.get("description", "")
+        if alternative:
+            description = f"{description} (or in the JSON body)".strip()
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": {key: value for key, value in prop.items() if key != "title"},
+        }
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters

@@ -46,9 +46,11 @@ def _input_model(dependant: Any) -> Any:
     return None
 
 
-def documented(data: Any, *errors: type[Exception]) -> dict[str, Any]:
-    """Route options: the success envelope around `data` and the errors the route answers."""
+def documented(data: Any, *errors: type[Exception], public: bool = False) -> dict[str, Any]:
+    """Route options: the success envelope around `data` and the errors the route answers
+    (`public`: the route needs no API key)."""
     from invite_tracker.api.envelope import Envelope
     from invite_tracker.api.errors import error_docs
 
-    return {"response_model": Envelope[data], "responses": error_docs(*errors)}  # type: ignore[arg-type]
+    responses = error_docs(*errors, public=public)  # type: ignore[arg-type]
+    return {"response_model": Envelope[data], "responses": responses}

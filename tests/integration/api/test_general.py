@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import httpx
 import pytest
@@ -82,6 +83,38 @@ async def test_openapi_describes_every_seed_endpoint_with_errors(client: httpx.A
     assert spec["paths"]["/auth/api-key/"].keys() >= {"get", "post", "delete"}
     error_ref = settings_put["responses"]["409"]["content"]["application/json"]["schema"]
     assert error_ref["$ref"].endswith("/ErrorEnvelope")
+
+
+def _numbers(value: Any) -> list[int | float]:
+    if isinstance(value, dict):
+        return [n for item in value.values() for n in _numbers(item)]
+    if isinstance(value, list):
+        return [n for item in value for n in _numbers(item)]
+    return [value] if isinstance(value, int | float) and not isinstance(value, bool) else []
+
+
+async def test_openapi_says_how_to_authenticate_and_what_keys_may_meet(
+    client: httpx.AsyncClient,
+) -> None:
+    """Every route but the home one takes a bearer key, and may refuse it (401) or refuse a
+    guild key another guild's data (403); the seed's query fields of POST /stats/uses are
+    there; bounds are exact integers."""
+    spec = (await client.get("/openapi.json")).json()
+    scheme = spec["components"]["securitySchemes"]["apiKey"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            public = path == PREFIX + "/"
+            assert ("security" in operation) is not public, (method, path)
+            assert ("401" in operation["responses"]) is not public, (method, path)
+            assert ("403" in operation["responses"]) is not public, (method, path)
+    uses = spec["paths"][PREFIX + "/stats/uses"]["post"]
+    assert {p["name"] for p in uses["parameters"] if p["in"] == "query"} == {
+        "guild_id",
+        "inviter_id",
+    }
+    assert uses["requestBody"]["required"] is False  # the query may carry the fields instead
+    assert all(isinstance(n, int) for n in _numbers(spec)), "a bound written as a float"
 
 
 async def test_interactive_docs_are_served(client: httpx.AsyncClient) -> None:

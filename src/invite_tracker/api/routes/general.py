@@ -14,7 +14,7 @@ from invite_tracker.api.schemas import HomeRead
 router = APIRouter(route_class=EnvelopeRoute, tags=["General"])
 
 
-@router.get("/", **documented(HomeRead), summary="Home of the invite tracker API")
+@router.get("/", **documented(HomeRead, public=True), summary="Home of the invite tracker API")
 async def home() -> dict[str, Any]:
     """Says that this is the Modules Invite Tracker API route."""
     return ok(
