@@ -2,7 +2,9 @@
 
 hikari does the rate limiting (per-route buckets from Discord's headers, the global limit,
 429 `retry_after`) and retries 5xx answers, timeouts and dropped connections with exponential
-backoff. This adapter bounds it: each attempt has a timeout, a rate-limit wait longer than
+backoff; except for creating an invite, which may have been made though its answer was lost,
+and is made again only once the channel's invites show it was not (`lost_creates`). This
+adapter bounds it: each attempt has a timeout, a rate-limit wait longer than
 `max_rate_limit` fails at once, and the whole call, retries included, has a total budget.
 Reads asked to go out at once (the attributor's) are never held: they fail with
 `ReadDeferred` and its wait instead, so the caller can wait and stamp the read when it leaves.
@@ -26,6 +28,7 @@ import structlog
 from invite_tracker.discord import convert, member_search
 from invite_tracker.discord.discord_clock import DiscordClock, counted_at, on_discords_clock
 from invite_tracker.discord.errors import translate
+from invite_tracker.discord.lost_creates import GivenCodes, made_by_lost_create
 from invite_tracker.discord.port import InteractionTarget, InviteList, InviteOptions, VanityUrl
 from invite_tracker.domain.cross_check import MemberSource
 from invite_tracker.domain.discord_objects import ChannelInfo, GuildInfo, MemberInfo, UserInfo
@@ -57,30 +60,35 @@ class DiscordLimits:
 
 AT_ONCE_TOLERANCE = 0.02
 """Seconds a read asked to go out at once may still be held by the rate limiter."""
+RETRY_BACKOFF = 0.25
+"""Seconds before a create made again, doubled each time (hikari's own backoff, for the
+calls it retries, starts near 1 s)."""
 
 
 class HikariDiscord:
     """`DiscordPort` over started hikari RESTApps and their bot-token clients.
 
-    Two of them: one that waits out rate limits (up to `max_rate_limit_wait`), and one whose
+    Three of them: one that waits out rate limits (up to `max_rate_limit_wait`); one whose
     hikari raises instead of holding a request back, for the invite list and the vanity
-    counter (the attributor's reads, which must leave when they are stamped). Each route is
-    read through one client only, so one view of its bucket decides. Both free their buckets
-    by Discord's clock (`DiscordClock`)."""
+    counter (the attributor's reads, which must leave when they are stamped); and one that
+    retries nothing, for creating invites and the look at a channel's invites that follows a
+    lost answer (`_create_invite` decides whether to make one again). Each route goes through
+    one client only, so one view of its bucket decides. All free their buckets by Discord's
+    clock (`DiscordClock`)."""
 
     def __init__(
         self,
         apps: Sequence[hikari.RESTApp],
-        client: hikari.api.RESTClient,
-        at_once: hikari.api.RESTClient,
+        clients: Sequence[hikari.api.RESTClient],
         limits: DiscordLimits,
         clock: DiscordClock | None = None,
     ):
         self._apps = apps
-        self._client = client
-        self._at_once = at_once
+        self._clients = clients
+        self._client, self._at_once, self._creates = clients
         self._limits = limits
         self._clock = clock
+        self._given = GivenCodes()
         self._search_warned = False
         self._token_refused_until = 0.0  # monotonic: no bot call before it (token refused)
 
@@ -93,14 +101,15 @@ class HikariDiscord:
         apps: list[hikari.RESTApp] = []
         clients: list[hikari.api.RESTClient] = []
         clock: DiscordClock | None = None
-        for max_wait in (limits.max_rate_limit_wait, AT_ONCE_TOLERANCE):
+        for max_wait, retries in (
+            (limits.max_rate_limit_wait, limits.max_retries),
+            (AT_ONCE_TOLERANCE, limits.max_retries),
+            (limits.max_rate_limit_wait, 0),
+        ):
             app = hikari.RESTApp(
-                url=base_url,
-                http_settings=settings,
-                max_rate_limit=max_wait,
-                max_retries=limits.max_retries,
+                url=base_url, http_settings=settings, max_rate_limit=max_wait, max_retries=retries
             )
-            installed = on_discords_clock(app, max_wait)  # both: every call waits by it
+            installed = on_discords_clock(app, max_wait)  # all: every call waits by it
             if max_wait == AT_ONCE_TOLERANCE:
                 clock = installed  # the reads' client: the one listened to
             await app.start()
@@ -108,11 +117,11 @@ class HikariDiscord:
             client.start()
             apps.append(app)
             clients.append(client)
-        return cls(apps, clients[0], clients[1], limits, clock)
+        return cls(apps, clients, limits, clock)
 
     async def close(self) -> None:
         """Close the clients and their HTTP sessions."""
-        for client in (self._client, self._at_once):
+        for client in self._clients:
             await client.close()
         for app in self._apps:
             await app.close()
@@ -227,17 +236,69 @@ class HikariDiscord:
         )
 
     async def create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:
-        created = await self._call(
-            "create the invite",
-            self._client.create_invite(
-                channel_id,
-                max_age=datetime.timedelta(seconds=options.max_age),
-                max_uses=options.max_uses,
-                temporary=options.temporary,
-                unique=options.unique,
-            ),
-        )
-        return convert.invite(created)
+        return await self._call("create the invite", self._create_invite(channel_id, options))
+
+    async def _create_invite(self, channel_id: int, options: InviteOptions) -> InviteReport:
+        """Create through the client that retries nothing: an attempt whose answer was lost
+        (a dropped connection, a timeout, a 5xx) is followed by a look at the channel's
+        invites (`lost_creates`), and the invite is made again only when it is not there. When
+        they cannot be read, the failure stands, saying the invite may exist."""
+        for attempt in range(self._limits.max_retries + 1):
+            sent_at = datetime.datetime.now(datetime.UTC)
+            try:
+                made = await self._creates.create_invite(
+                    channel_id,
+                    max_age=datetime.timedelta(seconds=options.max_age),
+                    max_uses=options.max_uses,
+                    temporary=options.temporary,
+                    unique=options.unique,
+                )
+            except (hikari.ClientHTTPResponseError, hikari.RateLimitTooLongError):
+                raise  # refused, or never sent: nothing was made
+            except (hikari.HTTPError, TimeoutError) as lost:
+                found = await self._made_meanwhile(channel_id, options, sent_at, lost)
+                if found is not None:
+                    log.info("invite_create_answer_lost_invite_found", code=found.code)
+                    return self._given.give(found)
+                if attempt == self._limits.max_retries:
+                    raise  # none of the attempts made it (the channel says so)
+                await asyncio.sleep(RETRY_BACKOFF * 2**attempt)
+            else:
+                return self._given.give(convert.invite(made))
+        raise AssertionError("the last attempt returns or raises")
+
+    async def _made_meanwhile(
+        self,
+        channel_id: int,
+        options: InviteOptions,
+        sent_at: datetime.datetime,
+        lost: BaseException,
+    ) -> InviteReport | None:
+        """The invite a create sent at `sent_at` made though its answer was lost, if the
+        channel lists one; raises when the channel's invites cannot be read."""
+        try:
+            listed = await self._creates.fetch_channel_invites(channel_id)  # tried once
+        except (hikari.HikariError, TimeoutError) as exc:
+            lost_reason = translate(lost, "create the invite").message
+            list_reason = translate(exc, "read the channel's invites").message
+            raise DiscordUnavailable(
+                f"{lost_reason}; whether the invite was made all the same could not be told "
+                f"({list_reason}): see /invite-links before making another"
+            ) from exc
+        now = datetime.datetime.now(datetime.UTC)
+        found = [
+            report
+            for item in listed
+            if made_by_lost_create(
+                report := convert.invite(item),
+                by_bot=item.inviter is not None and item.inviter.is_bot,
+                options=options,
+                sent_at=sent_at,
+                now=now,
+                given=self._given,
+            )
+        ]
+        return min(found, key=lambda report: report.created_at or now) if found else None
 
     async def delete_invite(self, code: str) -> None:
         await self._call("delete the invite", self._client.delete_invite(code))

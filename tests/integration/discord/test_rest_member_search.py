@@ -168,7 +168,7 @@ async def test_discord_failing_is_unavailable(
 
 async def test_without_hikaris_private_request_it_is_unavailable_and_warned_once() -> None:
     stand_in = cast(hikari.api.RESTClient, object())
-    discord = HikariDiscord([], stand_in, stand_in, DiscordLimits())
+    discord = HikariDiscord([], [stand_in] * 3, DiscordLimits())
     with capture_logs() as logs:
         for _ in range(2):
             with pytest.raises(DiscordUnavailable, match="_request"):

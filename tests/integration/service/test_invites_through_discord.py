@@ -228,6 +228,39 @@ async def test_transient_5xx_and_dropped_connections_are_retried(
     assert world.fake.stats.faults["error"] == 1
 
 
+async def test_a_create_whose_answer_was_lost_leaves_one_invite(tracker: Api, world: World) -> None:
+    """Discord made the invite but the connection dropped before its answer: made again
+    blindly, a second invite would be left on Discord, credited to the bot and known to
+    nobody. The channel's invites tell it was made; that one is the answer, and stored."""
+    await tracker.enable(world.guild.id)
+    before = {invite.code for invite in await world.fake.invites(world.guild.id)}
+    world.fake.drop_connections(route="POST /channels/*/invites", after_processing=True)
+    created = data_of(await tracker.post("/invite", new_invite(world, max_uses=2)))
+    after = {invite.code for invite in await world.fake.invites(world.guild.id)}
+    assert after - before == {created["code"]}
+    assert (created["max_uses"], created["max_age"]) == (2, 3600)
+    assert world.fake.stats.requests["POST /channels/{channel_id}/invites"] == 1
+    listed = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
+    assert created["code"] in [i["code"] for i in listed["invites"]]
+
+
+async def test_a_lost_answer_that_cannot_be_checked_is_not_made_again(
+    tracker: Api, world: World
+) -> None:
+    """When the channel's invites cannot be read either, nothing tells whether the invite
+    was made: the answer says so, and no second invite is risked."""
+    await tracker.enable(world.guild.id)
+    before = len(await world.fake.invites(world.guild.id))
+    world.fake.drop_connections(route="POST /channels/*/invites", after_processing=True)
+    world.fake.add_server_errors(503, route="GET /channels/*/invites", count=None)
+    error = error_of(
+        await tracker.post("/invite", new_invite(world)), 502, "DiscordApiInteractionError"
+    )
+    assert "see /invite-links before making another" in error["message"]
+    assert len(await world.fake.invites(world.guild.id)) == before + 1
+    assert world.fake.stats.requests["POST /channels/{channel_id}/invites"] == 1
+
+
 async def test_persistent_5xx_becomes_discord_error(tracker: Api, world: World) -> None:
     await tracker.enable(world.guild.id)
     world.fake.add_server_errors(502, route="POST /channels/*/invites", count=None)
@@ -235,7 +268,7 @@ async def test_persistent_5xx_becomes_discord_error(tracker: Api, world: World) 
         await tracker.post("/invite", new_invite(world)), 502, "DiscordApiInteractionError"
     )
     assert error["code"] == 804
-    assert "5xx" in error["message"]
+    assert "Discord answered 502" in error["message"]
     assert world.fake.stats.statuses["POST /channels/{channel_id}/invites -> 502"] >= 2
 
 
