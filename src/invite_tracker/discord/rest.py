@@ -281,6 +281,7 @@ class HikariDiscord:
         except (hikari.HikariError, TimeoutError) as exc:
             lost_reason = translate(lost, "create the invite").message
             list_reason = translate(exc, "read the channel's invites").message
+            log.warning("invite_create_unverified", channel_id=channel_id, error=list_reason)
             raise DiscordUnavailable(
                 f"{lost_reason}; whether the invite was made all the same could not be told "
                 f"({list_reason}): see /invite-links before making another"
