@@ -240,7 +240,8 @@ async def _leave(
     uow: UnitOfWorkPort, guild_id: int, member_id: int, left_at: datetime, now: datetime
 ) -> LeaveOutcome:
     message_due = now + MESSAGE_LEASE
-    join = await uow.joins.present(guild_id, member_id)
+    # locked: a leave event told twice at once ends the membership once, the other repeats
+    join = await uow.joins.present(guild_id, member_id, locked=True)
     if join is not None and left_at < join.joined_at:
         # The leave of an earlier membership, closed when the member's rejoin arrived first.
         return LeaveOutcome(member_id, join, False, True, "this leave ended an earlier join")

@@ -91,6 +91,20 @@ async def test_leave_is_tied_to_the_members_join(api: Api) -> None:
     assert rejoined["repeated"] is False
 
 
+async def test_a_leave_told_several_times_at_once_ends_the_join_once(api: Api) -> None:
+    """Duplicate leave events at the same moment (a reporter retrying, two workers): one
+    ends the membership, the others are repeats; none is refused as a database failure."""
+    await api.enable()
+    joined = await join(api, 42)
+    body = {"guild_id": GUILD, "member_id": 42}
+    answers = await asyncio.gather(
+        *(api.post("/events/leave/check-invite", body) for _ in range(4))
+    )
+    left = [data_of(answer) for answer in answers]
+    assert {item["join_id"] for item in left} == {joined["join_id"]}
+    assert sorted(item["repeated"] for item in left) == [False, True, True, True]
+
+
 async def test_leave_without_member_or_of_an_unknown_member(api: Api) -> None:
     await api.enable()
     anonymous = data_of(await api.post("/events/leave/check-invite", {"guild_id": GUILD}))

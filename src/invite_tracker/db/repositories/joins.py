@@ -64,9 +64,13 @@ class JoinRepository:
         row = await self._session.get(JoinRow, join_id, populate_existing=True)
         return None if row is None else _to_domain(row)
 
-    async def present(self, guild_id: int, member_id: int) -> JoinRecord | None:
-        """The member's join while they are still in the guild."""
-        row = await self._session.scalar(
+    async def present(
+        self, guild_id: int, member_id: int, *, locked: bool = False
+    ) -> JoinRecord | None:
+        """The member's join while they are still in the guild. `locked`: the row is locked
+        until the transaction ends (PostgreSQL), so two transactions ending one membership
+        take turns, and the second no longer finds it present."""
+        query = (
             select(JoinRow)
             .where(
                 JoinRow.guild_id == guild_id,
@@ -77,6 +81,7 @@ class JoinRepository:
             .limit(1)
             .execution_options(populate_existing=True)
         )
+        row = await self._session.scalar(query.with_for_update() if locked else query)
         return None if row is None else _to_domain(row)
 
     async def joined_at(
