@@ -108,15 +108,14 @@ def _person(
         "communication_disabled_until": UNKNOWN,
         "avatar_url": UNKNOWN,
     }
-    if member is not None and not member.in_guild:  # gone: the user, not the membership
+    if member is not None:  # the user's, known whether they are still a member or not
         values.update(
             display_name=escape(member.display_name),
             avatar_url=member.user.avatar_url or UNKNOWN,
         )
-    elif member is not None:
+    if member is not None and member.in_guild:  # the membership's
         values.update(
             nickname=escape(member.nickname) if member.nickname else "No nickname",
-            display_name=escape(member.display_name),
             is_deaf="Deafend" if member.deaf else "Not deafend",
             is_mute="Muted" if member.mute else "Not muted",
             is_pending="Pending" if member.pending else "Not pending",
@@ -126,7 +125,6 @@ def _person(
             communication_disabled_until=format_datetime(
                 member.communication_disabled_until, "None"
             ),
-            avatar_url=member.user.avatar_url or UNKNOWN,
         )
     return {f"{prefix}_{name}": value for name, value in values.items()}
 
