@@ -38,6 +38,20 @@ LOOKAHEAD = 3
 """Windows after the oldest one that may be read before it is decided (see `decides_at`)."""
 LATE_REASON = "its event came after its window was decided: it may also have used no invite"
 """Why a join whose event came after its window was decided is ambiguous."""
+CLOCK_SLACK = timedelta(seconds=1)
+"""How far this service's clock (when an event was stored) may be behind Discord's (a join's
+`joined_at`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _GoneReport:
+    """An invite-delete event, as stored: `at` is when (this service's clock); `told` is True
+    when nothing but the event says it went (reason `deleted`), so it was stored as soon as the
+    event came, within the delivery margin of the deletion. Other reasons may have been stored
+    later (a list read missing the invite), so their time is only an upper bound."""
+
+    at: datetime
+    told: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +95,7 @@ class Ledger:
     _joins: dict[Hashable, datetime] = field(default_factory=dict)
     _created: dict[str, InviteCount] = field(default_factory=dict)
     _staff_deleted: set[str] = field(default_factory=set)
+    _gone_reported: dict[str, _GoneReport] = field(default_factory=dict)
     _settled: list[_Settled] = field(default_factory=list)
     _waiting_until: datetime | None = None
     _endings: list[Ending] = field(default_factory=list)
@@ -120,11 +135,17 @@ class Ledger:
         `until`: when the read that closes the window was sent, if it is already on its way.
         An invite first seen after that may have been created after Discord counted the read,
         which would then not list it: it is news for the next window, not this one (taken for
-        this one, it would seem to have vanished, used up)."""
+        this one, it would seem to have vanished, used up).
+
+        An invite reported gone otherwise (an invite-delete event) says when it went at the
+        latest, which `_reported_gone` weighs against the joins that could have used it up."""
         latest = self.latest
         for invite in news:
             if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
                 self.deleted_by_staff(invite.code)
+            elif invite.deleted_at is not None:
+                told = invite.deleted_reason is InviteEnd.DELETED
+                self._gone_reported[invite.code] = _GoneReport(invite.deleted_at, told)
             if until is not None and invite.first_seen_at >= until:
                 continue
             if invite.code not in latest.invites and invite.first_seen_at >= latest.sent_at:
@@ -168,7 +189,36 @@ class Ledger:
             decisions.extend(decided)
         cutoff = now - self.keep_settled
         self._settled = [item for item in self._settled if item.settled_at >= cutoff]
+        self._gone_reported = {
+            code: report for code, report in self._gone_reported.items() if report.at >= cutoff
+        }
         return decisions
+
+    def _reported_gone(self, ranges: Mapping[str, UseRange]) -> Mapping[str, UseRange]:
+        """The ranges, with each limited invite that vanished taken as deleted by staff
+        through Discord when its invite-delete event rules out every join seen as its last
+        use: then it was not used up, and only joins before its deletion can have used it.
+
+        Discord deletes a used-up invite at its last use, so the member who spent it joined
+        no later than the event was stored and, when the event was stored as it came, no
+        earlier than a delivery margin before that. A join through no invite close to a staff
+        deletion (within that span) is still taken for its last use."""
+        adjusted = dict(ranges)
+        for code, used in ranges.items():
+            report = self._gone_reported.get(code)
+            if not used.gone or report is None:
+                continue
+            latest = report.at + CLOCK_SLACK
+            earliest = report.at - self.margin - CLOCK_SLACK if report.told else None
+            before = [joined_at for joined_at in self._joins.values() if joined_at <= latest]
+            if any(earliest is None or joined_at >= earliest for joined_at in before):
+                continue  # a join that may have been its last use
+            most = min(used.hi - 1, len(before))
+            if most > 0:
+                adjusted[code] = UseRange(0, most)
+            else:
+                del adjusted[code]  # no join seen can have used it
+        return adjusted
 
     def _place(self, joined_at: datetime, count: int) -> tuple[int, bool] | None:
         """(window index, on the boundary after it) for a join among the open windows."""
@@ -250,7 +300,8 @@ class Ledger:
             else:
                 definite[index] += 1
         windows = [
-            SegmentWindow(w.ranges, count) for w, count in zip(segment, definite, strict=True)
+            SegmentWindow(self._reported_gone(w.ranges), count)
+            for w, count in zip(segment, definite, strict=True)
         ]
         linked = previous is not None and bool(edge)
         shift = 1 if linked else 0  # where this segment's first window is in `windows`
@@ -273,7 +324,6 @@ class Ledger:
                 SegmentWindow(deleted_out_of_band(window.ranges), window.joins)
                 for window in windows
             ]
-            segment[0].ranges = windows[shift].ranges
             relaxed = False
         waiting_until = self._windows[end].after.sent_at + self.patience
         if relaxed and now < waiting_until:
@@ -312,6 +362,7 @@ class Ledger:
         elif edge:
             decided += len(edge)
         first = segment[0]
+        first.ranges = windows[shift].ranges  # as decided: gone invites used up or deleted
         self._settled.append(_Settled(first, decided, now))
         self._endings += endings(first.before, first.after, first.ranges, first.staff_deleted)
         del self._windows[0]

@@ -191,6 +191,46 @@ async def test_a_single_use_invite_created_and_used_between_fetches(
     assert (invite["deleted_reason"], invite["uses"], invite["max_uses"]) == ("used_up", 1, 1)
 
 
+async def test_a_single_use_invite_whose_delete_event_comes_before_the_join_event(
+    tracker: Api, world: World
+) -> None:
+    fake = world.fake
+    once = await fake.create_invite(world.channel.id, inviter_id=world.bob.id, max_uses=1)
+    await ready(tracker, world)
+    member = await fake.join_via_invite(world.guild.id, (await world.user("quick")).id, once.code)
+    told = await invite_deleted(tracker, world, once.code)  # Discord's INVITE_DELETE, first
+    assert told["deleted_reason"] == "deleted"
+    result = await final(tracker, world, (await report(tracker, world, member))["join_id"])
+    assert (result["join_type"], result["invite_code"], result["inviter_id"]) == (
+        "invite",
+        once.code,
+        str(world.bob.id),
+    )
+
+
+async def test_a_limited_invite_revoked_through_discord_is_not_taken_for_a_later_join(
+    tracker: Api, world: World
+) -> None:
+    # Staff revoke a limited invite in Discord's own settings, then someone joins through
+    # no invite (server discovery). Both vanish between two reads; the delete event, stored
+    # before the join was made, says the invite was not used up by it
+    fake = world.fake
+    limited = await fake.create_invite(world.channel.id, inviter_id=world.bob.id, max_uses=1)
+    await ready(tracker, world)
+    await fake.delete_invite(limited.code)
+    await invite_deleted(tracker, world, limited.code)
+    await asyncio.sleep(1.2)  # later than this service's clock may lag Discord's
+    found = await fake.join_without_invite(world.guild.id, (await world.user("seeker")).id)
+    result = await final(tracker, world, (await report(tracker, world, found))["join_id"])
+    assert (result["join_type"], result["inviter_id"]) == ("unknown", None), result
+    figures = await invite_figures(tracker, world, world.bob.id, limited.code)
+    assert figures["deleted"] is True
+    stats = data_of(
+        await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.bob.id)
+    )
+    assert stats["total"] == 0
+
+
 async def test_a_join_event_arriving_late_is_placed_in_its_own_window(
     tracker: Api, world: World
 ) -> None:

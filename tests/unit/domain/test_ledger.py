@@ -416,6 +416,49 @@ def test_a_limited_invite_gone_with_its_join_seen_was_used_up() -> None:
     assert ended(ledger) == [("big", InviteEnd.USED_UP, 10, ord("b"))]
 
 
+def gone_news(code: str, seconds: float, reason: InviteEnd) -> KnownInvite:
+    """The invite as stored once an invite-delete event (or a list read) said it went."""
+    return dataclasses.replace(
+        known(code, -1), deleted_at=at(seconds), updated_at=at(seconds), deleted_reason=reason
+    )
+
+
+@pytest.mark.parametrize(
+    ("gone", "joined", "found", "reason"),
+    [
+        # no event for it: vanished with a join to spend its last use, so used up
+        (None, 1.0, (JoinType.INVITE, "once"), InviteEnd.USED_UP),
+        # its delete event came as the join was made: Discord deleted it at its last use
+        ((1.05, InviteEnd.DELETED), 1.0, (JoinType.INVITE, "once"), InviteEnd.USED_UP),
+        # ... or a little later, delivered within the margin
+        ((2.5, InviteEnd.DELETED), 1.0, (JoinType.INVITE, "once"), InviteEnd.USED_UP),
+        # deleted before the only join was made: staff revoked it through Discord, and the
+        # join used no invite (discovery, say); the old rule credited its creator
+        ((1.0, InviteEnd.DELETED), 3.0, (JoinType.UNKNOWN, None), InviteEnd.DELETED),
+        # deleted well after the join, far beyond the margin: not its last use either
+        ((4.0, InviteEnd.DELETED), 1.0, (JoinType.UNKNOWN, None), InviteEnd.DELETED),
+        # stored late, by a reason other than the event alone: only an upper bound
+        ((4.0, InviteEnd.VANISHED), 1.0, (JoinType.INVITE, "once"), InviteEnd.USED_UP),
+        ((1.0, InviteEnd.VANISHED), 3.0, (JoinType.UNKNOWN, None), InviteEnd.DELETED),
+        # within the clock slack after the deletion: a last use cannot be ruled out
+        ((1.0, InviteEnd.DELETED), 1.9, (JoinType.INVITE, "once"), InviteEnd.USED_UP),
+    ],
+)
+def test_an_invite_delete_event_tells_a_staff_revoke_from_a_last_use(
+    gone: tuple[float, InviteEnd] | None,
+    joined: float,
+    found: tuple[JoinType, str | None],
+    reason: InviteEnd,
+) -> None:
+    ledger = Ledger(limited(0, vanity=10, once=(0, 1)), margin=timedelta(seconds=0.75))
+    ledger.add_join("m1", at(joined))
+    if gone is not None:
+        ledger.invite_news([gone_news("once", *gone)], until=at(5))
+    ledger.observe(limited(5, vanity=10))
+    assert by_key(ledger.settle(at(6))) == {"m1": found}
+    assert [(code, why) for code, why, _, _ in ended(ledger)] == [("once", reason)]
+
+
 def test_uses_missing_joins_beyond_a_vanished_invite_still_wait_for_them() -> None:
     # "a" went up by one with no join event for it: the deleted invite does not explain that
     ledger = Ledger(limited(0, vanity=10, a=(0, 0), big=(1, 10)), margin=timedelta(seconds=1))
