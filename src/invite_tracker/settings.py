@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="A guild with nothing to attribute for this long has its in-memory state "
         "dropped; its next join resumes from the stored baseline.",
     )
+    vanity_recheck_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often a guild's invite reads also ask whether it has a vanity URL "
+        "while it has none (every read counts the vanity URL once it has one).",
+    )
     discord_clock_tolerance_seconds: float = Field(
         0.01,
         ge=0,

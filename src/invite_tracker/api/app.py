@@ -174,6 +174,7 @@ def _engine_config(settings: Settings) -> EngineConfig:
         active_seconds=settings.invite_reading_seconds,
         calm_interval=max(1.0, settings.invite_fetch_interval_seconds),
         clock_tolerance=settings.discord_clock_tolerance_seconds,
+        vanity_recheck=settings.vanity_recheck_seconds,
         member_search=settings.member_search,
         member_search_delay=settings.member_search_delay_seconds,
         member_search_patience=settings.member_search_patience_seconds,

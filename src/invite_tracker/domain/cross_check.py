@@ -115,7 +115,7 @@ def cross_check(
     return Decision(
         decision.key,
         join_type,
-        code=named if join_type is JoinType.INVITE else None,
+        code={JoinType.INVITE: named, JoinType.VANITY: vanity_code}.get(join_type),
         inviter_id=source.inviter_id if join_type is JoinType.INVITE else None,
         candidates=decision.candidates,
         reason=f"{agreed} {says}",

@@ -14,7 +14,10 @@ possible uses in the window between two snapshots:
   remaining uses (`deleted_out_of_band`, `Ledger._reported_gone`);
 - a code gone otherwise (expired, deleted by our staff, or unlimited): 0..remaining, since it
   may have been used just before it went;
-- the vanity URL: exactly the difference of its counter.
+- the vanity URL: exactly the difference of its counter, while both reads saw the same code.
+  A code first seen by the later read (the guild got a vanity URL, or a new one) had at most
+  its counter's uses; a code the earlier read saw and the later did not (removed, replaced, or
+  no longer read) had any number of uses before it went.
 
 Invites reported by INVITE_CREATE after a snapshot join the earlier snapshot with 0 uses, so a
 single-use invite created and used up between two fetches is not lost.
@@ -48,6 +51,9 @@ class InviteCount:
 class Snapshot:
     """The guild's invites and vanity counter, read by one request.
 
+    `vanity_uses` is None when the vanity URL was not read with the invites; else it is the
+    counter of `vanity_code` (0 and None when the guild has no vanity URL).
+
     Discord counted the read at some instant between `counted_after` and `counted_before`; a
     join inside that interval may or may not be counted by this snapshot. Without `counted`
     (Discord's own clock when it answered, see `counted_span`) that is the whole flight, from
@@ -59,6 +65,7 @@ class Snapshot:
     invites: Mapping[str, InviteCount] = field(default_factory=dict)
     vanity_uses: int | None = None
     counted: tuple[datetime, datetime] | None = None
+    vanity_code: str | None = None
 
     @property
     def counted_after(self) -> datetime:
@@ -126,11 +133,26 @@ def uses_between(
         ranges[code] = (
             UseRange(remaining, remaining, gone=True) if used_up else UseRange(0, remaining)
         )
-    if before.vanity_uses is not None and after.vanity_uses is not None:
-        gained = after.vanity_uses - before.vanity_uses
-        if gained > 0:
-            ranges[VANITY] = UseRange(gained, gained)
+    vanity = vanity_uses_between(before, after)
+    if vanity is not None:
+        ranges[VANITY] = vanity
     return ranges
+
+
+def vanity_uses_between(before: Snapshot, after: Snapshot) -> UseRange | None:
+    """The possible uses of the vanity URL between two snapshots; None when none can have
+    been counted (or none was read)."""
+    # each counter is None when no code was read
+    earlier = before.vanity_uses if before.vanity_code is not None else None
+    later = after.vanity_uses if after.vanity_code is not None else None
+    if earlier is not None and later is not None and before.vanity_code == after.vanity_code:
+        gained = later - earlier
+        return UseRange(gained, gained) if gained > 0 else None
+    if earlier is not None:
+        return UseRange(0, UNLIMITED)  # it went, or stopped being read, uncounted since
+    if later:
+        return UseRange(0, later)  # new: every use its counter has may be since
+    return None
 
 
 def _expired(invite: InviteCount, after: Snapshot) -> bool:

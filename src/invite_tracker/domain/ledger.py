@@ -335,6 +335,7 @@ class Ledger:
         self._waiting_until = None
         answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)
         decisions = []
+        vanity = self.baseline.vanity_code  # where the segment (and any edge join) starts
         inviters = segment[0].inviters
         if shift and previous is not None:
             # an edge join may have used a code of either window: only the later one may
@@ -342,13 +343,13 @@ class Ledger:
             inviters = {**previous.window.inviters, **segment[0].inviters}
         for rank, key in enumerate(sorted(edge, key=self._joins.__getitem__)):
             found = answer.ranked[0][rank] if shift else answer.windows[0]
-            decisions.append(_decide(key, found, inviters, answer.consistent))
+            decisions.append(_decide(key, found, inviters, answer.consistent, vanity))
             del self._joins[key]
         for key, spot in placed.items():
             if spot != (0, False):
                 continue  # the next window's, or on its boundary: decided with it
             decisions.append(
-                _decide(key, answer.windows[shift], segment[0].inviters, answer.consistent)
+                _decide(key, answer.windows[shift], segment[0].inviters, answer.consistent, vanity)
             )
             del self._joins[key]
         decided = definite[0]
@@ -401,7 +402,8 @@ class Ledger:
                 {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
             )
             settled.joins += 1
-            decision = _decide(key, found, settled.window.inviters, consistent=True)
+            vanity = settled.window.before.vanity_code
+            decision = _decide(key, found, settled.window.inviters, True, vanity)
             if decision.join_type is JoinType.AMBIGUOUS:
                 decision = replace(decision, reason=LATE_REASON)
             decisions.append(decision)
@@ -418,8 +420,15 @@ def _settled_window(settled: Iterable[_Settled], joined_at: datetime) -> _Settle
 
 
 def _decide(
-    key: Hashable, found: frozenset[str], inviters: Mapping[str, int | None], consistent: bool
+    key: Hashable,
+    found: frozenset[str],
+    inviters: Mapping[str, int | None],
+    consistent: bool,
+    vanity_code: str | None,
 ) -> Decision:
+    """The decision for a join that may have used any of `found`; `vanity_code` is the
+    vanity URL's code at the start of its window (its uses are counted exactly only while
+    the code stays the same)."""
     candidates = tuple(sorted(found))
     if not consistent:
         return Decision(
@@ -441,7 +450,9 @@ def _decide(
             key, JoinType.UNKNOWN, reason="no invite was used: discovery or an invite not visible"
         )
     if code == VANITY:
-        return Decision(key, JoinType.VANITY, reason="the vanity URL's uses went up")
+        return Decision(
+            key, JoinType.VANITY, code=vanity_code, reason="the vanity URL's uses went up"
+        )
     return Decision(
         key,
         JoinType.INVITE,

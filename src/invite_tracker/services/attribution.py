@@ -395,7 +395,6 @@ class AttributionEngine:
             decisions,
             baseline=ledger.baseline,
             endings=ends,
-            vanity_code=attributor.vanity_code,
             invites=attributor.reports,
             now=self._clock(),
             hold_ambiguous=self._config.member_search and self._discord is not None,

@@ -189,7 +189,6 @@ class HeldJoins:
             self._attributor.guild_id,
             decisions,
             baseline=None,
-            vanity_code=self._attributor.vanity_code,
             invites=None,
             now=self._clock(),
         )

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from invite_tracker.domain.errors import Unprocessable
 from invite_tracker.domain.ledger import Ledger
 from invite_tracker.services.attribution_pacing import (
     EngineConfig,
@@ -32,18 +31,14 @@ async def start_ledger(
 ) -> Ledger:
     """The stored baseline, or a first snapshot taken now (joins before it are unknown)."""
     async with storage.reading() as uow:
-        loaded = await uow.snapshots.load(attributor.guild_id)
+        loaded = await uow.snapshots.load(attributor.guild_id)  # with the vanity code it saw
     if loaded is not None:
-        baseline, attributor.vanity_code = loaded
+        baseline = loaded
+        attributor.vanity_code = baseline.vanity_code
     else:
-        try:
-            vanity = await reader.vanity_url(attributor.guild_id)
-            attributor.vanity_code = vanity.code
-        except Unprocessable:
-            attributor.vanity_code = None  # no vanity URL, or not allowed to read it
         baseline = await reader.snapshot(attributor, None)
         async with storage.unit_of_work() as uow:
-            await uow.snapshots.save(attributor.guild_id, baseline, attributor.vanity_code)
+            await uow.snapshots.save(attributor.guild_id, baseline)
             # the invites as first read too, so an invite-delete event before the first
             # decision finds the invite it names (its creator, its limit), not an unknown code
             if attributor.reports is not None:

@@ -40,6 +40,9 @@ class EngineConfig:
     active_seconds: float = 1.0  # keep reading this long after the last join event
     owner_poll: float = 0.1  # how often a worker that is not the owner looks again
     clock_tolerance: float = 0.01  # how far Discord's instant of a read is trusted, each side
+    # a guild without a vanity URL is asked again whether it has one with the next invite
+    # read this long after the last time (it may get one, or a new code, at any time)
+    vanity_recheck: float = 60.0
     # Discord's member search as a cross-check of ambiguous joins (`attribution_checks`)
     member_search: bool = False
     member_search_delay: float = 1.5  # after the join: Discord indexes members with a lag
@@ -79,7 +82,8 @@ class GuildAttribution:
     # when the baseline this process last stored or loaded was sent: the ledger moves its
     # baseline on past windows without joins and stores it only with decisions
     stored_baseline: datetime | None = None
-    vanity_code: str | None = None
+    vanity_code: str | None = None  # as the latest read of the vanity URL saw it
+    vanity_read: float | None = None  # when (monotonic clock) that read was sent
     last_fetch: float = -1e9
     calm: int = 0
     calm_code: str | None = None

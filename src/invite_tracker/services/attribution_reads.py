@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from invite_tracker.discord.port import DiscordPort, InviteList, VanityUrl
-from invite_tracker.domain.errors import ReadDeferred
+from invite_tracker.domain.errors import ReadDeferred, Unprocessable
 from invite_tracker.domain.evidence import Snapshot, counted_span
 from invite_tracker.domain.invites import ListedInvites
 from invite_tracker.domain.ledger import Ledger
@@ -75,7 +75,7 @@ class InviteReader:
         invites = asyncio.ensure_future(self._discord.guild_invites(guild_id, at_once=True))
         vanity = (
             asyncio.ensure_future(self._discord.vanity_url(guild_id, at_once=True))
-            if attributor.vanity_code
+            if self._vanity_due(attributor, started)
             else None
         )
         # the invites events reported since the last read, looked up while this one flies
@@ -98,7 +98,7 @@ class InviteReader:
             read_answered(attributor, started, time.monotonic(), self._config.fetch_interval)
             self.stats.fetches += 1
         listed = invites.result()  # raises what the read raised
-        counter = vanity.result() if vanity is not None else None
+        counter = self._vanity_counter(attributor, vanity, started)
         if news is not None:
             news.result()  # raises what storage raised: the window cannot be read without it
         reads: list[InviteList | VanityUrl] = [listed] if counter is None else [listed, counter]
@@ -114,6 +114,7 @@ class InviteReader:
             invite_counts(listed.reports),
             counter.uses if counter is not None else None,
             span,
+            counter.code if counter is not None else None,
         )
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
         # the later of the buckets to free decides when the reads can go again
@@ -124,6 +125,26 @@ class InviteReader:
             track_calm(attributor, ledger.latest, snapshot)
         return snapshot
 
-    async def vanity_url(self, guild_id: int) -> VanityUrl:
-        """The vanity code and counter, read once (waiting for the rate limit if need be)."""
-        return await self._discord.vanity_url(guild_id)
+    def _vanity_due(self, attributor: GuildAttribution, now: float) -> bool:
+        """Whether this read counts the vanity URL too: always while the guild has one, and
+        now and then while it has none, since it may get one at any time."""
+        if attributor.vanity_code is not None or attributor.vanity_read is None:
+            return True
+        return now - attributor.vanity_read >= self._config.vanity_recheck
+
+    def _vanity_counter(
+        self, attributor: GuildAttribution, vanity: asyncio.Future[VanityUrl] | None, sent: float
+    ) -> VanityUrl | None:
+        """The vanity URL as this read saw it (None: not read, or refused); the guild's code
+        follows it. A refusal (no permission, say) leaves the vanity URL unread until the next
+        recheck, and the joins meanwhile may have used it uncounted (`vanity_uses_between`)."""
+        if vanity is None:
+            return None
+        attributor.vanity_read = sent
+        try:
+            counter = vanity.result()  # raises what the read raised
+        except Unprocessable:
+            attributor.vanity_code = None
+            return None
+        attributor.vanity_code = counter.code
+        return counter

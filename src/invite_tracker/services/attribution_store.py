@@ -26,7 +26,6 @@ async def store_decisions(
     decisions: Sequence[Decision],
     *,
     baseline: Snapshot | None,
-    vanity_code: str | None,
     invites: ListedInvites | None,
     now: datetime,
     hold_ambiguous: bool = False,
@@ -57,11 +56,11 @@ async def store_decisions(
                     stored.held += 1
                 continue
             record = await _store_one(
-                uow, decision, join, vanity_code, made_for, prevent_own=prevent_own, now=now
+                uow, decision, join, made_for, prevent_own=prevent_own, now=now
             )
             stored.decided.append(record)
         if baseline is not None:
-            await uow.snapshots.save(guild_id, baseline, vanity_code)
+            await uow.snapshots.save(guild_id, baseline)
         if invites is not None:
             await apply_invite_list(uow, guild_id, invites, now=now)
         await apply_endings(uow, guild_id, endings, now=now)
@@ -81,7 +80,6 @@ async def _store_one(
     uow: UnitOfWorkPort,
     decision: Decision,
     join: JoinRecord,
-    vanity_code: str | None,
     made_for: Mapping[str, int],
     *,
     prevent_own: bool,
@@ -92,7 +90,7 @@ async def _store_one(
     credited = join.member_id is not None and await uow.joins.credited_before(
         join.guild_id, join.member_id, exclude_id=join.id
     )
-    code = vanity_code if decision.join_type is JoinType.VANITY else decision.code
+    code = decision.code  # the vanity URL's own code for a vanity join
     inviter_id = decision.inviter_id
     if decision.join_type is JoinType.INVITE and code is not None:
         inviter_id = credited_inviter(inviter_id, made_for.get(code))
@@ -127,7 +125,7 @@ async def decide_all_pending(
     or ambiguous between its candidates when it was held for the member search."""
     async with storage.reading() as uow:
         joins = await uow.joins.pending(guild_id)
-        loaded = await uow.snapshots.load(guild_id)
+        baseline = await uow.snapshots.load(guild_id)
     decisions = [as_counted(join.id, join.candidates, reason) for join in joins]
     if not decisions:
         return []
@@ -135,8 +133,7 @@ async def decide_all_pending(
         storage,
         guild_id,
         decisions,
-        baseline=loaded[0] if loaded else Snapshot(now, now),
-        vanity_code=loaded[1] if loaded else None,
+        baseline=baseline or Snapshot(now, now),
         invites=None,
         now=now,
     )

@@ -118,7 +118,7 @@ async def test_delete_erases_the_inviter_from_the_attribution_baseline(
         {"mine": InviteCount("mine", 2, inviter_id=INVITER), "theirs": InviteCount("theirs", 1)},
     )
     async with database.unit_of_work() as uow:
-        await uow.snapshots.save(GUILD, baseline, None)
+        await uow.snapshots.save(GUILD, baseline)
         await uow.commit()
 
     data_of(
@@ -129,8 +129,8 @@ async def test_delete_erases_the_inviter_from_the_attribution_baseline(
     async with database.reading() as uow:
         loaded = await uow.snapshots.load(GUILD)
     assert loaded is not None
-    assert {code: item.inviter_id for code, item in loaded[0].invites.items()} == {
+    assert {code: item.inviter_id for code, item in loaded.invites.items()} == {
         "mine": None,
         "theirs": None,
     }
-    assert loaded[0].invites["mine"].uses == 2  # the evidence itself is kept
+    assert loaded.invites["mine"].uses == 2  # the evidence itself is kept

@@ -32,18 +32,19 @@ async def test_a_baseline_round_trips_with_when_discord_counted_it(
         {"a": InviteCount("a", 3, max_uses=5, expires_at=expires, inviter_id=2**63 + 1)},
         vanity_uses=4,
         counted=counted,
+        vanity_code="husqy",
     )
     async with database.unit_of_work() as uow:
-        await uow.snapshots.save(GUILD, Snapshot(T0 - timedelta(seconds=1), T0), None)
-        await uow.snapshots.save(GUILD, baseline, "husqy")  # replaces the first
+        await uow.snapshots.save(GUILD, Snapshot(T0 - timedelta(seconds=1), T0))
+        await uow.snapshots.save(GUILD, baseline)  # replaces the first
         await uow.commit()
     async with database.reading() as uow:
         loaded = await uow.snapshots.load(GUILD)
         sent = await uow.snapshots.sent_at(GUILD)
         never = await uow.snapshots.sent_at(GUILD + 1)
-    assert loaded == (baseline, "husqy")
+    assert loaded == baseline
     assert (sent, never) == (T0, None)  # which baseline is stored, without its invites
-    assert loaded[0].counted_after == (counted[0] if counted else T0)
+    assert loaded.counted_after == (counted[0] if counted else T0)
 
 
 async def test_a_privacy_request_erases_the_member_from_the_baseline_only(
@@ -60,10 +61,11 @@ async def test_a_privacy_request_erases_the_member_from_the_baseline_only(
         },
         vanity_uses=4,
         counted=(T0 + 37 * MS, T0 + 57 * MS),
+        vanity_code="husqy",
     )
     async with database.unit_of_work() as uow:
-        await uow.snapshots.save(GUILD, baseline, "husqy")
-        await uow.snapshots.save(GUILD + 1, baseline, None)
+        await uow.snapshots.save(GUILD, baseline)
+        await uow.snapshots.save(GUILD + 1, replace(baseline, vanity_code=None))
         erased = await uow.snapshots.forget_inviter(GUILD, member)
         again = await uow.snapshots.forget_inviter(GUILD, member)
         nothing = await uow.snapshots.forget_inviter(GUILD + 2, member)  # no baseline yet
@@ -78,5 +80,5 @@ async def test_a_privacy_request_erases_the_member_from_the_baseline_only(
         for code, item in baseline.invites.items()
     }
     assert erased_invites["b"].inviter_id == other
-    assert loaded == (replace(baseline, invites=erased_invites), "husqy")
-    assert elsewhere == (baseline, None)  # another guild's baseline is untouched
+    assert loaded == replace(baseline, invites=erased_invites)
+    assert elsewhere == replace(baseline, vanity_code=None)  # another guild's is untouched

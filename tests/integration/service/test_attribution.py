@@ -231,6 +231,37 @@ async def test_a_limited_invite_revoked_through_discord_is_not_taken_for_a_later
     assert stats["total"] == 0
 
 
+async def test_a_vanity_url_the_guild_gets_later_is_counted_from_when_a_read_sees_it(
+    database: Database, database_url: str, fake: FakeDiscord, world: World
+) -> None:
+    settings = discord_settings(database_url, fake, vanity_recheck_seconds=0.3)
+    app = create_app(settings, database=database)
+    decided: list[dict[str, Any]] = []
+
+    async def vanity_join(name: str) -> None:
+        member = await fake.join_via_vanity(world.guild.id, (await world.user(name)).id)
+        decided.append(await final(api, world, (await report(api, world, member))["join_id"]))
+        await asyncio.sleep(0.1)
+
+    async for client in running_app(app):
+        api = Api(client)
+        await ready(api, world)  # its first read found no vanity URL
+        await fake.set_vanity(world.guild.id, "husqy")
+        await asyncio.sleep(0.4)  # the next read asks again
+        await vanity_join("first")  # its read sees the code: any use it has may be new
+        await vanity_join("second")  # counted between two reads of the same code
+        await fake.set_vanity(world.guild.id, "husqy2")  # a new code, its own counter
+        await vanity_join("third")
+        await vanity_join("fourth")
+    assert [(d["join_type"], d["invite_code"]) for d in decided] == [
+        ("ambiguous", None),
+        ("vanity", "husqy"),
+        ("ambiguous", None),
+        ("vanity", "husqy2"),
+    ]
+    assert decided[0]["candidates"] == decided[2]["candidates"] == ["(none)", "(vanity)"]
+
+
 async def test_a_join_event_arriving_late_is_placed_in_its_own_window(
     tracker: Api, world: World
 ) -> None:

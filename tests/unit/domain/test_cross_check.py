@@ -36,8 +36,8 @@ def source(kind: int, code: str | None = None, *, at: datetime | None = T) -> Me
     [
         # the search names a candidate for this membership: settled with it
         (source(JoinSourceType.INVITE, "abc"), JoinType.INVITE, "abc", 99, "names this invite"),
-        (source(JoinSourceType.VANITY_URL, "cool"), JoinType.VANITY, None, None, "vanity URL"),
-        (source(JoinSourceType.INVITE, "cool"), JoinType.VANITY, None, None, "vanity URL"),
+        (source(JoinSourceType.VANITY_URL, "cool"), JoinType.VANITY, "cool", None, "vanity URL"),
+        (source(JoinSourceType.INVITE, "cool"), JoinType.VANITY, "cool", None, "vanity URL"),
         (source(JoinSourceType.DISCOVERY), JoinType.UNKNOWN, None, None, "no invite was used"),
         (source(JoinSourceType.HUB), JoinType.UNKNOWN, None, None, "no invite was used"),
         (source(JoinSourceType.INTEGRATION), JoinType.UNKNOWN, None, None, "no invite"),

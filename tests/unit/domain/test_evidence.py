@@ -24,8 +24,12 @@ T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
 T1 = T0 + timedelta(seconds=1)
 
 
-def snap(at: datetime, *invites: InviteCount, vanity: int | None = None) -> Snapshot:
-    return Snapshot(at, at + timedelta(milliseconds=80), {i.code: i for i in invites}, vanity)
+def snap(
+    at: datetime, *invites: InviteCount, vanity: int | None = None, code: str | None = "husqy"
+) -> Snapshot:
+    """A snapshot; `vanity` is the counter of the vanity URL `code`, when it was read."""
+    found = {i.code: i for i in invites}
+    return Snapshot(at, at + timedelta(milliseconds=80), found, vanity, vanity_code=code)
 
 
 @pytest.mark.parametrize(
@@ -80,10 +84,36 @@ def test_uses_between(
 
 
 @pytest.mark.parametrize(
-    ("before", "after", "expected"), [(4, 6, {VANITY: UseRange(2, 2)}), (4, 4, {}), (None, 3, {})]
+    ("before", "after", "expected"),
+    [
+        # the same code read twice: exactly its counter's increase
+        ((4, "husqy"), (6, "husqy"), UseRange(2, 2)),
+        ((4, "husqy"), (4, "husqy"), None),
+        # not read before: nothing to compare with
+        ((None, None), (3, "husqy"), UseRange(0, 3)),
+        ((None, None), (0, "husqy"), None),
+        # no vanity URL, then one (the guild got it after the module was enabled): every
+        # use its counter has may be since
+        ((0, None), (3, "husqy"), UseRange(0, 3)),
+        ((0, None), (0, "husqy"), None),
+        # a new code: its own counter, whatever the old one had
+        ((40, "old"), (3, "husqy"), UseRange(0, UNLIMITED)),
+        # removed, or no longer read: the old code may have been used before it went
+        ((40, "husqy"), (0, None), UseRange(0, UNLIMITED)),
+        ((40, "husqy"), (None, None), UseRange(0, UNLIMITED)),
+        # no vanity URL at all
+        ((0, None), (0, None), None),
+        ((None, None), (None, None), None),
+    ],
 )
-def test_vanity_counter(before: int | None, after: int, expected: dict[str, UseRange]) -> None:
-    assert uses_between(snap(T0, vanity=before), snap(T1, vanity=after)) == expected
+def test_vanity_counter(
+    before: tuple[int | None, str | None],
+    after: tuple[int | None, str | None],
+    expected: UseRange | None,
+) -> None:
+    earlier = snap(T0, vanity=before[0], code=before[1])
+    later = snap(T1, vanity=after[0], code=after[1])
+    assert uses_between(earlier, later) == ({} if expected is None else {VANITY: expected})
 
 
 def test_an_invite_created_and_used_up_between_snapshots_is_seen() -> None:

@@ -13,6 +13,7 @@ from invite_tracker.domain.ledger import LATE_REASON, LOOKAHEAD, Decision, Ledge
 
 T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
 FLIGHT = timedelta(milliseconds=80)
+VANITY_CODE = "husqy"
 
 
 def at(seconds: float) -> datetime:
@@ -23,7 +24,7 @@ def snap(seconds: float, vanity: int | None = None, **uses: int) -> Snapshot:
     invites = {
         code: InviteCount(code, count, inviter_id=ord(code[0])) for code, count in uses.items()
     }
-    return Snapshot(at(seconds), at(seconds) + FLIGHT, invites, vanity)
+    return Snapshot(at(seconds), at(seconds) + FLIGHT, invites, vanity, vanity_code=VANITY_CODE)
 
 
 def by_key(decisions: list[Decision]) -> dict[object, tuple[JoinType, str | None]]:
@@ -393,7 +394,7 @@ def limited(seconds: float, *, vanity: int, **uses: tuple[int, int]) -> Snapshot
         code: InviteCount(code, count, max_uses=limit, inviter_id=ord(code[0]))
         for code, (count, limit) in uses.items()
     }
-    return Snapshot(at(seconds), at(seconds) + FLIGHT, invites, vanity)
+    return Snapshot(at(seconds), at(seconds) + FLIGHT, invites, vanity, vanity_code=VANITY_CODE)
 
 
 def test_a_limited_invite_deleted_through_discord_does_not_hold_its_window_up() -> None:
@@ -403,7 +404,7 @@ def test_a_limited_invite_deleted_through_discord_does_not_hold_its_window_up() 
     ledger.add_join("m1", at(0.5))
     ledger.observe(limited(1, vanity=11))
     assert ledger.decides_at == at(1.75)
-    assert by_key(ledger.settle(at(1.8))) == {"m1": (JoinType.VANITY, None)}
+    assert by_key(ledger.settle(at(1.8))) == {"m1": (JoinType.VANITY, VANITY_CODE)}
     assert ended(ledger) == [("big", InviteEnd.DELETED, 1, ord("b"))]
 
 
@@ -475,7 +476,7 @@ def test_vanity_and_discovery_joins() -> None:
     ledger.add_join("discovery", at(1.5))
     ledger.observe(snap(2, vanity=11, a=0))
     assert by_key(ledger.settle(at(3.1))) == {
-        "vanity": (JoinType.VANITY, None),
+        "vanity": (JoinType.VANITY, VANITY_CODE),
         "discovery": (JoinType.UNKNOWN, None),
     }
 

@@ -72,7 +72,8 @@ def snapshot(joins: list[tuple[float, str]], read: Read, limited: Limited | None
         for code in limited.single_use:
             if code not in counted:  # Discord deletes it on its only use
                 invites[code] = InviteCount(code, 0, max_uses=1)
-    return Snapshot(at(read.sent), at(read.received), invites, counted.count("vanity"))
+    vanity = counted.count("vanity")
+    return Snapshot(at(read.sent), at(read.received), invites, vanity, vanity_code="husqy")
 
 
 def play(

@@ -20,8 +20,8 @@ class SnapshotRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def load(self, guild_id: int) -> tuple[Snapshot, str | None] | None:
-        """The guild's baseline and its vanity code, or None before the first snapshot."""
+    async def load(self, guild_id: int) -> Snapshot | None:
+        """The guild's baseline, or None before the first snapshot."""
         row = await self._session.get(GuildSnapshotRow, guild_id, populate_existing=True)
         if row is None:
             return None
@@ -42,8 +42,9 @@ class SnapshotRepository:
             if row.counted_after is not None and row.counted_before is not None
             else None
         )
-        snapshot = Snapshot(row.sent_at, row.received_at, invites, row.vanity_uses, counted)
-        return snapshot, row.vanity_code
+        return Snapshot(
+            row.sent_at, row.received_at, invites, row.vanity_uses, counted, row.vanity_code
+        )
 
     async def sent_at(self, guild_id: int) -> datetime | None:
         """When the guild's baseline read was sent (None before the first snapshot): which
@@ -53,7 +54,7 @@ class SnapshotRepository:
         )
         return result.scalar_one_or_none()
 
-    async def save(self, guild_id: int, snapshot: Snapshot, vanity_code: str | None) -> None:
+    async def save(self, guild_id: int, snapshot: Snapshot) -> None:
         """Replace the guild's baseline."""
         invites = json.dumps(
             {
@@ -72,7 +73,7 @@ class SnapshotRepository:
             "received_at": snapshot.received_at,
             "counted_after": snapshot.counted[0] if snapshot.counted else None,
             "counted_before": snapshot.counted[1] if snapshot.counted else None,
-            "vanity_code": vanity_code,
+            "vanity_code": snapshot.vanity_code,
             "vanity_uses": snapshot.vanity_uses,
             "invites": invites,
         }
@@ -84,17 +85,16 @@ class SnapshotRepository:
     async def forget_inviter(self, guild_id: int, member_id: int) -> int:
         """Erase the member as creator of the invites in the guild's baseline (a privacy
         request); how many invites changed."""
-        loaded = await self.load(guild_id)
-        if loaded is None:
+        baseline = await self.load(guild_id)
+        if baseline is None:
             return 0
-        baseline, vanity_code = loaded
         invites = {
             code: replace(item, inviter_id=None) if item.inviter_id == member_id else item
             for code, item in baseline.invites.items()
         }
         erased = sum(item.inviter_id == member_id for item in baseline.invites.values())
         if erased:
-            await self.save(guild_id, replace(baseline, invites=invites), vanity_code)
+            await self.save(guild_id, replace(baseline, invites=invites))
         return erased
 
     async def delete_guild(self, guild_id: int) -> int:
