@@ -11,7 +11,7 @@ possible uses in the window between two snapshots:
   Staff deleting it through Discord looks the same, so the range is marked `gone`: when the
   joins seen are too few for it to have been used up, or its invite-delete event came when
   none of them can have spent its last use, the ledger takes it as deleted, 0 up to its
-  remaining uses (`deleted_out_of_band`, `Ledger._reported_gone`);
+  remaining uses (`deleted_out_of_band`, `Ledger._timed_ranges`);
 - a code gone otherwise (expired, deleted by our staff, or unlimited): 0..remaining, since it
   may have been used just before it went;
 - the vanity URL: exactly the difference of its counter, while both reads saw the same code.

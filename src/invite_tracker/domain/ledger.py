@@ -138,7 +138,7 @@ class Ledger:
         this one, it would seem to have vanished, used up).
 
         An invite reported gone otherwise (an invite-delete event) says when it went at the
-        latest, which `_reported_gone` weighs against the joins that could have used it up."""
+        latest, which `_timed_ranges` weighs against the joins that could have used it up."""
         latest = self.latest
         for invite in news:
             if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
@@ -194,28 +194,48 @@ class Ledger:
         }
         return decisions
 
-    def _reported_gone(self, ranges: Mapping[str, UseRange]) -> Mapping[str, UseRange]:
-        """The ranges, with each limited invite that vanished taken as deleted by staff
-        through Discord when its invite-delete event rules out every join seen as its last
-        use: then it was not used up, and only joins before its deletion can have used it.
-
-        Discord deletes a used-up invite at its last use, so the member who spent it joined
-        no later than the event was stored and, when the event was stored as it came, no
-        earlier than a delivery margin before that. A join through no invite close to a staff
-        deletion (within that span) is still taken for its last use."""
-        adjusted = dict(ranges)
-        for code, used in ranges.items():
+    def _gone_by(self, window: _Window) -> dict[str, datetime]:
+        """The invites that vanished in the window and may have been used there, with when at
+        the latest each went (Discord's clock, give or take `CLOCK_SLACK`): its invite-delete
+        event was stored after the deletion, and an invite cannot be used once expired."""
+        found = {}
+        for code in window.ranges:
+            if code in window.after.invites:
+                continue  # still there: its count is exact
             report = self._gone_reported.get(code)
-            if not used.gone or report is None:
-                continue
-            latest = report.at + CLOCK_SLACK
-            earliest = report.at - self.margin - CLOCK_SLACK if report.told else None
+            invite = window.before.invites.get(code)
+            ends = [report.at] if report is not None else []
+            if invite is not None and invite.expires_at is not None:
+                ends.append(invite.expires_at)
+            if ends:
+                found[code] = min(ends) + CLOCK_SLACK
+        return found
+
+    def _timed_ranges(self, window: _Window) -> Mapping[str, UseRange]:
+        """The window's ranges, with each invite that vanished held to the joins made before
+        it went (`_gone_by`): joins after that cannot have used it.
+
+        A limited invite taken as used up (`gone`) is taken as deleted by staff through
+        Discord instead when no join seen can have been its last use: Discord deletes a
+        used-up invite at that use, so the member who spent it joined before the event was
+        stored and, when the event was stored as it came, no earlier than a delivery margin
+        before that. A join through no invite close to a staff deletion (within that span)
+        is still taken for its last use."""
+        adjusted = dict(window.ranges)
+        for code, latest in self._gone_by(window).items():
+            used = window.ranges[code]
             before = [joined_at for joined_at in self._joins.values() if joined_at <= latest]
-            if any(earliest is None or joined_at >= earliest for joined_at in before):
-                continue  # a join that may have been its last use
-            most = min(used.hi - 1, len(before))
+            most = min(used.hi, len(before))
+            if used.gone:
+                report = self._gone_reported.get(code)
+                told = report is not None and report.told
+                earliest = report.at - self.margin - CLOCK_SLACK if report and told else None
+                spent = any(earliest is None or at >= earliest for at in before)
+                if spent and most == used.hi:
+                    continue  # it may have been used up: a join seen can have spent it
+                most = min(most, used.hi - 1)
             if most > 0:
-                adjusted[code] = UseRange(0, most)
+                adjusted[code] = UseRange(0, most)  # a vanished invite not used up
             else:
                 del adjusted[code]  # no join seen can have used it
         return adjusted
@@ -300,7 +320,7 @@ class Ledger:
             else:
                 definite[index] += 1
         windows = [
-            SegmentWindow(self._reported_gone(w.ranges), count)
+            SegmentWindow(self._timed_ranges(w), count)
             for w, count in zip(segment, definite, strict=True)
         ]
         linked = previous is not None and bool(edge)
@@ -337,21 +357,21 @@ class Ledger:
         decisions = []
         vanity = self.baseline.vanity_code  # where the segment (and any edge join) starts
         inviters = segment[0].inviters
+        gone_by = self._gone_by(segment[0])
         if shift and previous is not None:
             # an edge join may have used a code of either window: only the later one may
             # know it (created after the earlier read answered)
             inviters = {**previous.window.inviters, **segment[0].inviters}
+            gone_by = {**self._gone_by(previous.window), **gone_by}
         for rank, key in enumerate(sorted(edge, key=self._joins.__getitem__)):
             found = answer.ranked[0][rank] if shift else answer.windows[0]
+            found = _usable(found, self._joins.pop(key), gone_by)
             decisions.append(_decide(key, found, inviters, answer.consistent, vanity))
-            del self._joins[key]
         for key, spot in placed.items():
             if spot != (0, False):
                 continue  # the next window's, or on its boundary: decided with it
-            decisions.append(
-                _decide(key, answer.windows[shift], segment[0].inviters, answer.consistent, vanity)
-            )
-            del self._joins[key]
+            found = _usable(answer.windows[shift], self._joins.pop(key), gone_by)
+            decisions.append(_decide(key, found, segment[0].inviters, answer.consistent, vanity))
         decided = definite[0]
         if linked and previous is not None:
             # Keep each decided window's join count true for what comes after: the edge joins
@@ -401,6 +421,7 @@ class Ledger:
             found = frozenset(
                 {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
             )
+            found = _usable(found, joined_at, self._gone_by(settled.window))
             settled.joins += 1
             vanity = settled.window.before.vanity_code
             decision = _decide(key, found, settled.window.inviters, True, vanity)
@@ -417,6 +438,15 @@ def _settled_window(settled: Iterable[_Settled], joined_at: datetime) -> _Settle
     if index < len(ordered) and ordered[index].window.before.counted_before <= joined_at:
         return ordered[index]
     return None
+
+
+def _usable(
+    found: frozenset[str], joined_at: datetime, gone_by: Mapping[str, datetime]
+) -> frozenset[str]:
+    """The candidates a join made at `joined_at` can have used: not an invite gone before
+    (`Ledger._gone_by`). All of them if none would be left (the evidence disagrees)."""
+    usable = frozenset(code for code in found if code not in gone_by or joined_at <= gone_by[code])
+    return usable or found
 
 
 def _decide(

@@ -231,6 +231,22 @@ async def test_a_limited_invite_revoked_through_discord_is_not_taken_for_a_later
     assert stats["total"] == 0
 
 
+async def test_a_join_after_an_invite_expired_is_not_taken_for_a_use_of_it(
+    tracker: Api, world: World
+) -> None:
+    fake = world.fake
+    brief = await fake.create_invite(world.channel.id, inviter_id=world.bob.id, max_age=1)
+    await ready(tracker, world)
+    await asyncio.sleep(2.2)  # expired, and later than the clock slack after
+    found = await fake.join_without_invite(world.guild.id, (await world.user("late")).id)
+    result = await final(tracker, world, (await report(tracker, world, found))["join_id"])
+    # not `ambiguous` between the expired invite and none
+    assert (result["join_type"], result["candidates"]) == ("unknown", []), result
+    assert (await stored_gone(tracker, world, world.bob.id, brief.code))["deleted_reason"] == (
+        "expired"
+    )
+
+
 async def test_a_vanity_url_the_guild_gets_later_is_counted_from_when_a_read_sees_it(
     database: Database, database_url: str, fake: FakeDiscord, world: World
 ) -> None:

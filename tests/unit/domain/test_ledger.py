@@ -460,6 +460,53 @@ def test_an_invite_delete_event_tells_a_staff_revoke_from_a_last_use(
     assert [(code, why) for code, why, _, _ in ended(ledger)] == [("once", reason)]
 
 
+def test_a_join_after_an_invites_delete_event_did_not_use_it() -> None:
+    # "once" was used up by m1 (its event came right after), "b" used once: the counts alone
+    # cannot tell which join used which, but m2 joined after "once" was gone
+    ledger = Ledger(limited(0, vanity=10, once=(0, 1), b=(4, 0)), margin=timedelta(seconds=0.75))
+    ledger.add_join("m1", at(1.8))
+    ledger.add_join("m2", at(3.5))
+    ledger.invite_news([gone_news("once", 2.0, InviteEnd.DELETED)], until=at(5))
+    ledger.observe(limited(5, vanity=10, b=(5, 0)))
+    decided = {d.key: d for d in ledger.settle(at(6))}
+    assert (decided["m2"].join_type, decided["m2"].code) == (JoinType.INVITE, "b")
+    assert (decided["m1"].join_type, decided["m1"].candidates) == (
+        JoinType.AMBIGUOUS,
+        ("b", "once"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("joins", "found"),
+    [
+        # made before "exp" expired: it may have used it, or no invite
+        ({"m1": 1.0}, {"m1": (JoinType.AMBIGUOUS, None)}),
+        ({"m1": 2.9}, {"m1": (JoinType.AMBIGUOUS, None)}),  # within the clock slack
+        # made after it expired: it cannot have used it
+        ({"m1": 3.5}, {"m1": (JoinType.UNKNOWN, None)}),
+        # one join before, one after: only the first can have used it (or no invite)
+        (
+            {"m1": 1.0, "m2": 3.5},
+            {"m1": (JoinType.AMBIGUOUS, None), "m2": (JoinType.UNKNOWN, None)},
+        ),
+    ],
+)
+def test_an_expired_invite_is_not_taken_for_joins_after_it_expired(
+    joins: dict[str, float], found: dict[str, tuple[JoinType, str | None]]
+) -> None:
+    expiring = InviteCount("exp", 3, expires_at=at(2), inviter_id=7)
+    ledger = Ledger(
+        Snapshot(at(0), at(0) + FLIGHT, {"exp": expiring}), margin=timedelta(seconds=0.75)
+    )
+    for key, joined in joins.items():
+        ledger.add_join(key, at(joined))
+    ledger.observe(Snapshot(at(5), at(5) + FLIGHT))
+    decided = ledger.settle(at(6))
+    assert by_key(decided) == found
+    ambiguous = [d.candidates for d in decided if d.join_type is JoinType.AMBIGUOUS]
+    assert ambiguous == [("(none)", "exp")] * len(ambiguous)
+
+
 def test_uses_missing_joins_beyond_a_vanished_invite_still_wait_for_them() -> None:
     # "a" went up by one with no join event for it: the deleted invite does not explain that
     ledger = Ledger(limited(0, vanity=10, a=(0, 0), big=(1, 10)), margin=timedelta(seconds=1))
