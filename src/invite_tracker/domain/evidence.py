@@ -95,11 +95,14 @@ class UseRange:
     """How many joins a code can account for in a window: lo..hi.
 
     `gone`: a limited invite that vanished, taken as used up (lo = hi = its remaining uses);
-    it may also have been deleted by staff through Discord, with 0 up to hi uses."""
+    it may also have been deleted by staff through Discord, with 0 up to hi uses, unless it is
+    `spent`: its invite-delete event came as a join seen was made, which may have been its
+    last use (then it is not taken for deleted only because the joins seem too few)."""
 
     lo: int
     hi: int
     gone: bool = False
+    spent: bool = False
 
     @property
     def exact(self) -> bool:

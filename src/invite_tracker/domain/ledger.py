@@ -40,7 +40,10 @@ LATE_REASON = "its event came after its window was decided: it may also have use
 """Why a join whose event came after its window was decided is ambiguous."""
 CLOCK_SLACK = timedelta(seconds=1)
 """How far this service's clock (when an event was stored) may be behind Discord's (a join's
-`joined_at`)."""
+`joined_at`) when no read says (see `_behind`)."""
+EXPIRY_SLACK = timedelta(milliseconds=50)
+"""How long after its `expires_at` an invite is still taken to be usable (both are Discord's
+clock; this only absorbs rounding)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,43 +199,49 @@ class Ledger:
 
     def _gone_by(self, window: _Window) -> dict[str, datetime]:
         """The invites that vanished in the window and may have been used there, with when at
-        the latest each went (Discord's clock, give or take `CLOCK_SLACK`): its invite-delete
-        event was stored after the deletion, and an invite cannot be used once expired."""
-        found = {}
+        the latest each went, by Discord's clock: its invite-delete event was stored after
+        the deletion (this service's clock, at most `_behind` Discord's), and an invite
+        cannot be used once expired (`_expired_by`)."""
+        behind = _behind(window)
+        found = _expired_by(window)
         for code in window.ranges:
-            if code in window.after.invites:
-                continue  # still there: its count is exact
             report = self._gone_reported.get(code)
-            invite = window.before.invites.get(code)
-            ends = [report.at] if report is not None else []
-            if invite is not None and invite.expires_at is not None:
-                ends.append(invite.expires_at)
-            if ends:
-                found[code] = min(ends) + CLOCK_SLACK
+            if report is not None and code not in window.after.invites:
+                found[code] = min(found.get(code, report.at + behind), report.at + behind)
         return found
 
     def _timed_ranges(self, window: _Window) -> Mapping[str, UseRange]:
-        """The window's ranges, with each invite that vanished held to the joins made before
-        it went (`_gone_by`): joins after that cannot have used it.
+        """The window's ranges, with each invite that vanished held to the joins of the
+        window made before it went (`_gone_by`): joins after that cannot have used it.
 
         A limited invite taken as used up (`gone`) is taken as deleted by staff through
-        Discord instead when no join seen can have been its last use: Discord deletes a
-        used-up invite at that use, so the member who spent it joined before the event was
-        stored and, when the event was stored as it came, no earlier than a delivery margin
-        before that. A join through no invite close to a staff deletion (within that span)
-        is still taken for its last use."""
+        Discord instead when no join of the window can have been its last use: Discord
+        deletes a used-up invite at that use, so the member who spent it joined before the
+        event was stored and, when the event was stored as it came, no earlier than a
+        delivery margin before that. When one can, it is `spent`: it may have been used up,
+        so the window waits for join events still missing rather than take it for revoked
+        because the joins seem too few. A join through no invite close to a staff deletion
+        (within that span) is still taken for its last use."""
         adjusted = dict(window.ranges)
+        joins = [
+            joined_at
+            for joined_at in self._joins.values()
+            if window.before.counted_after <= joined_at < window.after.counted_before
+        ]
         for code, latest in self._gone_by(window).items():
             used = window.ranges[code]
-            before = [joined_at for joined_at in self._joins.values() if joined_at <= latest]
+            before = [joined_at for joined_at in joins if joined_at <= latest]
             most = min(used.hi, len(before))
             if used.gone:
                 report = self._gone_reported.get(code)
                 told = report is not None and report.told
-                earliest = report.at - self.margin - CLOCK_SLACK if report and told else None
+                # the delete event comes through the same path as join events, within the
+                # margin; one later only costs a credit (the invite seems revoked)
+                earliest = report.at - self.margin if report and told else None
                 spent = any(earliest is None or at >= earliest for at in before)
                 if spent and most == used.hi:
-                    continue  # it may have been used up: a join seen can have spent it
+                    adjusted[code] = replace(used, spent=told)
+                    continue  # a join seen can have spent it
                 most = min(most, used.hi - 1)
             if most > 0:
                 adjusted[code] = UseRange(0, most)  # a vanished invite not used up
@@ -334,12 +343,17 @@ class Ledger:
         joins = sum(w.joins for w in windows) + sum(map(len, boundaries)) + open_end
         observed = sum(r.lo for window in windows for r in window.ranges.values())
         relaxed = joins < observed
-        if relaxed and joins >= sum(
-            r.lo for window in windows for r in window.ranges.values() if not r.gone
+        spent = any(r.spent for window in windows for r in window.ranges.values())
+        if (
+            relaxed
+            and not spent
+            and joins
+            >= sum(r.lo for window in windows for r in window.ranges.values() if not r.gone)
         ):
             # The uses without a join are those of limited invites that vanished: too few
             # joins to have used them up, so staff deleted them through Discord (it looks the
-            # same) rather than their members' events being late.
+            # same) rather than their members' events being late. Not when one's delete event
+            # came as a join was made: that join may have spent it, and others may be late.
             windows = [
                 SegmentWindow(deleted_out_of_band(window.ranges), window.joins)
                 for window in windows
@@ -357,20 +371,20 @@ class Ledger:
         decisions = []
         vanity = self.baseline.vanity_code  # where the segment (and any edge join) starts
         inviters = segment[0].inviters
-        gone_by = self._gone_by(segment[0])
+        expired = _expired_by(segment[0])
         if shift and previous is not None:
             # an edge join may have used a code of either window: only the later one may
             # know it (created after the earlier read answered)
             inviters = {**previous.window.inviters, **segment[0].inviters}
-            gone_by = {**self._gone_by(previous.window), **gone_by}
+            expired = {**_expired_by(previous.window), **expired}
         for rank, key in enumerate(sorted(edge, key=self._joins.__getitem__)):
             found = answer.ranked[0][rank] if shift else answer.windows[0]
-            found = _usable(found, self._joins.pop(key), gone_by)
+            found = _usable(found, self._joins.pop(key), expired)
             decisions.append(_decide(key, found, inviters, answer.consistent, vanity))
         for key, spot in placed.items():
             if spot != (0, False):
                 continue  # the next window's, or on its boundary: decided with it
-            found = _usable(answer.windows[shift], self._joins.pop(key), gone_by)
+            found = _usable(answer.windows[shift], self._joins.pop(key), expired)
             decisions.append(_decide(key, found, segment[0].inviters, answer.consistent, vanity))
         decided = definite[0]
         if linked and previous is not None:
@@ -421,7 +435,7 @@ class Ledger:
             found = frozenset(
                 {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
             )
-            found = _usable(found, joined_at, self._gone_by(settled.window))
+            found = _usable(found, joined_at, _expired_by(settled.window))
             settled.joins += 1
             vanity = settled.window.before.vanity_code
             decision = _decide(key, found, settled.window.inviters, True, vanity)
@@ -440,12 +454,41 @@ def _settled_window(settled: Iterable[_Settled], joined_at: datetime) -> _Settle
     return None
 
 
+def _behind(window: _Window) -> timedelta:
+    """How far this service's clock may be behind Discord's: at the instant Discord counted a
+    read (its clock, `counted_before` at the latest) this clock said `sent_at` at least. Without
+    Discord's instant for either read, `CLOCK_SLACK`."""
+    bounds = [
+        snapshot.counted_before - snapshot.sent_at
+        for snapshot in (window.before, window.after)
+        if snapshot.counted is not None
+    ]
+    return max(timedelta(0), min(bounds)) if bounds else CLOCK_SLACK
+
+
+def _expired_by(window: _Window) -> dict[str, datetime]:
+    """The invites that vanished in the window and may have been used there, with when each
+    expired, by Discord's clock (give or take `EXPIRY_SLACK`)."""
+    found = {}
+    for code in window.ranges:
+        invite = window.before.invites.get(code)
+        if code not in window.after.invites and invite is not None and invite.expires_at:
+            found[code] = invite.expires_at + EXPIRY_SLACK
+    return found
+
+
 def _usable(
-    found: frozenset[str], joined_at: datetime, gone_by: Mapping[str, datetime]
+    found: frozenset[str], joined_at: datetime, expired: Mapping[str, datetime]
 ) -> frozenset[str]:
-    """The candidates a join made at `joined_at` can have used: not an invite gone before
-    (`Ledger._gone_by`). All of them if none would be left (the evidence disagrees)."""
-    usable = frozenset(code for code in found if code not in gone_by or joined_at <= gone_by[code])
+    """The candidates a join made at `joined_at` can have used: not an invite expired before
+    (`_expired_by`). All of them if none would be left (the evidence disagrees).
+
+    An invite-delete event is not weighed here, though a join after it cannot have used the
+    invite either: whether a limited invite that vanished was used up is itself inferred, and
+    staff revoking it in Discord look the same. Were that inference wrong (a join through no
+    invite near the revoke), the other joins' candidates assume a use that never was, and
+    narrowing them further would turn that ambiguity into a wrong credit."""
+    usable = frozenset(code for code in found if code not in expired or joined_at <= expired[code])
     return usable or found
 
 

@@ -46,6 +46,11 @@ async def final(api: Api, world: World, join_id: int) -> dict[str, Any]:
     raise AssertionError(f"join {join_id} still pending")
 
 
+async def decided_join(api: Api, world: World, member: Member) -> dict[str, Any]:
+    """Report the member's join and wait for its final attribution."""
+    return await final(api, world, (await report(api, world, member))["join_id"])
+
+
 def assert_credit_no_one(decided: list[dict[str, Any]], *candidates: str) -> None:
     """Every join is `ambiguous` between exactly these candidates, and credits no one."""
     for join in decided:
@@ -200,7 +205,7 @@ async def test_a_single_use_invite_whose_delete_event_comes_before_the_join_even
     member = await fake.join_via_invite(world.guild.id, (await world.user("quick")).id, once.code)
     told = await invite_deleted(tracker, world, once.code)  # Discord's INVITE_DELETE, first
     assert told["deleted_reason"] == "deleted"
-    result = await final(tracker, world, (await report(tracker, world, member))["join_id"])
+    result = await decided_join(tracker, world, member)
     assert (result["join_type"], result["invite_code"], result["inviter_id"]) == (
         "invite",
         once.code,
@@ -221,7 +226,7 @@ async def test_a_limited_invite_revoked_through_discord_is_not_taken_for_a_later
     await invite_deleted(tracker, world, limited.code)
     await asyncio.sleep(1.2)  # later than this service's clock may lag Discord's
     found = await fake.join_without_invite(world.guild.id, (await world.user("seeker")).id)
-    result = await final(tracker, world, (await report(tracker, world, found))["join_id"])
+    result = await decided_join(tracker, world, found)
     assert (result["join_type"], result["inviter_id"]) == ("unknown", None), result
     figures = await invite_figures(tracker, world, world.bob.id, limited.code)
     assert figures["deleted"] is True
@@ -239,7 +244,7 @@ async def test_a_join_after_an_invite_expired_is_not_taken_for_a_use_of_it(
     await ready(tracker, world)
     await asyncio.sleep(2.2)  # expired, and later than the clock slack after
     found = await fake.join_without_invite(world.guild.id, (await world.user("late")).id)
-    result = await final(tracker, world, (await report(tracker, world, found))["join_id"])
+    result = await decided_join(tracker, world, found)
     # not `ambiguous` between the expired invite and none
     assert (result["join_type"], result["candidates"]) == ("unknown", []), result
     assert (await stored_gone(tracker, world, world.bob.id, brief.code))["deleted_reason"] == (
@@ -256,7 +261,7 @@ async def test_a_vanity_url_the_guild_gets_later_is_counted_from_when_a_read_see
 
     async def vanity_join(name: str) -> None:
         member = await fake.join_via_vanity(world.guild.id, (await world.user(name)).id)
-        decided.append(await final(api, world, (await report(api, world, member))["join_id"]))
+        decided.append(await decided_join(api, world, member))
         await asyncio.sleep(0.1)
 
     async for client in running_app(app):
@@ -552,7 +557,7 @@ async def test_the_read_a_join_calls_for_does_not_wait_for_the_join_to_be_stored
         assert invite_reads(fake) == before + 1  # the read went out with nothing stored yet
         async with database.reading() as uow:
             assert await uow.joins.pending(world.guild.id) == []
-        decided = await final(api, world, (await report(api, world, member))["join_id"])
+        decided = await decided_join(api, world, member)
         # a join before the latest read calls for no read
         engine.join_heard(world.guild.id, member.joined_at)
         await asyncio.sleep(0.3)
@@ -615,7 +620,7 @@ async def test_an_idle_guild_is_released_and_its_next_joins_resume_from_storage(
         await ready(api, world)
         engine = app.state.service.engine
         first = await fake.join_via_invite(world.guild.id, (await world.user("a")).id, alice.code)
-        before = await final(api, world, (await report(api, world, first))["join_id"])
+        before = await decided_join(api, world, first)
         held = engine.guild_state(world.guild.id)
         for _ in range(60):  # released within about a second of going idle
             if engine.guild_state(world.guild.id) is None:
@@ -623,7 +628,7 @@ async def test_an_idle_guild_is_released_and_its_next_joins_resume_from_storage(
             await asyncio.sleep(0.05)
         released = engine.guild_state(world.guild.id) is None
         second = await fake.join_via_invite(world.guild.id, (await world.user("b")).id, bob.code)
-        after = await final(api, world, (await report(api, world, second))["join_id"])
+        after = await decided_join(api, world, second)
     assert held is not None
     assert released
     assert (before["invite_code"], before["inviter_id"]) == (alice.code, str(world.alice.id))

@@ -1,6 +1,7 @@
 """The ledger on random timelines: whatever the joins, reads and event delays, no member is
 credited with an invite (or the vanity URL) they did not use, as long as every join event
-arrives within the margin. Seeded, so a failure names a timeline that can be replayed."""
+arrives within the margin, with or without the invite-delete events of the limited invites
+(stored within the margin too). Seeded, so a failure names a timeline that can be replayed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from invite_tracker.domain.evidence import InviteCount, Snapshot
-from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.invites import InviteEnd, JoinType, KnownInvite
 from invite_tracker.domain.ledger import Decision, Ledger
 
 T0 = datetime(2026, 11, 29, tzinfo=UTC)
@@ -73,14 +74,46 @@ def snapshot(joins: list[tuple[float, str]], read: Read, limited: Limited | None
             if code not in counted:  # Discord deletes it on its only use
                 invites[code] = InviteCount(code, 0, max_uses=1)
     vanity = counted.count("vanity")
-    return Snapshot(at(read.sent), at(read.received), invites, vanity, vanity_code="husqy")
+    instant = (at(read.answered), at(read.answered))  # Discord says when it counted
+    return Snapshot(at(read.sent), at(read.received), invites, vanity, instant, "husqy")
+
+
+def deletions(
+    joins: list[tuple[float, str]], limited: Limited, rng: random.Random
+) -> list[tuple[float, KnownInvite]]:
+    """When each limited invite's delete event is stored, and the invite as stored then: the
+    single-use ones at their use, "ten" when staff delete it; each within the margin."""
+    gone = [(when, code) for when, code in joins if code in limited.single_use]
+    gone.append((limited.deleted, "ten"))
+    stored = []
+    for when, code in gone:
+        at_ = at(when + rng.uniform(0.02, MARGIN - 0.05))
+        invite = KnownInvite(
+            guild_id=1,
+            code=code,
+            channel_id=2,
+            inviter_id=None,
+            uses=0,
+            max_uses=10 if code == "ten" else 1,
+            max_age=0,
+            temporary=False,
+            created_at=T0,
+            expires_at=None,
+            first_seen_at=T0,
+            updated_at=at_,
+            deleted_at=at_,
+            deleted_reason=InviteEnd.DELETED,
+        )
+        stored.append((when, invite))
+    return stored
 
 
 def play(
-    seed: int, rate: float, limited: Limited | None = None
+    seed: int, rate: float, limited: Limited | None = None, *, events: bool = False
 ) -> tuple[list[tuple[float, str]], dict[int, Decision]]:
     joins, reads = timeline(seed, rate, limited)
     rng = random.Random(-seed)
+    told = deletions(joins, limited, random.Random(seed)) if limited and events else []
     happenings: list[tuple[float, int, int]] = []  # (when, kind, index): 0 join, 1 read, 2 look
     for index, (when, _) in enumerate(joins):
         happenings.append((when + rng.uniform(0.02, MARGIN - 0.05), 0, index))
@@ -92,16 +125,31 @@ def play(
         if kind == 0:
             ledger.add_join(index, at(joins[index][0]))
         elif kind == 1:
+            sent = at(reads[index].sent)
+            # the events stored by the time the read was sent, looked up while it flies
+            news = [invite for _, invite in told if invite.updated_at <= sent]
+            ledger.invite_news(news, until=sent)
             ledger.observe(snapshot(joins, reads[index], limited))
         decided.update((int(str(d.key)), d) for d in ledger.settle(at(when)))
     return joins, decided
 
 
-@pytest.mark.parametrize("limited", [None, Limited(deleted=4.0), Limited(deleted=11.0)])
+@pytest.mark.parametrize(
+    ("limited", "events"),
+    [
+        (None, False),
+        (Limited(deleted=4.0), False),
+        (Limited(deleted=11.0), False),
+        (Limited(deleted=4.0), True),
+        (Limited(deleted=11.0), True),
+    ],
+)
 @pytest.mark.parametrize("rate", [1.0, 3.0, 6.0])
 @pytest.mark.parametrize("seed", range(8))
-def test_no_one_is_credited_wrongly(seed: int, rate: float, limited: Limited | None) -> None:
-    joins, decided = play(seed, rate, limited)
+def test_no_one_is_credited_wrongly(
+    seed: int, rate: float, limited: Limited | None, events: bool
+) -> None:
+    joins, decided = play(seed, rate, limited, events=events)
     assert len(decided) == len(joins)  # every join is decided in the end
     for index, (_, source) in enumerate(joins):
         decision = decided[index]
