@@ -199,16 +199,24 @@ class Ledger:
 
     def _gone_by(self, window: _Window) -> dict[str, datetime]:
         """The invites that vanished in the window and may have been used there, with when at
-        the latest each went, by Discord's clock: its invite-delete event was stored after
-        the deletion (this service's clock, at most `_behind` Discord's), and an invite
-        cannot be used once expired (`_expired_by`)."""
-        behind = _behind(window)
+        the latest each went, by Discord's clock: expired (`_expired_by`), or deleted before
+        its invite-delete event was stored (`_reported_by`)."""
         found = _expired_by(window)
-        for code in window.ranges:
-            report = self._gone_reported.get(code)
-            if report is not None and code not in window.after.invites:
-                found[code] = min(found.get(code, report.at + behind), report.at + behind)
+        for code, latest in self._reported_by(window).items():
+            found[code] = min(found.get(code, latest), latest)
         return found
+
+    def _reported_by(self, window: _Window) -> dict[str, datetime]:
+        """The invites that vanished in the window, may have been used there and were
+        reported gone, with when at the latest they went, by Discord's clock: when the
+        invite-delete event was stored (this service's clock, at most `_behind` Discord's)."""
+        behind = _behind(window)
+        return {
+            code: report.at + behind
+            for code in window.ranges
+            if code not in window.after.invites
+            and (report := self._gone_reported.get(code)) is not None
+        }
 
     def _timed_ranges(self, window: _Window) -> Mapping[str, UseRange]:
         """The window's ranges, with each invite that vanished held to the joins of the
@@ -371,20 +379,23 @@ class Ledger:
         decisions = []
         vanity = self.baseline.vanity_code  # where the segment (and any edge join) starts
         inviters = segment[0].inviters
-        expired = _expired_by(segment[0])
+        ends = (_expired_by(segment[0]), self._reported_by(segment[0]))  # see `_usable`
         if shift and previous is not None:
             # an edge join may have used a code of either window: only the later one may
             # know it (created after the earlier read answered)
             inviters = {**previous.window.inviters, **segment[0].inviters}
-            expired = {**_expired_by(previous.window), **expired}
+            ends = (
+                {**_expired_by(previous.window), **ends[0]},
+                {**self._reported_by(previous.window), **ends[1]},
+            )
         for rank, key in enumerate(sorted(edge, key=self._joins.__getitem__)):
             found = answer.ranked[0][rank] if shift else answer.windows[0]
-            found = _usable(found, self._joins.pop(key), expired)
+            found = _usable(found, self._joins.pop(key), *ends)
             decisions.append(_decide(key, found, inviters, answer.consistent, vanity))
         for key, spot in placed.items():
             if spot != (0, False):
                 continue  # the next window's, or on its boundary: decided with it
-            found = _usable(answer.windows[shift], self._joins.pop(key), expired)
+            found = _usable(answer.windows[shift], self._joins.pop(key), *ends)
             decisions.append(_decide(key, found, segment[0].inviters, answer.consistent, vanity))
         decided = definite[0]
         if linked and previous is not None:
@@ -435,7 +446,8 @@ class Ledger:
             found = frozenset(
                 {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
             )
-            found = _usable(found, joined_at, _expired_by(settled.window))
+            window = settled.window
+            found = _usable(found, joined_at, _expired_by(window), self._reported_by(window))
             settled.joins += 1
             vanity = settled.window.before.vanity_code
             decision = _decide(key, found, settled.window.inviters, True, vanity)
@@ -478,17 +490,26 @@ def _expired_by(window: _Window) -> dict[str, datetime]:
 
 
 def _usable(
-    found: frozenset[str], joined_at: datetime, expired: Mapping[str, datetime]
+    found: frozenset[str],
+    joined_at: datetime,
+    expired: Mapping[str, datetime],
+    reported: Mapping[str, datetime],
 ) -> frozenset[str]:
     """The candidates a join made at `joined_at` can have used: not an invite expired before
-    (`_expired_by`). All of them if none would be left (the evidence disagrees).
+    (`_expired_by`), nor one gone before its delete event was stored (`_reported_by`). All of
+    them if none would be left (the evidence disagrees).
 
-    An invite-delete event is not weighed here, though a join after it cannot have used the
-    invite either: whether a limited invite that vanished was used up is itself inferred, and
-    staff revoking it in Discord look the same. Were that inference wrong (a join through no
-    invite near the revoke), the other joins' candidates assume a use that never was, and
-    narrowing them further would turn that ambiguity into a wrong credit."""
+    A delete event narrows the candidates only down to several, or to no invite at all.
+    Whether a limited invite that vanished was used up is itself inferred, and staff revoking
+    it in Discord look the same: were that wrong (a join through no invite near the revoke),
+    the window's candidates assume a use that never was, and narrowing a join down to one
+    invite on them would turn that ambiguity into a wrong credit."""
     usable = frozenset(code for code in found if code not in expired or joined_at <= expired[code])
+    narrower = frozenset(
+        code for code in usable if code not in reported or joined_at <= reported[code]
+    )
+    if len(narrower) > 1 or narrower == {NO_INVITE}:
+        usable = narrower
     return usable or found
 
 

@@ -533,6 +533,22 @@ def test_a_spent_invite_waits_for_late_join_events_instead_of_seeming_revoked() 
     }
 
 
+def test_a_join_after_an_invites_delete_event_is_narrowed_to_no_invite_at_most() -> None:
+    # m1 spent "once" (its event came at once); m2 joined after the event: it did not use
+    # "once", and nothing else was used, so it used no invite. m1 stays ambiguous: "once" may
+    # have been revoked as m1 joined through no invite
+    ledger = Ledger(limited(0, vanity=10, once=(0, 1)), margin=timedelta(seconds=0.75))
+    ledger.add_join("m1", at(0.5))
+    ledger.add_join("m2", at(1.9))
+    ledger.invite_news([gone_news("once", 0.55, InviteEnd.DELETED)], until=at(3))
+    ledger.observe(limited(3, vanity=10))
+    decided = {d.key: (d.join_type, d.candidates) for d in ledger.settle(at(4))}
+    assert decided == {
+        "m1": (JoinType.AMBIGUOUS, ("(none)", "once")),
+        "m2": (JoinType.UNKNOWN, ()),
+    }
+
+
 @pytest.mark.parametrize(
     ("joins", "found"),
     [
