@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from invite_tracker.discord.port import DiscordPort, InviteList, VanityUrl
-from invite_tracker.domain.errors import ReadDeferred, Unprocessable
+from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
 from invite_tracker.domain.evidence import Snapshot, counted_span
 from invite_tracker.domain.invites import ListedInvites
 from invite_tracker.domain.ledger import Ledger
@@ -135,9 +135,11 @@ class InviteReader:
     def _vanity_counter(
         self, attributor: GuildAttribution, vanity: asyncio.Future[VanityUrl] | None, sent: float
     ) -> VanityUrl | None:
-        """The vanity URL as this read saw it (None: not read, or refused); the guild's code
-        follows it. A refusal (no permission, say) leaves the vanity URL unread until the next
-        recheck, and the joins meanwhile may have used it uncounted (`vanity_uses_between`)."""
+        """The vanity URL as this read saw it (None: not read, refused, or a re-check that
+        failed); the guild's code follows it. A refusal (no permission, say) leaves the vanity
+        URL unread until the next re-check, and the joins meanwhile may have used it uncounted
+        (`vanity_uses_between`). While the guild has a code, any other failure fails the read:
+        its uses are counted with the invites or not at all."""
         if vanity is None:
             return None
         attributor.vanity_read = sent
@@ -146,5 +148,9 @@ class InviteReader:
         except Unprocessable:
             attributor.vanity_code = None
             return None
+        except DiscordUnavailable:
+            if attributor.vanity_code is not None:
+                raise
+            return None  # a re-check: the invites stand without it, asked again later
         attributor.vanity_code = counter.code
         return counter

@@ -252,6 +252,21 @@ async def test_a_join_after_an_invite_expired_is_not_taken_for_a_use_of_it(
     )
 
 
+async def test_a_failing_vanity_recheck_does_not_hold_invite_reads_up(
+    tracker: Api, world: World
+) -> None:
+    # the guild has no vanity URL, and Discord fails every question about it: the invite
+    # reads go on without it (its uses could only be counted once a read saw a code)
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    fake.add_server_errors(503, route="GET /guilds/*/vanity-url", count=100)
+    await ready(tracker, world)
+    member = await fake.join_via_invite(world.guild.id, (await world.user("on")).id, invite.code)
+    result = await decided_join(tracker, world, member)
+    assert (result["join_type"], result["invite_code"]) == ("invite", invite.code)
+    assert fake.stats.faults["error"] >= 1
+
+
 async def test_a_vanity_url_the_guild_gets_later_is_counted_from_when_a_read_sees_it(
     database: Database, database_url: str, fake: FakeDiscord, world: World
 ) -> None:
