@@ -115,7 +115,10 @@ def cross_check(
     return Decision(
         decision.key,
         join_type,
-        code={JoinType.INVITE: named, JoinType.VANITY: vanity_code}.get(join_type),
+        # a vanity join: the code the search names, or else the one the latest read saw
+        code={JoinType.INVITE: named, JoinType.VANITY: source.invite_code or vanity_code}.get(
+            join_type
+        ),
         inviter_id=source.inviter_id if join_type is JoinType.INVITE else None,
         candidates=decision.candidates,
         reason=f"{agreed} {says}",

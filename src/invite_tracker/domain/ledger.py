@@ -46,6 +46,10 @@ EXPIRY_SLACK = timedelta(milliseconds=50)
 clock; this only absorbs rounding)."""
 
 
+Span = tuple[datetime | None, datetime]
+"""When a join can have used an invite: from (None: any time) until."""
+
+
 @dataclass(frozen=True, slots=True)
 class _GoneReport:
     """An invite-delete event, as stored: `at` is when (this service's clock); `told` is True
@@ -141,7 +145,8 @@ class Ledger:
         this one, it would seem to have vanished, used up).
 
         An invite reported gone otherwise (an invite-delete event) says when it went at the
-        latest, which `_timed_ranges` weighs against the joins that could have used it up."""
+        latest, which `_timed_ranges` and `_usable` weigh against the joins that could have
+        used it."""
         latest = self.latest
         for invite in news:
             if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
@@ -192,69 +197,65 @@ class Ledger:
             decisions.extend(decided)
         cutoff = now - self.keep_settled
         self._settled = [item for item in self._settled if item.settled_at >= cutoff]
+        # a report is kept while a window may still weigh it: its invite is still listed, or
+        # vanished in a window not decided yet or kept for late joins
+        weighed = set(self.latest.invites).union(
+            *(window.ranges for window in self._windows),
+            *(item.window.ranges for item in self._settled),
+        )
         self._gone_reported = {
-            code: report for code, report in self._gone_reported.items() if report.at >= cutoff
+            code: report
+            for code, report in self._gone_reported.items()
+            if code in weighed or report.at >= cutoff
         }
         return decisions
 
-    def _gone_by(self, window: _Window) -> dict[str, datetime]:
-        """The invites that vanished in the window and may have been used there, with when at
-        the latest each went, by Discord's clock: expired (`_expired_by`), or deleted before
-        its invite-delete event was stored (`_reported_by`)."""
-        found = _expired_by(window)
-        for code, latest in self._reported_by(window).items():
-            found[code] = min(found.get(code, latest), latest)
-        return found
-
-    def _reported_by(self, window: _Window) -> dict[str, datetime]:
+    def _reported_spans(self, window: _Window) -> dict[str, Span]:
         """The invites that vanished in the window, may have been used there and were
-        reported gone, with when at the latest they went, by Discord's clock: when the
-        invite-delete event was stored (this service's clock, at most `_behind` Discord's)."""
+        reported gone, with when a join can have used them (Discord's clock). Not after the
+        invite-delete event was stored (this service's clock, at most `_behind` Discord's).
+        And for a limited invite with one use left, taken as used up, whose event was stored
+        as it came: not before a delivery margin before that either, since its only use would
+        be its last, at which Discord deletes it."""
         behind = _behind(window)
-        return {
-            code: report.at + behind
-            for code in window.ranges
-            if code not in window.after.invites
-            and (report := self._gone_reported.get(code)) is not None
-        }
+        spans = {}
+        for code, used in window.ranges.items():
+            report = self._gone_reported.get(code)
+            if report is None or code in window.after.invites:
+                continue
+            last_only = report.told and used.gone and used.hi == 1
+            spans[code] = (report.at - self.margin if last_only else None, report.at + behind)
+        return spans
 
     def _timed_ranges(self, window: _Window) -> Mapping[str, UseRange]:
-        """The window's ranges, with each invite that vanished held to the joins of the
-        window made before it went (`_gone_by`): joins after that cannot have used it.
-
-        A limited invite taken as used up (`gone`) is taken as deleted by staff through
-        Discord instead when no join of the window can have been its last use: Discord
-        deletes a used-up invite at that use, so the member who spent it joined before the
-        event was stored and, when the event was stored as it came, no earlier than a
-        delivery margin before that. When one can, it is `spent`: it may have been used up,
-        so the window waits for join events still missing rather than take it for revoked
-        because the joins seem too few. A join through no invite close to a staff deletion
-        (within that span) is still taken for its last use."""
+        """The window's ranges, each limited invite that vanished (taken as used up) weighed
+        against its invite-delete event. Discord deletes a used-up invite at its last use, so
+        the member who spent it joined before the event was stored and, when the event was
+        stored as it came, no earlier than a delivery margin before that. When no join of the
+        window seen so far fits, staff revoked it through Discord (0 up to its remaining
+        uses: a member whose event is late may still have spent it). When one does, and the
+        joins seen before the event are enough to have used it up, it is `spent`: the window
+        waits for the join events still missing rather than take it for revoked because the
+        joins seem too few. A join through no invite close to a staff deletion (within that
+        span) is still taken for its last use."""
         adjusted = dict(window.ranges)
-        joins = [
-            joined_at
-            for joined_at in self._joins.values()
-            if window.before.counted_after <= joined_at < window.after.counted_before
-        ]
-        for code, latest in self._gone_by(window).items():
-            used = window.ranges[code]
-            before = [joined_at for joined_at in joins if joined_at <= latest]
-            most = min(used.hi, len(before))
-            if used.gone:
-                report = self._gone_reported.get(code)
-                told = report is not None and report.told
-                # the delete event comes through the same path as join events, within the
-                # margin; one later only costs a credit (the invite seems revoked)
-                earliest = report.at - self.margin if report and told else None
-                spent = any(earliest is None or at >= earliest for at in before)
-                if spent and most == used.hi:
-                    adjusted[code] = replace(used, spent=told)
-                    continue  # a join seen can have spent it
-                most = min(most, used.hi - 1)
-            if most > 0:
-                adjusted[code] = UseRange(0, most)  # a vanished invite not used up
-            else:
-                del adjusted[code]  # no join seen can have used it
+        behind = _behind(window)
+        for code, used in window.ranges.items():
+            report = self._gone_reported.get(code)
+            if not used.gone or report is None or code in window.after.invites:
+                continue
+            earliest = report.at - self.margin if report.told else None
+            seen = [
+                joined_at
+                for joined_at in self._joins.values()
+                if window.before.counted_after <= joined_at < window.after.counted_before
+                and joined_at <= report.at + behind
+            ]
+            if not any(earliest is None or earliest <= joined_at for joined_at in seen):
+                adjusted[code] = UseRange(0, used.hi)
+            elif len(seen) >= used.hi:
+                adjusted[code] = replace(used, spent=report.told)
+            # else too few joins seen to have used it up: the counts tell (see the shortcut)
         return adjusted
 
     def _place(self, joined_at: datetime, count: int) -> tuple[int, bool] | None:
@@ -351,21 +352,18 @@ class Ledger:
         joins = sum(w.joins for w in windows) + sum(map(len, boundaries)) + open_end
         observed = sum(r.lo for window in windows for r in window.ranges.values())
         relaxed = joins < observed
-        spent = any(r.spent for window in windows for r in window.ranges.values())
-        if (
-            relaxed
-            and not spent
-            and joins
-            >= sum(r.lo for window in windows for r in window.ranges.values() if not r.gone)
-        ):
-            # The uses without a join are those of limited invites that vanished: too few
-            # joins to have used them up, so staff deleted them through Discord (it looks the
-            # same) rather than their members' events being late. Not when one's delete event
-            # came as a join was made: that join may have spent it, and others may be late.
-            windows = [
-                SegmentWindow(deleted_out_of_band(window.ranges), window.joins)
-                for window in windows
-            ]
+        # The uses without a join may be those of limited invites that vanished: too few joins
+        # to have used them up, so staff deleted them through Discord (it looks the same)
+        # rather than their members' events being late. Not in a window where one's delete
+        # event came as a join was made: that join may have spent it, and others may be late.
+        revoked = [
+            window
+            if any(r.spent for r in window.ranges.values())
+            else SegmentWindow(deleted_out_of_band(window.ranges), window.joins)
+            for window in windows
+        ]
+        if relaxed and joins >= sum(r.lo for window in revoked for r in window.ranges.values()):
+            windows = revoked
             relaxed = False
         waiting_until = self._windows[end].after.sent_at + self.patience
         if relaxed and now < waiting_until:
@@ -379,14 +377,14 @@ class Ledger:
         decisions = []
         vanity = self.baseline.vanity_code  # where the segment (and any edge join) starts
         inviters = segment[0].inviters
-        ends = (_expired_by(segment[0]), self._reported_by(segment[0]))  # see `_usable`
+        ends = (_expired_by(segment[0]), self._reported_spans(segment[0]))  # see `_usable`
         if shift and previous is not None:
             # an edge join may have used a code of either window: only the later one may
             # know it (created after the earlier read answered)
             inviters = {**previous.window.inviters, **segment[0].inviters}
             ends = (
                 {**_expired_by(previous.window), **ends[0]},
-                {**self._reported_by(previous.window), **ends[1]},
+                {**self._reported_spans(previous.window), **ends[1]},
             )
         for rank, key in enumerate(sorted(edge, key=self._joins.__getitem__)):
             found = answer.ranked[0][rank] if shift else answer.windows[0]
@@ -447,7 +445,7 @@ class Ledger:
                 {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
             )
             window = settled.window
-            found = _usable(found, joined_at, _expired_by(window), self._reported_by(window))
+            found = _usable(found, joined_at, _expired_by(window), self._reported_spans(window))
             settled.joins += 1
             vanity = settled.window.before.vanity_code
             decision = _decide(key, found, settled.window.inviters, True, vanity)
@@ -479,12 +477,15 @@ def _behind(window: _Window) -> timedelta:
 
 
 def _expired_by(window: _Window) -> dict[str, datetime]:
-    """The invites that vanished in the window and may have been used there, with when each
-    expired, by Discord's clock (give or take `EXPIRY_SLACK`)."""
+    """The invites that vanished in the window, may have been used there and had expired by
+    the read that closed it, with when they expired, by Discord's clock (give or take
+    `EXPIRY_SLACK`)."""
     found = {}
     for code in window.ranges:
         invite = window.before.invites.get(code)
-        if code not in window.after.invites and invite is not None and invite.expires_at:
+        if code in window.after.invites or invite is None or invite.expires_at is None:
+            continue
+        if invite.expires_at <= window.after.counted_before:
             found[code] = invite.expires_at + EXPIRY_SLACK
     return found
 
@@ -493,11 +494,11 @@ def _usable(
     found: frozenset[str],
     joined_at: datetime,
     expired: Mapping[str, datetime],
-    reported: Mapping[str, datetime],
+    reported: Mapping[str, Span],
 ) -> frozenset[str]:
     """The candidates a join made at `joined_at` can have used: not an invite expired before
-    (`_expired_by`), nor one gone before its delete event was stored (`_reported_by`). All of
-    them if none would be left (the evidence disagrees).
+    (`_expired_by`), nor one reported gone outside the span its use can have been in
+    (`Ledger._reported_spans`). All of them if none would be left (the evidence disagrees).
 
     A delete event narrows the candidates only down to several, or to no invite at all.
     Whether a limited invite that vanished was used up is itself inferred, and staff revoking
@@ -506,11 +507,15 @@ def _usable(
     invite on them would turn that ambiguity into a wrong credit."""
     usable = frozenset(code for code in found if code not in expired or joined_at <= expired[code])
     narrower = frozenset(
-        code for code in usable if code not in reported or joined_at <= reported[code]
+        code for code in usable if code not in reported or _within(joined_at, *reported[code])
     )
     if len(narrower) > 1 or narrower == {NO_INVITE}:
         usable = narrower
     return usable or found
+
+
+def _within(instant: datetime, earliest: datetime | None, latest: datetime) -> bool:
+    return (earliest is None or earliest <= instant) and instant <= latest
 
 
 def _decide(

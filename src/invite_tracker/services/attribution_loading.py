@@ -35,6 +35,7 @@ async def start_ledger(
     if loaded is not None:
         baseline = loaded
         attributor.vanity_code = baseline.vanity_code
+        attributor.vanity_read = None  # its next read asks again: the code may be newer
     else:
         baseline = await reader.snapshot(attributor, None)
         async with storage.unit_of_work() as uow:

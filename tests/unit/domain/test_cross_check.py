@@ -38,6 +38,10 @@ def source(kind: int, code: str | None = None, *, at: datetime | None = T) -> Me
         (source(JoinSourceType.INVITE, "abc"), JoinType.INVITE, "abc", 99, "names this invite"),
         (source(JoinSourceType.VANITY_URL, "cool"), JoinType.VANITY, "cool", None, "vanity URL"),
         (source(JoinSourceType.INVITE, "cool"), JoinType.VANITY, "cool", None, "vanity URL"),
+        # the vanity URL the member used, as the search names it, though the guild has
+        # another code now; the latest read's code when the search names none
+        (source(JoinSourceType.VANITY_URL, "old"), JoinType.VANITY, "old", None, "vanity URL"),
+        (source(JoinSourceType.VANITY_URL), JoinType.VANITY, "cool", None, "vanity URL"),
         (source(JoinSourceType.DISCOVERY), JoinType.UNKNOWN, None, None, "no invite was used"),
         (source(JoinSourceType.HUB), JoinType.UNKNOWN, None, None, "no invite was used"),
         (source(JoinSourceType.INTEGRATION), JoinType.UNKNOWN, None, None, "no invite"),

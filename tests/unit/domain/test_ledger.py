@@ -549,6 +549,60 @@ def test_a_join_after_an_invites_delete_event_is_narrowed_to_no_invite_at_most()
     }
 
 
+def test_a_revoke_long_before_a_quiet_guilds_next_join_is_still_weighed() -> None:
+    # staff revoked "once" at 10 s; the next join (through no invite) comes at 400 s, and the
+    # read it calls for brings the delete event as news: it is kept until its window is
+    # decided, however old, though the engine settles right after every read
+    ledger = Ledger(limited(0, vanity=10, once=(0, 1)), margin=timedelta(seconds=0.75))
+    ledger.add_join("m1", at(400))
+    ledger.invite_news([gone_news("once", 10, InviteEnd.DELETED)], until=at(400.05))
+    ledger.observe(limited(400.05, vanity=10))
+    assert ledger.settle(at(400.2)) == []  # the margin has not passed
+    assert by_key(ledger.settle(at(401))) == {"m1": (JoinType.UNKNOWN, None)}
+
+
+@pytest.mark.parametrize("expires", [None, 7 * 86_400.0])
+@pytest.mark.parametrize("event", [False, True])
+def test_a_member_who_spent_an_invite_and_whose_event_is_late_stays_ambiguous_with_it(
+    expires: float | None, event: bool
+) -> None:
+    # m1 spent "once" at 0.5 (Discord's delete event stored at 0.55, or none reached us), but
+    # its member-add came after the window was decided: it may have used "once", or none
+    once = InviteCount("once", 0, max_uses=1, inviter_id=111)
+    if expires is not None:
+        once = dataclasses.replace(once, expires_at=at(expires))  # Discord's default: 7 days
+    ledger = Ledger(Snapshot(at(0), at(0) + FLIGHT, {"once": once}), margin=timedelta(seconds=0.75))
+    if event:
+        ledger.invite_news([gone_news("once", 0.55, InviteEnd.DELETED)], until=at(1))
+    ledger.observe(Snapshot(at(1), at(1) + FLIGHT))
+    assert ledger.settle(at(2)) == []
+    ledger.add_join("m1", at(0.5))
+    decided = ledger.settle(at(2.5))
+    assert [(d.join_type, d.candidates) for d in decided] == [
+        (JoinType.AMBIGUOUS, ("(none)", "once"))
+    ]
+
+
+def test_a_spent_invite_keeps_only_its_own_window_from_taking_revokes() -> None:
+    # m1 joined through no invite as staff revoked "c" (no event reached us); m2 joined while
+    # the read at 1 s flew and spent "a" (its event stored at 1.1); a member used "b" at 1.5
+    # but that event never comes. "a" spent says nothing of "c": it is taken for revoked, and
+    # m1 is not credited with it when the wait for the missing event ends
+    baseline = limited(0, vanity=10, c=(0, 1), a=(0, 1), b=(0, 0))
+    ledger = Ledger(baseline, margin=timedelta(seconds=0.75))
+    ledger.add_join("m1", at(0.5))
+    ledger.add_join("m2", at(1.04))
+    ledger.invite_news([gone_news("a", 1.1, InviteEnd.DELETED)], until=at(2))
+    ledger.observe(limited(1, vanity=10, a=(0, 1), b=(0, 0)))
+    ledger.observe(limited(2, vanity=10, b=(1, 0)))
+    decided = ledger.settle(at(3)) + ledger.settle(at(8))
+    assert {d.key: d.join_type for d in decided} == {
+        "m1": JoinType.AMBIGUOUS,
+        "m2": JoinType.AMBIGUOUS,
+    }
+    assert all("c" not in d.candidates for d in decided)
+
+
 @pytest.mark.parametrize(
     ("joins", "found"),
     [
