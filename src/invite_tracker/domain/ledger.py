@@ -236,8 +236,8 @@ class Ledger:
         uses: a member whose event is late may still have spent it). When one does, and the
         joins seen before the event are enough to have used it up, it is `spent`: the window
         waits for the join events still missing rather than take it for revoked because the
-        joins seem too few. A join through no invite close to a staff deletion (within that
-        span) is still taken for its last use."""
+        joins seem too few (see `_settle_first_segment`). A join through no invite close to
+        a staff deletion (within that span) is still taken for its last use."""
         adjusted = dict(window.ranges)
         behind = _behind(window)
         for code, used in window.ranges.items():
@@ -355,10 +355,13 @@ class Ledger:
         # The uses without a join may be those of limited invites that vanished: too few joins
         # to have used them up, so staff deleted them through Discord (it looks the same)
         # rather than their members' events being late. Not in a window where one's delete
-        # event came as a join was made: that join may have spent it, and others may be late.
+        # event came as a join was made (that join may have spent it, and others may be late),
+        # unless another vanished with nothing to say whether it was used: that join may have
+        # spent the other one.
+        untold = any(r.gone and not r.spent for w in windows for r in w.ranges.values())
         revoked = [
             window
-            if any(r.spent for r in window.ranges.values())
+            if not untold and any(r.spent for r in window.ranges.values())
             else SegmentWindow(deleted_out_of_band(window.ranges), window.joins)
             for window in windows
         ]
