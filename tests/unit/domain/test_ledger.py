@@ -603,6 +603,25 @@ def test_a_spent_invite_does_not_hand_a_join_through_no_invite_a_revoked_one() -
     assert {d.key: d.candidates for d in decided}["m1"] == ("(none)", "c")
 
 
+def test_a_revoked_invite_whose_span_a_join_fits_does_not_take_another_invites_use() -> None:
+    # staff revoked "x" (its delete event stored at 0.99 s); m1 joined at 1.05 s through "y",
+    # while the read at 1 s flew (it no longer lists "x", still lists "y"); "y" is gone by the
+    # read at 1.5 s, its own delete event not read yet. m1 fits "x"'s span, but "y" vanished
+    # too with nothing to say whether it was used, so m1 is not handed "x". The read that
+    # flew as m1 joined still listed "y" unused, and the next one did not: m1 spent "y"
+    def read(seconds: float, *codes: str) -> Snapshot:
+        return limited(seconds, vanity=10, **dict.fromkeys(codes, (0, 1)))
+
+    ledger = Ledger(read(0, "x", "y"), margin=timedelta(seconds=0.75))
+    ledger.invite_news([gone_news("x", 0.99, InviteEnd.DELETED)], until=at(1))
+    ledger.add_join("m1", at(1.05))
+    ledger.observe(read(1, "y"))
+    ledger.invite_news([], until=at(1.5))
+    ledger.observe(read(1.5))
+    decided = [d for t in (1.7, 2.3, 3, 7, 10) for d in ledger.settle(at(t))]
+    assert [(d.key, d.join_type, d.code) for d in decided] == [("m1", JoinType.INVITE, "y")]
+
+
 @pytest.mark.parametrize(
     ("joins", "found"),
     [
