@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum
 
+from invite_tracker.domain.decisions import Decision
 from invite_tracker.domain.evidence import VANITY
 from invite_tracker.domain.invites import JoinType
-from invite_tracker.domain.ledger import Decision
 from invite_tracker.domain.matching import NO_INVITE
 
 SAME_MEMBERSHIP = timedelta(seconds=1)

@@ -11,7 +11,7 @@ possible uses in the window between two snapshots:
   Staff deleting it through Discord looks the same, so the range is marked `gone`: when the
   joins seen are too few for it to have been used up, or its invite-delete event came when
   none of them can have spent its last use, the ledger takes it as deleted, 0 up to its
-  remaining uses (`deleted_out_of_band`, `Ledger._timed_ranges`);
+  remaining uses (`deleted_out_of_band`, `vanished.timed_ranges`);
 - a code gone otherwise (expired, deleted by our staff, or unlimited): 0..remaining, since it
   may have been used just before it went;
 - the vanity URL: exactly the difference of its counter, while both reads saw the same code.
@@ -131,7 +131,9 @@ def uses_between(
         if remaining <= 0:
             continue
         used_up = (
-            previous.max_uses > 0 and not _expired(previous, after) and code not in deleted_by_staff
+            previous.max_uses > 0
+            and not expired_by_read(previous, after)
+            and code not in deleted_by_staff
         )
         ranges[code] = (
             UseRange(remaining, remaining, gone=True) if used_up else UseRange(0, remaining)
@@ -158,7 +160,7 @@ def vanity_uses_between(before: Snapshot, after: Snapshot) -> UseRange | None:
     return None
 
 
-def _expired(invite: InviteCount, after: Snapshot) -> bool:
+def expired_by_read(invite: InviteCount, after: Snapshot) -> bool:
     """The invite may have expired before Discord counted the later snapshot."""
     return invite.expires_at is not None and invite.expires_at <= after.counted_before
 
@@ -204,7 +206,7 @@ def endings(
         used = ranges.get(code)
         if code in deleted_by_staff:
             reason = InviteEnd.DELETED_BY_STAFF
-        elif _expired(invite, after):
+        elif expired_by_read(invite, after):
             reason = InviteEnd.EXPIRED
         elif (used is not None and used.gone) or 0 < invite.max_uses <= invite.uses:
             reason = InviteEnd.USED_UP

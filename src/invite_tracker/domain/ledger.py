@@ -20,8 +20,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from invite_tracker.domain.decisions import Decision, decide
 from invite_tracker.domain.evidence import (
-    VANITY,
     Ending,
     InviteCount,
     Snapshot,
@@ -33,44 +33,19 @@ from invite_tracker.domain.evidence import (
 )
 from invite_tracker.domain.invites import InviteEnd, JoinType, KnownInvite
 from invite_tracker.domain.matching import NO_INVITE, SegmentWindow, solve_segment
+from invite_tracker.domain.vanished import (
+    GoneReport,
+    Span,
+    expired_by,
+    reported_spans,
+    timed_ranges,
+    usable,
+)
 
 LOOKAHEAD = 3
 """Windows after the oldest one that may be read before it is decided (see `decides_at`)."""
 LATE_REASON = "its event came after its window was decided: it may also have used no invite"
 """Why a join whose event came after its window was decided is ambiguous."""
-CLOCK_SLACK = timedelta(seconds=1)
-"""How far this service's clock (when an event was stored) may be behind Discord's (a join's
-`joined_at`) when no read says (see `_behind`)."""
-EXPIRY_SLACK = timedelta(milliseconds=50)
-"""How long after its `expires_at` an invite is still taken to be usable (both are Discord's
-clock; this only absorbs rounding)."""
-
-
-Span = tuple[datetime | None, datetime]
-"""When a join can have used an invite: from (None: any time) until."""
-
-
-@dataclass(frozen=True, slots=True)
-class _GoneReport:
-    """An invite-delete event, as stored: `at` is when (this service's clock); `told` is True
-    when nothing but the event says it went (reason `deleted`), so it was stored as soon as the
-    event came, within the delivery margin of the deletion. Other reasons may have been stored
-    later (a list read missing the invite), so their time is only an upper bound."""
-
-    at: datetime
-    told: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The attribution of one join."""
-
-    key: Hashable
-    join_type: JoinType
-    code: str | None = None
-    inviter_id: int | None = None
-    candidates: tuple[str, ...] = ()
-    reason: str = ""
 
 
 @dataclass(slots=True)
@@ -102,7 +77,7 @@ class Ledger:
     _joins: dict[Hashable, datetime] = field(default_factory=dict)
     _created: dict[str, InviteCount] = field(default_factory=dict)
     _staff_deleted: set[str] = field(default_factory=set)
-    _gone_reported: dict[str, _GoneReport] = field(default_factory=dict)
+    _gone_reported: dict[str, GoneReport] = field(default_factory=dict)
     _settled: list[_Settled] = field(default_factory=list)
     _waiting_until: datetime | None = None
     _endings: list[Ending] = field(default_factory=list)
@@ -145,15 +120,14 @@ class Ledger:
         this one, it would seem to have vanished, used up).
 
         An invite reported gone otherwise (an invite-delete event) says when it went at the
-        latest, which `_timed_ranges` and `_usable` weigh against the joins that could have
-        used it."""
+        latest, which `vanished.timed_ranges` and `vanished.usable` weigh against the joins
+        that could have used it."""
         latest = self.latest
         for invite in news:
             if invite.deleted_reason is InviteEnd.DELETED_BY_STAFF:
                 self.deleted_by_staff(invite.code)
-            elif invite.deleted_at is not None:
-                told = invite.deleted_reason is InviteEnd.DELETED
-                self._gone_reported[invite.code] = _GoneReport(invite.deleted_at, told)
+            elif (report := GoneReport.of(invite)) is not None:
+                self._gone_reported[invite.code] = report
             if until is not None and invite.first_seen_at >= until:
                 continue
             if invite.code not in latest.invites and invite.first_seen_at >= latest.sent_at:
@@ -211,52 +185,7 @@ class Ledger:
         return decisions
 
     def _reported_spans(self, window: _Window) -> dict[str, Span]:
-        """The invites that vanished in the window, may have been used there and were
-        reported gone, with when a join can have used them (Discord's clock). Not after the
-        invite-delete event was stored (this service's clock, at most `_behind` Discord's).
-        And for a limited invite with one use left, taken as used up, whose event was stored
-        as it came: not before a delivery margin before that either, since its only use would
-        be its last, at which Discord deletes it."""
-        behind = _behind(window)
-        spans = {}
-        for code, used in window.ranges.items():
-            report = self._gone_reported.get(code)
-            if report is None or code in window.after.invites:
-                continue
-            last_only = report.told and used.gone and used.hi == 1
-            spans[code] = (report.at - self.margin if last_only else None, report.at + behind)
-        return spans
-
-    def _timed_ranges(self, window: _Window) -> Mapping[str, UseRange]:
-        """The window's ranges, each limited invite that vanished (taken as used up) weighed
-        against its invite-delete event. Discord deletes a used-up invite at its last use, so
-        the member who spent it joined before the event was stored and, when the event was
-        stored as it came, no earlier than a delivery margin before that. When no join of the
-        window seen so far fits, staff revoked it through Discord (0 up to its remaining
-        uses: a member whose event is late may still have spent it). When one does, and the
-        joins seen before the event are enough to have used it up, it is `spent`: the window
-        waits for the join events still missing rather than take it for revoked because the
-        joins seem too few (see `_settle_first_segment`). A join through no invite close to
-        a staff deletion (within that span) is still taken for its last use."""
-        adjusted = dict(window.ranges)
-        behind = _behind(window)
-        for code, used in window.ranges.items():
-            report = self._gone_reported.get(code)
-            if not used.gone or report is None or code in window.after.invites:
-                continue
-            earliest = report.at - self.margin if report.told else None
-            seen = [
-                joined_at
-                for joined_at in self._joins.values()
-                if window.before.counted_after <= joined_at < window.after.counted_before
-                and joined_at <= report.at + behind
-            ]
-            if not any(earliest is None or earliest <= joined_at for joined_at in seen):
-                adjusted[code] = UseRange(0, used.hi)
-            elif len(seen) >= used.hi:
-                adjusted[code] = replace(used, spent=report.told)
-            # else too few joins seen to have used it up: the counts tell (see the shortcut)
-        return adjusted
+        return reported_spans(window, self._gone_reported, self.margin)
 
     def _place(self, joined_at: datetime, count: int) -> tuple[int, bool] | None:
         """(window index, on the boundary after it) for a join among the open windows."""
@@ -338,7 +267,9 @@ class Ledger:
             else:
                 definite[index] += 1
         windows = [
-            SegmentWindow(self._timed_ranges(w), count)
+            SegmentWindow(
+                timed_ranges(w, self._gone_reported, self._joins.values(), self.margin), count
+            )
             for w, count in zip(segment, definite, strict=True)
         ]
         linked = previous is not None and bool(edge)
@@ -380,24 +311,24 @@ class Ledger:
         decisions = []
         vanity = self.baseline.vanity_code  # where the segment (and any edge join) starts
         inviters = segment[0].inviters
-        ends = (_expired_by(segment[0]), self._reported_spans(segment[0]))  # see `_usable`
+        ends = (expired_by(segment[0]), self._reported_spans(segment[0]))  # see `usable`
         if shift and previous is not None:
             # an edge join may have used a code of either window: only the later one may
             # know it (created after the earlier read answered)
             inviters = {**previous.window.inviters, **segment[0].inviters}
             ends = (
-                {**_expired_by(previous.window), **ends[0]},
+                {**expired_by(previous.window), **ends[0]},
                 {**self._reported_spans(previous.window), **ends[1]},
             )
         for rank, key in enumerate(sorted(edge, key=self._joins.__getitem__)):
             found = answer.ranked[0][rank] if shift else answer.windows[0]
-            found = _usable(found, self._joins.pop(key), *ends)
-            decisions.append(_decide(key, found, inviters, answer.consistent, vanity))
+            found = usable(found, self._joins.pop(key), *ends)
+            decisions.append(decide(key, found, inviters, answer.consistent, vanity))
         for key, spot in placed.items():
             if spot != (0, False):
                 continue  # the next window's, or on its boundary: decided with it
-            found = _usable(answer.windows[shift], self._joins.pop(key), *ends)
-            decisions.append(_decide(key, found, segment[0].inviters, answer.consistent, vanity))
+            found = usable(answer.windows[shift], self._joins.pop(key), *ends)
+            decisions.append(decide(key, found, segment[0].inviters, answer.consistent, vanity))
         decided = definite[0]
         if linked and previous is not None:
             # Keep each decided window's join count true for what comes after: the edge joins
@@ -448,10 +379,10 @@ class Ledger:
                 {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
             )
             window = settled.window
-            found = _usable(found, joined_at, _expired_by(window), self._reported_spans(window))
+            found = usable(found, joined_at, expired_by(window), self._reported_spans(window))
             settled.joins += 1
             vanity = settled.window.before.vanity_code
-            decision = _decide(key, found, settled.window.inviters, True, vanity)
+            decision = decide(key, found, settled.window.inviters, True, vanity)
             if decision.join_type is JoinType.AMBIGUOUS:
                 decision = replace(decision, reason=LATE_REASON)
             decisions.append(decision)
@@ -465,100 +396,3 @@ def _settled_window(settled: Iterable[_Settled], joined_at: datetime) -> _Settle
     if index < len(ordered) and ordered[index].window.before.counted_before <= joined_at:
         return ordered[index]
     return None
-
-
-def _behind(window: _Window) -> timedelta:
-    """How far this service's clock may be behind Discord's: at the instant Discord counted a
-    read (its clock, `counted_before` at the latest) this clock said `sent_at` at least. Without
-    Discord's instant for either read, `CLOCK_SLACK`."""
-    bounds = [
-        snapshot.counted_before - snapshot.sent_at
-        for snapshot in (window.before, window.after)
-        if snapshot.counted is not None
-    ]
-    return max(timedelta(0), min(bounds)) if bounds else CLOCK_SLACK
-
-
-def _expired_by(window: _Window) -> dict[str, datetime]:
-    """The invites that vanished in the window, may have been used there and had expired by
-    the read that closed it, with when they expired, by Discord's clock (give or take
-    `EXPIRY_SLACK`)."""
-    found = {}
-    for code in window.ranges:
-        invite = window.before.invites.get(code)
-        if code in window.after.invites or invite is None or invite.expires_at is None:
-            continue
-        if invite.expires_at <= window.after.counted_before:
-            found[code] = invite.expires_at + EXPIRY_SLACK
-    return found
-
-
-def _usable(
-    found: frozenset[str],
-    joined_at: datetime,
-    expired: Mapping[str, datetime],
-    reported: Mapping[str, Span],
-) -> frozenset[str]:
-    """The candidates a join made at `joined_at` can have used: not an invite expired before
-    (`_expired_by`), nor one reported gone outside the span its use can have been in
-    (`Ledger._reported_spans`). All of them if none would be left (the evidence disagrees).
-
-    A delete event narrows the candidates only down to several, or to no invite at all.
-    Whether a limited invite that vanished was used up is itself inferred, and staff revoking
-    it in Discord look the same: were that wrong (a join through no invite near the revoke),
-    the window's candidates assume a use that never was, and narrowing a join down to one
-    invite on them would turn that ambiguity into a wrong credit."""
-    usable = frozenset(code for code in found if code not in expired or joined_at <= expired[code])
-    narrower = frozenset(
-        code for code in usable if code not in reported or _within(joined_at, *reported[code])
-    )
-    if len(narrower) > 1 or narrower == {NO_INVITE}:
-        usable = narrower
-    return usable or found
-
-
-def _within(instant: datetime, earliest: datetime | None, latest: datetime) -> bool:
-    return (earliest is None or earliest <= instant) and instant <= latest
-
-
-def _decide(
-    key: Hashable,
-    found: frozenset[str],
-    inviters: Mapping[str, int | None],
-    consistent: bool,
-    vanity_code: str | None,
-) -> Decision:
-    """The decision for a join that may have used any of `found`; `vanity_code` is the
-    vanity URL's code at the start of its window (its uses are counted exactly only while
-    the code stays the same)."""
-    candidates = tuple(sorted(found))
-    if not consistent:
-        return Decision(
-            key,
-            JoinType.AMBIGUOUS,
-            candidates=candidates,
-            reason="the invite counts do not add up with the joins seen",
-        )
-    if len(found) != 1:
-        return Decision(
-            key,
-            JoinType.AMBIGUOUS if found else JoinType.UNKNOWN,
-            candidates=candidates,
-            reason=f"{len(found)} invites could explain this join" if found else "no evidence",
-        )
-    (code,) = candidates
-    if code == NO_INVITE:
-        return Decision(
-            key, JoinType.UNKNOWN, reason="no invite was used: discovery or an invite not visible"
-        )
-    if code == VANITY:
-        return Decision(
-            key, JoinType.VANITY, code=vanity_code, reason="the vanity URL's uses went up"
-        )
-    return Decision(
-        key,
-        JoinType.INVITE,
-        code=code,
-        inviter_id=inviters.get(code),
-        reason="the only invite whose uses explain this join",
-    )

@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 import structlog
 
 from invite_tracker.discord.port import DiscordPort
+from invite_tracker.domain.decisions import Decision
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
 from invite_tracker.domain.evidence import Ending
 from invite_tracker.domain.joins import JoinRecord
-from invite_tracker.domain.ledger import Decision, Ledger
+from invite_tracker.domain.ledger import Ledger
 from invite_tracker.services.announcer import Announcer
 from invite_tracker.services.attribution_bucket import deferral_wait
 from invite_tracker.services.attribution_checks import HeldJoins, ensure_checking

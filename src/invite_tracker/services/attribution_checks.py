@@ -32,10 +32,10 @@ from invite_tracker.domain.cross_check import (
     cross_check,
     describes,
 )
+from invite_tracker.domain.decisions import Decision
 from invite_tracker.domain.errors import DiscordUnavailable, SearchNotReady, Unprocessable
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
-from invite_tracker.domain.ledger import Decision
 from invite_tracker.services.attribution_pacing import (
     EngineConfig,
     EngineStats,

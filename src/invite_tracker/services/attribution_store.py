@@ -8,10 +8,10 @@ from datetime import datetime
 
 from invite_tracker.domain.counting import leave_counts, settle_join
 from invite_tracker.domain.cross_check import as_counted, worth_asking
+from invite_tracker.domain.decisions import Decision
 from invite_tracker.domain.evidence import Ending, Snapshot
 from invite_tracker.domain.invites import JoinType, ListedInvites, credited_inviter
 from invite_tracker.domain.joins import JoinRecord
-from invite_tracker.domain.ledger import Decision
 from invite_tracker.domain.owed_messages import MESSAGE_LEASE
 from invite_tracker.services.invites import apply_endings, apply_invite_list
 from invite_tracker.services.ports import Storage, UnitOfWorkPort

@@ -15,9 +15,9 @@ from invite_tracker.domain.cross_check import (
     named_source,
     worth_asking,
 )
+from invite_tracker.domain.decisions import Decision
 from invite_tracker.domain.evidence import VANITY
 from invite_tracker.domain.invites import JoinType
-from invite_tracker.domain.ledger import Decision
 from invite_tracker.domain.matching import NO_INVITE
 
 T = datetime(2026, 1, 1, tzinfo=UTC)

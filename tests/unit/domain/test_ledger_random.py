@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from invite_tracker.domain.decisions import Decision
 from invite_tracker.domain.evidence import InviteCount, Snapshot
 from invite_tracker.domain.invites import InviteEnd, JoinType, KnownInvite
-from invite_tracker.domain.ledger import Decision, Ledger
+from invite_tracker.domain.ledger import Ledger
 
 T0 = datetime(2026, 11, 29, tzinfo=UTC)
 CODES = ("a", "b", "c")
