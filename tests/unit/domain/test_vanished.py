@@ -4,12 +4,12 @@ them through whole windows)."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from invite_tracker.domain.evidence import InviteCount, Snapshot, UseRange
-from invite_tracker.domain.invites import InviteEnd, KnownInvite
+from invite_tracker.domain.invites import InviteEnd
 from invite_tracker.domain.matching import NO_INVITE
 from invite_tracker.domain.vanished import (
     CLOCK_SLACK,
@@ -18,13 +18,9 @@ from invite_tracker.domain.vanished import (
     expired_by,
     usable,
 )
+from tests.unit.domain.test_ledger import at, gone_news, known
 
-T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
 
 
 @dataclasses.dataclass
@@ -106,20 +102,5 @@ def test_usable(found: set[str], joined: float, kept: set[str]) -> None:
     ],
 )
 def test_gone_report_of(reason: InviteEnd | None, report: GoneReport | None) -> None:
-    invite = KnownInvite(
-        guild_id=1,
-        code="x",
-        channel_id=2,
-        inviter_id=3,
-        uses=0,
-        max_uses=1,
-        max_age=0,
-        temporary=False,
-        created_at=T0,
-        expires_at=None,
-        first_seen_at=T0,
-        updated_at=at(1),
-        deleted_at=None if reason is None else at(1),
-        deleted_reason=reason,
-    )
+    invite = known("x", -1) if reason is None else gone_news("x", 1, reason)
     assert GoneReport.of(invite) == report
