@@ -8,7 +8,6 @@ crashed, or that Discord could not take just then, is posted later.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
@@ -32,6 +31,7 @@ from invite_tracker.services.messages import (
 from invite_tracker.services.owed_messages import OwedMessages
 from invite_tracker.services.ports import Storage
 from invite_tracker.services.stats import inviter_stats
+from invite_tracker.services.tasks import stop_within
 
 log = structlog.get_logger(__name__)
 CLOSE_WAIT = 5.0
@@ -158,12 +158,7 @@ class Announcer:
         self._closing.set()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + CLOSE_WAIT
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=CLOSE_WAIT)
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_within(self._tasks, CLOSE_WAIT)
         if self.outbox is not None:
             await self.outbox.close(max(0.0, deadline - loop.time()))
         if self._owed is not None:

@@ -261,3 +261,24 @@ def handover_at(state: GuildAttribution, config: EngineConfig, *, shared: bool) 
         return None
     fresh = bucket_fresh_at(state, config.fetch_interval)
     return fresh if fresh is not None and fresh > time.monotonic() else None
+
+
+def idle_wait(
+    state: GuildAttribution,
+    ledger: Ledger,
+    config: EngineConfig,
+    *,
+    now: datetime,
+    until: float | None,
+) -> float:
+    """How long an attributor with nothing to read or decide now waits for late join events
+    or new joins (other workers' too: they are loaded on waking), unless woken: until the
+    oldest window can be decided (while no join is being stored: its store wakes it), until
+    the guild may be handed over (`until`, monotonic; see `handover_at`), or a while."""
+    wait = config.delivery_margin / 4
+    decides_at = ledger.decides_at
+    if decides_at is not None and not state.storing:
+        wait = min(wait, max(0.0, (decides_at - now).total_seconds()) + 0.001)
+    if until is not None:
+        wait = min(wait, max(0.0, until - time.monotonic()) + 0.001)
+    return wait

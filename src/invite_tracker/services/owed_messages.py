@@ -26,6 +26,7 @@ import structlog
 from invite_tracker.domain.owed_messages import MESSAGE_LEASE, Delivery, OwedMessage, too_late
 from invite_tracker.domain.templating import MessageKind
 from invite_tracker.services.ports import Storage
+from invite_tracker.services.tasks import stop_within
 
 log = structlog.get_logger(__name__)
 
@@ -91,10 +92,7 @@ class OwedMessages:
         self._stopping.set()  # not by cancelling alone: a wake at that instant could swallow it
         self._wrote.set()
         if self._task is not None:
-            await asyncio.wait({self._task}, timeout=STOP_WAIT)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_within({self._task}, STOP_WAIT)
             self._task = None
         unsent = set(self._held)  # only these: a message let go may be another worker's now
         try:

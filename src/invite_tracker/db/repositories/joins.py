@@ -1,4 +1,4 @@
-"""Join records: storage, per-invite counts, privacy and retention."""
+"""Join records: storage, the join log, privacy and retention (the counts: `join_counts`)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, text, update
 
 from invite_tracker.db.models import JoinRow
 from invite_tracker.db.repositories._dialect import affected, count_where, insert_for
+from invite_tracker.db.repositories.join_counts import JoinCounts
 from invite_tracker.db.types import signed
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import Attribution, JoinRecord, NewJoin
@@ -20,11 +20,8 @@ IDS_PER_QUERY = 500
 """Ids bound in one IN list (well under every driver's limit on parameters)."""
 
 
-class JoinRepository:
+class JoinRepository(JoinCounts):
     """Reads and writes `joins`."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
 
     async def add(self, join: NewJoin, *, now: datetime, left_at: datetime | None = None) -> int:
         """Store a join and return its id; with `left_at`, a membership that has ended."""
@@ -269,76 +266,6 @@ class JoinRepository:
             statement = statement.where(JoinRow.id < before_id)
         rows = await self._session.scalars(statement.order_by(JoinRow.id.desc()).limit(limit))
         return [_to_domain(row) for row in rows]
-
-    async def counts_by_code(
-        self, guild_id: int, inviter_id: int, *, since: datetime | None
-    ) -> dict[str | None, tuple[int, int]]:
-        """Credited joins and fakes of an inviter per invite code: {code: (regular, fakes)}."""
-        statement = (
-            select(
-                JoinRow.invite_code,
-                func.count(),
-                func.count().filter(JoinRow.fake.is_(True)),
-            )
-            .where(
-                JoinRow.guild_id == guild_id,
-                JoinRow.inviter_id == inviter_id,
-                JoinRow.counted.is_(True),
-            )
-            .group_by(JoinRow.invite_code)
-        )
-        if since is not None:
-            statement = statement.where(JoinRow.joined_at >= since)
-        rows = await self._session.execute(statement)
-        return {code: (int(regular), int(fakes)) for code, regular, fakes in rows}
-
-    async def counts_by_inviter(
-        self, guild_id: int, *, since: datetime | None
-    ) -> dict[int, tuple[int, int]]:
-        """Credited joins and fakes of every inviter of the guild: {inviter: (regular, fakes)}."""
-        statement = (
-            select(
-                JoinRow.inviter_id,
-                func.count(),
-                func.count().filter(JoinRow.fake.is_(True)),
-            )
-            .where(
-                JoinRow.guild_id == guild_id,
-                JoinRow.inviter_id.is_not(None),
-                JoinRow.counted.is_(True),
-            )
-            .group_by(JoinRow.inviter_id)
-        )
-        if since is not None:
-            statement = statement.where(JoinRow.joined_at >= since)
-        rows = await self._session.execute(statement)
-        return {
-            inviter: (int(regular), int(fakes))
-            for inviter, regular, fakes in rows
-            if inviter is not None
-        }
-
-    async def counts_by_type(
-        self, guild_id: int, *, since: datetime | None
-    ) -> dict[JoinType, tuple[int, int, int]]:
-        """The guild's joins per type: {type: (joins, credited, fakes)}."""
-        statement = (
-            select(
-                JoinRow.join_type,
-                func.count(),
-                func.count().filter(JoinRow.counted.is_(True)),
-                func.count().filter(JoinRow.fake.is_(True)),
-            )
-            .where(JoinRow.guild_id == guild_id)
-            .group_by(JoinRow.join_type)
-        )
-        if since is not None:
-            statement = statement.where(JoinRow.joined_at >= since)
-        rows = await self._session.execute(statement)
-        return {
-            JoinType(kind): (int(joins), int(credited), int(fakes))
-            for kind, joins, credited, fakes in rows
-        }
 
     async def count_as_member(self, guild_id: int, member_id: int) -> int:
         """Joins in which the member is the one joining."""
