@@ -131,3 +131,48 @@ def membership_of(joined_at: datetime | None, present: datetime | None) -> Membe
     if joined_at < present - REJOIN_GAP:
         return Membership.EARLIER
     return Membership.REPEATED
+
+
+class LeaveOf(Enum):
+    """Which membership of a member a leave event tells of."""
+
+    PRESENT = "present"  # the member's present join ends
+    CLOSED_BY_REJOIN = "closed by rejoin"  # the membership the rejoin's event already ended
+    REPEATED = "repeated"  # the member's last leave, told again
+    EARLY = "early"  # a membership whose join event has not come (or never will): kept
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The member's latest membership that has ended: when it began and ended, and whether
+    its end is the start of the present one (a rejoin that came before this leave)."""
+
+    joined_at: datetime
+    left_at: datetime
+    closed_by_rejoin: bool
+
+
+def leave_of(
+    left_at: datetime, *, reported: bool, present: datetime | None, ended: Ended | None
+) -> LeaveOf:
+    """Place a leave among the member's memberships, by its `left_at` (`reported`: the
+    reporter's time, not the time it arrived), the `joined_at` of the member's present join
+    (None without one), and their latest membership that has ended.
+
+    Discord's leave event carries no time, so a leave told again is told apart by the time
+    the reporter gave it, within `REJOIN_GAP`. A leave later than the member's last leave,
+    with no present join, is the leave of a rejoin whose join event has not come yet (events
+    can arrive out of order): it is kept, to end that join when it comes. Without a reported
+    time nothing tells it from the last leave told again, which is by far the likelier.
+    A leave before the present join is an earlier membership's: the one the rejoin ended if
+    it falls in it, else one whose join is not known, kept in case its event comes late.
+    """
+    if present is not None and left_at >= present:
+        return LeaveOf.PRESENT
+    if ended is None or left_at < ended.joined_at:
+        return LeaveOf.EARLY
+    if ended.closed_by_rejoin:
+        return LeaveOf.CLOSED_BY_REJOIN
+    if left_at <= ended.left_at + REJOIN_GAP or not reported:
+        return LeaveOf.REPEATED
+    return LeaveOf.EARLY

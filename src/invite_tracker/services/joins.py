@@ -9,7 +9,16 @@ from datetime import datetime, timedelta
 from invite_tracker.domain.counting import leave_counts
 from invite_tracker.domain.errors import Unprocessable
 from invite_tracker.domain.invites import JoinType
-from invite_tracker.domain.joins import JoinRecord, Membership, NewJoin, NewLeave, membership_of
+from invite_tracker.domain.joins import (
+    Ended,
+    JoinRecord,
+    LeaveOf,
+    Membership,
+    NewJoin,
+    NewLeave,
+    leave_of,
+    membership_of,
+)
 from invite_tracker.domain.owed_messages import MESSAGE_LEASE
 from invite_tracker.services.attribution import AttributionEngine
 from invite_tracker.services.module import require_enabled
@@ -101,16 +110,22 @@ async def record_leave(
     *,
     guild_id: int,
     member_id: int | None,
-    left_at: datetime,
+    left_at: datetime | None,
     now: datetime,
 ) -> LeaveOutcome:
-    """Tie the leave to the member's present join; the inviter's stats follow."""
+    """Tie the leave to the member's present join; the inviter's stats follow.
+
+    `left_at` is the reporter's time of the leave (Discord's event carries none: the time it
+    was received, the same in every retry); without it, the leave is taken to have happened
+    as it arrived (see `leave_of`)."""
+    reported = left_at is not None
+    left_at = now if left_at is None else left_at
     _not_in_future("left_at", left_at, now)
     async with storage.unit_of_work() as uow:
         await require_enabled(uow, guild_id)
         if member_id is None:
             return LeaveOutcome(None, None, False, False, "no member_id: nothing to attribute")
-        outcome = await _leave(uow, guild_id, member_id, left_at, now)
+        outcome = await _leave(uow, guild_id, member_id, left_at, now, reported=reported)
         await uow.commit()
     if outcome.leave_id is not None and outcome.member_id is not None:
         join, decided = outcome.join, None
@@ -237,26 +252,42 @@ def _not_in_future(name: str, when: datetime, now: datetime) -> None:
 
 
 async def _leave(
-    uow: UnitOfWorkPort, guild_id: int, member_id: int, left_at: datetime, now: datetime
+    uow: UnitOfWorkPort,
+    guild_id: int,
+    member_id: int,
+    left_at: datetime,
+    now: datetime,
+    *,
+    reported: bool,
 ) -> LeaveOutcome:
     message_due = now + MESSAGE_LEASE
     # locked: a leave event told twice at once ends the membership once, the other repeats
     join = await uow.joins.present(guild_id, member_id, locked=True)
-    if join is not None and left_at < join.joined_at:
-        # The leave of an earlier membership, closed when the member's rejoin arrived first.
-        return LeaveOutcome(member_id, join, False, True, "this leave ended an earlier join")
-    if join is None:
-        latest = await uow.joins.latest_for_member(guild_id, member_id)
-        if latest is not None and latest.left_at is not None:
-            return LeaveOutcome(member_id, latest, False, True, "this member already left")
-        # its leave message is owed from now on, held by this worker until it is posted
-        leave = NewLeave(
-            guild_id=guild_id, member_id=member_id, left_at=left_at, message_due_at=message_due
-        )
-        leave_id = await uow.leaves.add(leave, now=now)
+    before = await uow.joins.latest_ended(guild_id, member_id)
+    ended = None
+    if before is not None and before.left_at is not None:
+        closed_by_rejoin = join is not None and before.left_at == join.joined_at
+        ended = Ended(before.joined_at, before.left_at, closed_by_rejoin)
+    place = leave_of(
+        left_at, reported=reported, present=None if join is None else join.joined_at, ended=ended
+    )
+    if place is LeaveOf.REPEATED:
+        return LeaveOutcome(member_id, before, False, True, "this member already left")
+    if place is LeaveOf.CLOSED_BY_REJOIN:
+        assert before is not None
+        await uow.joins.mark_left(before.id, left_at)
+        await uow.leaves.retime(before.id, left_at)
         return LeaveOutcome(
-            member_id, None, False, False, "no join of this member is known", leave_id
+            member_id,
+            await uow.joins.get(before.id),
+            False,
+            True,  # its end was counted when the rejoin came: it counts once
+            "this leave ended an earlier membership, which the member's rejoin (told first) "
+            "had ended and counted already: it now ends when this leave says",
         )
+    if place is LeaveOf.EARLY:
+        return await _early_leave(uow, guild_id, member_id, left_at, now, latest=join or before)
+    assert join is not None
     pending = join.join_type is JoinType.PENDING
     counted, leave_id = await _end_membership(
         uow, join, left_at=left_at, now=now, message_due=message_due
@@ -269,6 +300,42 @@ async def _leave(
         reason = "the member's join credited no one (or was fake): nothing to subtract"
     left = await uow.joins.get(join.id)
     return LeaveOutcome(member_id, left, counted, False, reason, leave_id)
+
+
+async def _early_leave(
+    uow: UnitOfWorkPort,
+    guild_id: int,
+    member_id: int,
+    left_at: datetime,
+    now: datetime,
+    *,
+    latest: JoinRecord | None,
+) -> LeaveOutcome:
+    """Keep a leave whose join is not known: its join event may come later (events can
+    arrive out of order) and is then ended by it (`_follow_early_leave`). Its leave message
+    is owed from now on (held by this worker until posted) when it is the member's latest
+    news; a leave dated before a join known of the member is old news, and gets none."""
+    latest_news = latest is None or latest.joined_at <= left_at
+    leave = NewLeave(
+        guild_id=guild_id,
+        member_id=member_id,
+        left_at=left_at,
+        message_due_at=now + MESSAGE_LEASE if latest_news else None,
+    )
+    leave_id = await uow.leaves.add(leave, now=now)
+    if latest is None:
+        reason = "no join of this member is known"
+    elif latest_news:
+        reason = (
+            "after the member's last leave: the leave of a rejoin whose join event has not "
+            "come; it ends that join when it comes"
+        )
+    else:
+        reason = (
+            "before the member's latest join, and no join of theirs it ends is known: kept, "
+            "it ends that earlier join if its event comes"
+        )
+    return LeaveOutcome(member_id, None, False, False, reason, leave_id if latest_news else None)
 
 
 async def join_log(

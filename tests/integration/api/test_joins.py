@@ -166,6 +166,91 @@ async def test_a_rejoin_reported_before_the_leave_starts_a_new_membership(api: A
     assert second["repeated"] is False
     late_leave = {"guild_id": GUILD, "member_id": 42, "left_at": "2026-11-29T10:03:00+00:00"}
     left = data_of(await api.post("/events/leave/check-invite", late_leave))
-    assert left["repeated"] is True  # it ended the first membership, already closed
+    # it ended the first membership, already closed (and counted) when the rejoin came
+    assert (left["join_id"], left["repeated"]) == (first["join_id"], True)
     log = data_of(await api.get("/joins", guild_id=GUILD, member_id=42))["joins"]
-    assert [j["left_at"] is None for j in log] == [True, False]
+    assert [j["left_at"] for j in log] == [None, "2026-11-29T10:03:00+00:00"]  # its real time
+    again = data_of(await api.post("/events/leave/check-invite", late_leave))
+    assert (again["join_id"], again["repeated"]) == (first["join_id"], True)
+
+
+async def leave(api: Api, member: int, left_at: str | None = None) -> dict[str, object]:
+    body: dict[str, object] = {"guild_id": GUILD, "member_id": member}
+    if left_at is not None:
+        body["left_at"] = left_at
+    result: dict[str, object] = data_of(await api.post("/events/leave/check-invite", body))
+    return result
+
+
+async def memberships(api: Api, member: int) -> list[tuple[str, str | None]]:
+    """The member's joins, the earliest first: (joined_at, left_at)."""
+    log = data_of(await api.get("/joins", guild_id=GUILD, member_id=member))["joins"]
+    return sorted((j["joined_at"], j["left_at"]) for j in log)
+
+
+async def test_the_leave_of_a_rejoin_told_before_the_rejoin_ends_it_when_it_comes(
+    api: Api,
+) -> None:
+    """A member who was here before rejoins and leaves again, and the second leave reaches
+    the service before the rejoin's member-add (events out of order). It is not the first
+    leave told again (its time is later): it is kept, and ends the rejoin when it comes, or
+    the member would seem present and their inviter credited for good."""
+    await api.enable()
+    await join(api, 42, joined_at="2026-11-29T10:00:00+00:00")
+    await leave(api, 42, "2026-11-29T10:01:00+00:00")
+    early = await leave(api, 42, "2026-11-29T10:05:00+00:00")
+    assert (early["join_id"], early["repeated"]) == (None, False)
+    assert "rejoin" in str(early["reason"])
+    rejoin = await join(api, 42, joined_at="2026-11-29T10:04:00+00:00")
+    assert rejoin["repeated"] is False
+    assert await memberships(api, 42) == [
+        ("2026-11-29T10:00:00+00:00", "2026-11-29T10:01:00+00:00"),
+        ("2026-11-29T10:04:00+00:00", "2026-11-29T10:05:00+00:00"),
+    ]
+    # the member is gone: their next member-add is a new membership
+    later = await join(api, 42, joined_at="2026-11-29T10:06:00+00:00")
+    assert (later["repeated"], later["left_at"]) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("left_at", "why"),
+    [
+        (None, "no time: a repeat is far likelier than a rejoin whose join was lost"),
+        ("2026-11-29T10:01:00.500000+00:00", "within a second of the last leave"),
+        ("2026-11-29T10:00:30+00:00", "within the ended membership"),
+    ],
+)
+async def test_a_leave_told_again_after_the_member_left_is_a_repeat(
+    api: Api, left_at: str | None, why: str
+) -> None:
+    await api.enable()
+    first = await join(api, 42, joined_at="2026-11-29T10:00:00+00:00")
+    await leave(api, 42, "2026-11-29T10:01:00+00:00")
+    again = await leave(api, 42, left_at)
+    assert (again["join_id"], again["repeated"], again["counted"]) == (
+        first["join_id"],
+        True,
+        False,
+    ), why
+    joined = await join(api, 42, joined_at="2026-11-29T10:02:00+00:00")
+    assert joined["left_at"] is None, why  # nothing kept to end the next membership
+
+
+async def test_a_leave_dated_before_the_present_join_with_no_join_for_it_is_kept(
+    api: Api,
+) -> None:
+    """A leave older than the member's present join, of a membership no join event has told
+    of: it is not the present join's, nor a repeat. It is kept (no leave message: the member
+    is here), and ends that earlier membership if its member-add comes late."""
+    await api.enable()
+    present = await join(api, 42, joined_at="2026-11-29T10:05:00+00:00")
+    old = await leave(api, 42, "2026-11-29T10:02:00+00:00")
+    assert (old["join_id"], old["repeated"], old["counted"]) == (None, False, False)
+    assert "before the member's latest join" in str(old["reason"])
+    assert await memberships(api, 42) == [("2026-11-29T10:05:00+00:00", None)]
+    late = await join(api, 42, joined_at="2026-11-29T10:00:00+00:00")
+    assert late["join_id"] != present["join_id"]
+    assert await memberships(api, 42) == [
+        ("2026-11-29T10:00:00+00:00", "2026-11-29T10:02:00+00:00"),
+        ("2026-11-29T10:05:00+00:00", None),
+    ]

@@ -155,3 +155,42 @@ async def test_a_member_add_delivered_again_after_the_leave_is_a_repeat(
         await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.alice.id)
     )
     assert (stats["regular"], stats["leaves"], stats["fakes"]) == (1, 1, 0)
+
+
+async def test_the_leave_of_a_rejoin_told_before_its_member_add_counts_against_its_inviter(
+    tracker: Api, world: World
+) -> None:
+    """A member who came before (through no invite) rejoins through alice's invite and
+    leaves; the second leave reaches the service before the rejoin's member-add. It is the
+    rejoin's leave, not the first one told again: alice's figures end at 0, not 1 for good."""
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    await ready(tracker, world)
+    user = await world.user("returning")
+    first = await report(tracker, world, await fake.join_without_invite(world.guild.id, user.id))
+    await fake.leave(world.guild.id, user.id)
+    body = {"guild_id": world.guild.id, "member_id": user.id}
+    data_of(await tracker.post("/events/leave/check-invite", {**body, "left_at": _now()}))
+    await asyncio.sleep(1.2)  # more than a second apart: another leave, not this one again
+    rejoin = await fake.join_via_invite(world.guild.id, user.id, invite.code)
+    await fake.leave(world.guild.id, user.id)
+    early = data_of(await tracker.post("/events/leave/check-invite", {**body, "left_at": _now()}))
+    assert (early["join_id"], early["repeated"]) == (None, False)
+
+    decided = await final(tracker, world, (await report(tracker, world, rejoin))["join_id"])
+
+    assert (decided["invite_code"], decided["counted"], decided["fake"]) == (
+        invite.code,
+        True,
+        False,
+    )
+    assert decided["left_at"] is not None
+    assert decided["join_id"] != first["join_id"]
+    stats = data_of(
+        await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.alice.id)
+    )
+    assert (stats["regular"], stats["leaves"], stats["total"]) == (1, 1, 0)
+
+
+def _now() -> str:
+    return utcnow().isoformat()

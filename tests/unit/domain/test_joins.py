@@ -1,5 +1,5 @@
-"""Which membership a member-add tells of: new, the present one again, a later or an earlier
-one."""
+"""Which membership a member-add or a leave tells of: new, the present one again, a later or
+an earlier one."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from invite_tracker.domain.joins import REJOIN_GAP, Membership, membership_of
+from invite_tracker.domain.joins import (
+    REJOIN_GAP,
+    Ended,
+    LeaveOf,
+    Membership,
+    leave_of,
+    membership_of,
+)
 
 PRESENT = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
@@ -31,3 +38,40 @@ def test_membership_of(
     joined_at: datetime | None, present: datetime | None, expected: Membership
 ) -> None:
     assert membership_of(joined_at, present) is expected
+
+
+JOINED = PRESENT - timedelta(hours=1)
+LEFT = PRESENT - timedelta(minutes=30)
+ENDED = Ended(JOINED, LEFT, closed_by_rejoin=False)
+CLOSED = Ended(JOINED, PRESENT, closed_by_rejoin=True)  # the rejoin, told first, ended it
+MINUTE = timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("left_at", "reported", "present", "ended", "expected"),
+    [
+        (PRESENT + MINUTE, True, PRESENT, None, LeaveOf.PRESENT),
+        (PRESENT, True, PRESENT, ENDED, LeaveOf.PRESENT),  # the instant it began
+        (PRESENT + MINUTE, False, PRESENT, ENDED, LeaveOf.PRESENT),  # its arrival stands in
+        (PRESENT, True, None, None, LeaveOf.EARLY),  # no join known: its join may come
+        (LEFT, True, None, ENDED, LeaveOf.REPEATED),  # the last leave told again
+        (LEFT + REJOIN_GAP, True, None, ENDED, LeaveOf.REPEATED),  # within the gap
+        (LEFT - MINUTE, True, None, ENDED, LeaveOf.REPEATED),  # within the ended membership
+        (LEFT + REJOIN_GAP + MS, True, None, ENDED, LeaveOf.EARLY),  # a rejoin's, told first
+        (PRESENT, False, None, ENDED, LeaveOf.REPEATED),  # no time: a repeat is likelier
+        (JOINED - MINUTE, True, None, ENDED, LeaveOf.EARLY),  # an older membership's
+        (LEFT, True, PRESENT, CLOSED, LeaveOf.CLOSED_BY_REJOIN),  # the rejoin ended it
+        (JOINED - MINUTE, True, PRESENT, CLOSED, LeaveOf.EARLY),  # before it: unknown
+        (LEFT, True, PRESENT, ENDED, LeaveOf.REPEATED),  # its leave, told again
+        (LEFT + MINUTE, True, PRESENT, ENDED, LeaveOf.EARLY),  # a membership between
+        (PRESENT - MINUTE, True, PRESENT, None, LeaveOf.EARLY),  # before the only join
+    ],
+)
+def test_leave_of(
+    left_at: datetime,
+    reported: bool,
+    present: datetime | None,
+    ended: Ended | None,
+    expected: LeaveOf,
+) -> None:
+    assert leave_of(left_at, reported=reported, present=present, ended=ended) is expected

@@ -140,7 +140,7 @@ async def leave_check(
         state.engine,
         guild_id=body.guild_id,
         member_id=body.member_id,
-        left_at=body.left_at or now,
+        left_at=body.left_at,
         now=now,
     )
     join = outcome.join

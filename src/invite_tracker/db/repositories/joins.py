@@ -98,11 +98,16 @@ class JoinRepository(JoinCounts):
         )
         return None if row is None else _to_domain(row)
 
-    async def latest_for_member(self, guild_id: int, member_id: int) -> JoinRecord | None:
-        """The member's most recent join, present or not."""
+    async def latest_ended(self, guild_id: int, member_id: int) -> JoinRecord | None:
+        """The member's most recent membership that has ended (the one before their present
+        join, if they have one)."""
         row = await self._session.scalar(
             select(JoinRow)
-            .where(JoinRow.guild_id == guild_id, JoinRow.member_id == member_id)
+            .where(
+                JoinRow.guild_id == guild_id,
+                JoinRow.member_id == member_id,
+                JoinRow.left_at.is_not(None),
+            )
             .order_by(JoinRow.joined_at.desc(), JoinRow.id.desc())
             .limit(1)
             .execution_options(populate_existing=True)

@@ -70,6 +70,13 @@ class LeaveRepository:
         left_at: datetime = row.left_at
         return left_at
 
+    async def retime(self, join_id: int, left_at: datetime) -> None:
+        """The leave that ended this join happened at `left_at` (its event came after the
+        member's rejoin, which had ended the join at the rejoin's time)."""
+        await self._session.execute(
+            update(LeaveRow).where(LeaveRow.join_id == join_id).values(left_at=left_at)
+        )
+
     async def follow_join(
         self, join_id: int, *, counted: bool, inviter_id: int | None, invite_code: str | None
     ) -> None:
