@@ -176,8 +176,16 @@ def delivery_margin(
 
     A window decided before one of its events arrives can only leave that join less certain
     (or, if a join that used no invite stood in for it, credit the wrong member), so the
-    margin is stretched, never shortened."""
+    margin is stretched, never shortened.
+
+    An event later than MAX_MARGIN is one no margin could wait for: alone, it is one event
+    told again long after (a reporter retrying, a gateway resume), and it does not hold every
+    join of the next minutes back; only when most recent events are that late (a clock far
+    ahead of Discord's) is the margin stretched to its most."""
     recent = [delay for stored_at, delay in delays if stored_at >= now - DELAYS_FOR]
+    beyond = sum(1 for delay in recent if delay > MAX_MARGIN)
+    if 2 * beyond <= len(recent):
+        recent = [delay for delay in recent if delay <= MAX_MARGIN]
     slowest = max(recent, default=0.0)
     return min(max(configured, slowest + MARGIN_SAFETY), max(configured, MAX_MARGIN))
 

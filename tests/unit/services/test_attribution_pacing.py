@@ -34,6 +34,9 @@ T0 = datetime(2026, 11, 29, tzinfo=UTC)
         ([(0, 0.1), (0, 0.7)], 0.95),  # one close to it: stretched, with some safety
         ([(0, 2.0)], 2.25),
         ([(0, 60.0)], MAX_MARGIN),  # a clock far ahead of Discord's: bounded
+        ([(0, 60.0), (0, 61.0), (0, 0.3)], MAX_MARGIN),  # most events that late: the clock
+        ([(0, 600.0), (0, 0.3), (0, 0.2)], 0.75),  # one event told again long after: ignored
+        ([(0, 600.0), (0, 2.0)], 2.25),  # ignored; the others still stretch it
         ([(-400, 3.0), (0, 0.2)], 0.75),  # a slow event long ago no longer counts
         ([(0, -2.0)], 0.75),  # a clock behind Discord's
     ],
