@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from invite_tracker import __version__
 from invite_tracker.api.deps import ServiceState
 from invite_tracker.api.errors import MethodNotAllowed, error_response
-from invite_tracker.api.middleware import RequestContext
+from invite_tracker.api.middleware import RequestContext, SlashTolerant
 from invite_tracker.api.openapi import finished
 from invite_tracker.api.routes import (
     auth,
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         docs_url=f"{settings.api_prefix}/docs",
         openapi_url=f"{settings.api_prefix}/openapi.json",
         redoc_url=None,
+        redirect_slashes=False,  # SlashTolerant serves the other form instead
     )
     app.openapi = finished(app.openapi)  # type: ignore[method-assign]
     module_prefix = settings.api_prefix + MODULE_PREFIX
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     ):
         app.include_router(router.router, prefix=module_prefix)
     app.include_router(auth.router, prefix=settings.api_prefix)
+    app.add_middleware(SlashTolerant, router=app.router)
     app.add_middleware(RequestContext)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

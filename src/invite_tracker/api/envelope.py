@@ -9,8 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 DataT = TypeVar("DataT")
 
 
+ALWAYS_THERE = ConfigDict(json_schema_serialization_defaults_required=True)
+"""Every key of an envelope is in every answer: the document marks them all required."""
+
+
 class Envelope(BaseModel, Generic[DataT]):
     """`{"success": true, "data": ..., "error": {}}`."""
+
+    model_config = ALWAYS_THERE
 
     success: Literal[True] = True
     data: DataT
@@ -37,6 +43,8 @@ class ErrorDetail(BaseModel):
 
 class ErrorEnvelope(BaseModel):
     """`{"success": false, "data": {}, "error": {"code", "name", "message"}}`."""
+
+    model_config = ALWAYS_THERE
 
     success: Literal[False] = False
     data: dict[str, Any] = Field(default_factory=dict, json_schema_extra={"maxProperties": 0})

@@ -8,11 +8,12 @@ integers as JSON integers. Query strings carry only text, so when a field comes 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, GetCoreSchemaHandler, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError, core_schema
 
 from invite_tracker.domain.ids import SNOWFLAKE_MAX, parse_invite_code, parse_snowflake
 
@@ -71,14 +72,18 @@ def _embed_flag(value: Any, info: ValidationInfo) -> bool:
 
 
 def _integer(value: Any, info: ValidationInfo) -> int:
+    return _integer_within(value, info, INTEGER_MIN, INTEGER_MAX)
+
+
+def _integer_within(value: Any, info: ValidationInfo, low: int, high: int) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif _from_query(info) and isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
         number = int(value)
     else:
         raise _fail("integer", "must be an integer")
-    if not INTEGER_MIN <= number <= INTEGER_MAX:
-        raise _fail(OUT_OF_RANGE, f"must be between {INTEGER_MIN} and {INTEGER_MAX}")
+    if not low <= number <= high:
+        raise _fail(OUT_OF_RANGE, f"must be between {low} and {high}")
     return number
 
 
@@ -108,7 +113,7 @@ Snowflake = Annotated[
         {
             "anyOf": [
                 {"type": "integer", "minimum": 1},
-                {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                {"type": "string", "pattern": "^[0-9]{1,64}$"},
             ],
             "description": f"A Discord id: an integer or a decimal string, 1 to {SNOWFLAKE_MAX}.",
         }
@@ -144,3 +149,23 @@ Timestamp = Annotated[
         }
     ),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Within:
+    """An integer field's own bounds, as `Annotated[int, Within(1, 200)]`: read as `Integer`
+    is, a value outside them is unusable (422), and the OpenAPI document gives them."""
+
+    low: int
+    high: int = INTEGER_MAX
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.with_info_before_validator_function(self._check, handler(int))
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.low, "maximum": self.high}
+
+    def _check(self, value: Any, info: ValidationInfo) -> int:
+        return _integer_within(value, info, self.low, self.high)

@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id for every request, bound to the logs and sent back."""
+"""ASGI middleware: a request id for every request, bound to the logs and sent back; paths
+served with or without their trailing slash."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 import uuid
 
 import structlog
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("invite_tracker.access")
@@ -61,3 +63,26 @@ class RequestContext:
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
             structlog.contextvars.clear_contextvars()
+
+
+class SlashTolerant:
+    """Serve a path with or without a trailing slash alike, when only the other form is a
+    route: Husqy's documented paths mix both (`/auth/api-key/`, `/status`). Starlette would
+    answer a 307 redirect with an empty body, outside the envelope every answer is in."""
+
+    def __init__(self, app: ASGIApp, router: Router) -> None:
+        self.app = app
+        self._routes = router.routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] != "/" and not self._routed(scope):
+            path: str = scope["path"]
+            other = path[:-1] if path.endswith("/") else path + "/"
+            moved = {**scope, "path": other, "raw_path": other.encode("latin-1")}
+            if self._routed(moved):
+                scope = moved
+        await self.app(scope, receive, send)
+
+    def _routed(self, scope: Scope) -> bool:
+        """A route takes this path (for some method: else it is a 405, not a 404)."""
+        return any(route.matches(scope)[0] is not Match.NONE for route in self._routes)

@@ -1,7 +1,8 @@
 """The finishing touches of the served OpenAPI document.
 
-FastAPI reads every bound of a schema as a float (`2147483647.0`), and knows nothing of how
-the API is authenticated; the document is mended once, when first built.
+FastAPI reads every bound of a schema as a float (`2147483647.0`), knows nothing of how the
+API is authenticated, nor that every body is read within a size limit; the document is mended
+once, when first built.
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 SCHEME = "apiKey"
+TOO_LARGE = {
+    "description": "PayloadTooLargeError (code 413): the body is over "
+    "INVITE_TRACKER_MAX_BODY_BYTES",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+}
 EXACT_FLOAT = 2**53
 """Integers up to this are exact as floats, and so are written back as integers."""
 
@@ -28,7 +34,8 @@ def finished(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]
 
 def mend(document: dict[str, Any]) -> dict[str, Any]:
     """Bearer authentication declared, and required by every operation that answers 401
-    (all but the home route); integral bounds written as integers."""
+    (all but the home route); the 413 of a body over the limit listed wherever a body is
+    read; integral bounds written as integers."""
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})[SCHEME] = {
         "type": "http",
@@ -37,8 +44,11 @@ def mend(document: dict[str, Any]) -> dict[str, Any]:
     }
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
-            if "401" in operation.get("responses", {}):
+            responses = operation.setdefault("responses", {})
+            if "401" in responses:
                 operation["security"] = [{SCHEME: []}]
+            if "requestBody" in operation:
+                responses.setdefault("413", TOO_LARGE)
     result: dict[str, Any] = _integers(document)
     return result
 

@@ -309,7 +309,10 @@ class JoinRead(BaseModel):
     join_type: str = Field(description="invite, vanity, unknown, ambiguous, bot or pending")
     invite_code: str | None
     inviter_id: str | None
-    candidates: list[str] = Field(description="Codes that could explain an ambiguous join.")
+    candidates: list[str] = Field(
+        description="What could explain an ambiguous join: invite codes, `(vanity)` for the "
+        "vanity URL, and `(none)` for no invite at all (a discovery join, an OAuth2 add)."
+    )
     counted: bool = Field(description="Credited to the inviter.")
     fake: bool
     reason: str | None

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 SNOWFLAKE_MAX = 2**64 - 1
 DISCORD_EPOCH_MS = 1_420_070_400_000
 INVITE_CODE_PATTERN = re.compile(r"[A-Za-z0-9-]{2,32}")
-_DECIMAL = re.compile(r"[0-9]{1,20}")
+_DECIMAL = re.compile(r"[0-9]{1,64}")
+"""Digits, leading zeros allowed (a decimal string all the same), bounded before reading."""
 _LINK = re.compile(
     r"(?:https?://)?(?:www\.)?"
     r"(?:discord\.gg/|discord(?:app)?\.com/invite/)"

@@ -11,6 +11,7 @@ import pytest
 from invite_tracker.api.app import create_app
 from invite_tracker.db.session import Database
 from tests.integration.api.conftest import (
+    GUILD,
     PREFIX,
     Api,
     app_settings,
@@ -49,6 +50,21 @@ async def test_home_answers_without_a_key(client: httpx.AsyncClient, path: str) 
 async def test_unknown_route_is_not_found_in_the_envelope(api: Api) -> None:
     error = error_of(await api.get("/nope"), 404, "NotFoundError")
     assert error["code"] == 404
+
+
+async def test_a_trailing_slash_is_served_like_the_route_not_redirected(api: Api) -> None:
+    """Husqy's paths mix both forms (`/auth/api-key/`, `/status`): either form answers in
+    the envelope, never a 307 with an empty body."""
+    await api.enable()
+    status = data_of(await api.get("/status/", guild_id=GUILD))
+    assert status == {"guild_id": str(GUILD), "enabled": True}
+    joined = data_of(
+        await api.post("/events/join/check-invite/", {"guild_id": GUILD, "member_id": 42})
+    )
+    assert joined["member_id"] == "42"
+    assert data_of(await api.get("/joins/", guild_id=GUILD))["joins"][0]["member_id"] == "42"
+    error_of(await api.get("/nope/"), 404, "NotFoundError")
+    error_of(await api.call("PATCH", "/settings/"), 405, "MethodNotAllowedError")
 
 
 async def test_other_method_on_a_known_route_is_405(api: Api) -> None:
@@ -115,6 +131,39 @@ async def test_openapi_says_how_to_authenticate_and_what_keys_may_meet(
     }
     assert uses["requestBody"]["required"] is False  # the query may carry the fields instead
     assert all(isinstance(n, int) for n in _numbers(spec)), "a bound written as a float"
+
+
+def _query_schema(operation: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [p["schema"] for p in operation["parameters"] if p["name"] == name]
+    schema: dict[str, Any] = found
+    return schema
+
+
+async def test_openapi_gives_the_bounds_and_answers_the_service_keeps(
+    client: httpx.AsyncClient,
+) -> None:
+    """Paging bounds as the service enforces them; the 413 of an oversized body wherever a
+    body is read; every envelope key required, since every answer has all three."""
+    spec = (await client.get("/openapi.json")).json()
+    log = spec["paths"][PREFIX + "/joins"]["get"]
+    assert _query_schema(log, "limit") | {"default": 0} == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 200,
+        "default": 0,
+    }
+    board = spec["paths"][PREFIX + "/leaderboard"]["get"]
+    assert (_query_schema(board, "limit")["minimum"], _query_schema(board, "limit")["maximum"]) == (
+        1,
+        100,
+    )
+    assert _query_schema(board, "offset")["minimum"] == 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert ("413" in operation["responses"]) is ("requestBody" in operation), (method, path)
+    schemas = spec["components"]["schemas"]
+    for name in ("ErrorEnvelope", "Envelope_JoinRead_"):
+        assert sorted(schemas[name]["required"]) == ["data", "error", "success"], name
 
 
 async def test_interactive_docs_are_served(client: httpx.AsyncClient) -> None:

@@ -176,10 +176,16 @@ async def test_leaderboard_errors(api: Api) -> None:
     await api.enable()
     assert data_of(await api.get("/leaderboard", guild_id=GUILD))["entries"] == []
     error_of(await api.get("/leaderboard"), 400, "BadRequestError")
-    for bad in ({"limit": 0}, {"limit": 101}, {"offset": -1}):
-        error_of(
+    for bad, bounds in (
+        ({"limit": 0}, "between 1 and 100"),
+        ({"limit": 101}, "between 1 and 100"),
+        ({"offset": -1}, "between 0 and 2147483647"),
+        ({"offset": 2**31}, "between 0 and 2147483647"),
+    ):
+        error = error_of(
             await api.get("/leaderboard", guild_id=GUILD, **bad), 422, "UnprocessableEntityError"
         )
+        assert bounds in error["message"], bad
     error_of(await api.get("/leaderboard", guild_id=GUILD, limit="ten"), 400, "BadRequestError")
 
 

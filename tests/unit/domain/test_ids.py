@@ -16,14 +16,22 @@ from invite_tracker.domain.ids import (
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1, 1), ("1", 1), ("0042", 42), (2**64 - 1, 2**64 - 1), (str(2**64 - 1), 2**64 - 1)],
+    [
+        (1, 1),
+        ("1", 1),
+        ("0042", 42),
+        ("0001000000000000000001", 10**18 + 1),  # zero-padded past 20 characters
+        (2**64 - 1, 2**64 - 1),
+        (str(2**64 - 1), 2**64 - 1),
+    ],
 )
 def test_valid_snowflakes(value: object, expected: int) -> None:
     assert parse_snowflake(value) == expected
 
 
 @pytest.mark.parametrize(
-    "value", [0, -1, 2**64, "0", "-1", str(2**64), "12abc", "", " 1", "1.0", 1.0, True, None, [1]]
+    "value",
+    [0, -1, 2**64, "0", "-1", str(2**64), "12abc", "", " 1", "1.0", 1.0, True, None, [1], "9" * 65],
 )
 def test_invalid_snowflakes(value: object) -> None:
     with pytest.raises(ValueError, match="snowflake"):

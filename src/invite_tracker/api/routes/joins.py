@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from invite_tracker.api.deps import State, fields
 from invite_tracker.api.envelope import ok
-from invite_tracker.api.fields import Integer, InviteCode, Snowflake
+from invite_tracker.api.fields import InviteCode, Snowflake, Within
 from invite_tracker.api.routing import EnvelopeRoute, documented
 from invite_tracker.api.schemas import JoinLogRead, JoinRead
 from invite_tracker.domain.errors import BadRequest, ModuleDisabled, SettingsMissing, Unprocessable
@@ -24,8 +24,8 @@ class JoinLogIn(BaseModel):
     member_id: Snowflake | None = None
     inviter_id: Snowflake | None = None
     invite_code: InviteCode | None = None
-    limit: Integer = 50
-    before: Integer | None = None
+    limit: Annotated[int, Within(1, MAX_PAGE)] = 50
+    before: Annotated[int, Within(1)] | None = None
 
 
 @router.get(
@@ -35,8 +35,6 @@ async def join_log(query: Annotated[JoinLogIn, fields(JoinLogIn)], state: State)
     """The guild's joins, newest first, each with its attribution (type, code, inviter,
     candidates when ambiguous, counted/fake flags, reason) and times. Filter by member,
     inviter or code; page with `limit` (1..200) and `before` (a join id)."""
-    if not 1 <= query.limit <= MAX_PAGE:
-        raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}")
     found = await joins.join_log(
         state.database,
         query.guild_id,

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from invite_tracker.api.deps import Reading, State, fields
 from invite_tracker.api.envelope import ok
-from invite_tracker.api.fields import Integer, Snowflake
+from invite_tracker.api.fields import Snowflake, Within
 from invite_tracker.api.routing import EnvelopeRoute, documented
 from invite_tracker.api.schemas import LeaderboardRead, StatsRead, SummaryRead
 from invite_tracker.clock import utcnow
@@ -50,8 +50,8 @@ router.add_api_route(
 
 class LeaderboardIn(BaseModel):
     guild_id: Snowflake
-    limit: Integer = 10
-    offset: Integer = 0
+    limit: Annotated[int, Within(1, MAX_PAGE)] = 10
+    offset: Annotated[int, Within(0)] = 0
     inviter_id: Snowflake | None = None
 
 
@@ -66,10 +66,6 @@ async def leaderboard(
     first, with the figures `stats/uses` gives each; equal totals share a rank. Counts only
     what the retention period keeps. Page with `limit` (1..100, default 10) and `offset`;
     with `inviter_id`, `inviter` is that inviter's own entry, wherever it is ranked."""
-    if not 1 <= query.limit <= MAX_PAGE:
-        raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}")
-    if query.offset < 0:
-        raise Unprocessable("offset must be 0 or more")
     retention = state.settings.retention_days
     page = await stats.leaderboard_page(
         uow,
