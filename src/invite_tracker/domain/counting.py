@@ -1,7 +1,10 @@
 """The counting policy: which joins count for an inviter, which are fake, and the totals.
 
-- A join is *credited* (counted) to its inviter when the attribution names one and the member
-  is not a bot. Bots are kept apart and credit no one.
+- A join is *credited* (counted) to its inviter when the attribution names one, the member is
+  not a bot, and the event named the member: without `member_id`, a repeat of the event, the
+  member's leave or a rejoin could never be told, so the join credits no one (it is still
+  attributed, and its invite use is not given to anyone else). Bots are kept apart and credit
+  no one.
 - A credited join is *fake* when the member had already been credited to someone in this guild
   (a rejoin), or joined through their own invite while `prevent_own_invite_code` is on.
 - A *leave* counts against the inviter of the member's latest credited, non-fake join (a fake
@@ -17,6 +20,10 @@ from datetime import datetime, timedelta
 
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import Attribution
+
+NO_MEMBER = (
+    "no member_id: its repeats, its leave and a rejoin could never be told, so it counts for no one"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,8 @@ def classify_join(
         return JoinCounting(counted=False, fake=False, reason="bots do not count")
     if inviter_id is None:
         return JoinCounting(counted=False, fake=False, reason="no inviter is known")
+    if member_id is None:
+        return JoinCounting(counted=False, fake=False, reason=NO_MEMBER)
     if member_id is not None and member_id == inviter_id and prevent_own_invite_code:
         return JoinCounting(counted=True, fake=True, reason="joined through their own invite")
     if previously_credited:
@@ -214,7 +223,8 @@ def settle_join(
         previously_credited=previously_credited,
         prevent_own_invite_code=prevent_own_invite_code,
     )
-    detail = reason if not counting.counted else f"{reason}; {counting.reason}"
+    # how it counts, whenever someone was named (else the attribution's reason says it all)
+    detail = reason if inviter_id is None else f"{reason}; {counting.reason}"
     return Attribution(
         join_type=join_type,
         invite_code=invite_code,

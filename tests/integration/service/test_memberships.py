@@ -194,3 +194,31 @@ async def test_the_leave_of_a_rejoin_told_before_its_member_add_counts_against_i
 
 def _now() -> str:
     return utcnow().isoformat()
+
+
+async def test_a_join_reported_without_its_member_is_attributed_but_counts_for_no_one(
+    tracker: Api, world: World
+) -> None:
+    """Without `member_id` the join is still attributed (its invite use is not left for
+    another member's join), but it is not credited: its repeats, its leave and a rejoin
+    could never be told, so alice's total would only ever go up."""
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    await ready(tracker, world)
+    member = await fake.join_via_invite(
+        world.guild.id, (await world.user("nameless")).id, invite.code
+    )
+    body = {"guild_id": world.guild.id, "joined_at": member.joined_at.isoformat()}
+    first = data_of(await tracker.post("/events/join/check-invite", body))
+    decided = await final(tracker, world, first["join_id"])
+    assert (decided["join_type"], decided["invite_code"], decided["member_id"]) == (
+        "invite",
+        invite.code,
+        None,
+    )
+    assert (decided["counted"], decided["fake"]) == (False, False)
+    assert "no member_id" in decided["reason"]
+    stats = data_of(
+        await tracker.get("/stats/uses", guild_id=world.guild.id, inviter_id=world.alice.id)
+    )
+    assert (stats["regular"], stats["total"]) == (0, 0)

@@ -30,7 +30,8 @@ from invite_tracker.domain.invites import JoinType
         (9, 1, False, True, False, True, True),  # a rejoin is fake
         (1, 1, False, False, True, True, True),  # own invite, prevented
         (1, 1, False, False, False, True, False),  # own invite, allowed
-        (9, None, False, False, True, True, False),  # unknown member, not own
+        (9, None, False, False, True, False, False),  # no member: it could never be undone
+        (9, None, False, True, False, False, False),  # nor told a rejoin
     ],
 )
 def test_classify_join(
