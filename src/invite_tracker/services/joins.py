@@ -93,6 +93,8 @@ async def record_join(
                 # the read it calls for need not wait for the rest (a repeated member-add, of
                 # a join read already, calls for none)
                 engine.join_heard(guild_id, joined_at)
+            if member_id is not None:  # the member's events, one at a time (PostgreSQL)
+                await uow.joins.lock_member(guild_id, member_id)
             record, created = await _store(uow, join, now, reported=reported)
             await uow.commit()
     if created and record.join_type is JoinType.BOT:
@@ -125,6 +127,7 @@ async def record_leave(
         await require_enabled(uow, guild_id)
         if member_id is None:
             return LeaveOutcome(None, None, False, False, "no member_id: nothing to attribute")
+        await uow.joins.lock_member(guild_id, member_id)  # its join may be being stored
         outcome = await _leave(uow, guild_id, member_id, left_at, now, reported=reported)
         await uow.commit()
     if outcome.leave_id is not None and outcome.member_id is not None:

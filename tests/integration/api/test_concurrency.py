@@ -75,3 +75,61 @@ async def test_concurrent_enable_and_disable_end_in_a_valid_state(api: Api) -> N
     assert switched_off - switched_on in (0, 1)
     final = data_of(await api.get("/status", guild_id=GUILD))["enabled"]
     assert final is (switched_off == switched_on)
+
+
+def _event(member: int, field: str, at: str) -> dict[str, object]:
+    return {"guild_id": GUILD, "member_id": member, field: at}
+
+
+async def _memberships(api: Api) -> dict[str, list[str | None]]:
+    """Each member's joins' `left_at`."""
+    log = data_of(await api.get("/joins", guild_id=GUILD, limit=200))["joins"]
+    found: dict[str, list[str | None]] = {}
+    for join in log:
+        found.setdefault(join["member_id"], []).append(join["left_at"])
+    return found
+
+
+async def test_a_join_and_its_leave_told_at_once_end_the_membership(api: Api) -> None:
+    """A reporter flushing its buffer after an outage sends a member's join and leave
+    together. Whichever is handled first, the leave ends that join: none is left present
+    (its inviter credited for good) with its leave stored beside it."""
+    await api.enable()
+    members = range(1, 21)
+    joined, left = "2026-11-29T10:00:00+00:00", "2026-11-29T10:00:30+00:00"
+    await asyncio.gather(
+        *(
+            api.post(path, _event(member, field, at))
+            for member in members
+            for path, field, at in (
+                ("/events/join/check-invite", "joined_at", joined),
+                ("/events/leave/check-invite", "left_at", left),
+            )
+        )
+    )
+    assert await _memberships(api) == {str(member): [left] for member in members}
+    summary = data_of(await api.get("/stats/summary", guild_id=GUILD))
+    assert (summary["joins"], summary["leaves"]) == (20, 20)
+
+
+async def test_a_member_add_replayed_as_the_member_leaves_is_the_same_join(api: Api) -> None:
+    """A gateway resume replays a member-add (same `joined_at`) just as the member's leave
+    is handled: it is that join again, not a second membership that never ends."""
+    await api.enable()
+    members = range(1, 61)
+    joined, left = "2026-11-29T10:00:00+00:00", "2026-11-29T10:00:30+00:00"
+    for member in members:
+        data_of(await api.post("/events/join/check-invite", _event(member, "joined_at", joined)))
+    answers = await asyncio.gather(
+        *(
+            api.post(path, _event(member, field, at))
+            for member in members
+            for path, field, at in (
+                ("/events/join/check-invite", "joined_at", joined),
+                ("/events/leave/check-invite", "left_at", left),
+            )
+        )
+    )
+    replays = [data_of(a) for a in answers if "join/check-invite" in str(a.request.url)]
+    assert all(replay["repeated"] for replay in replays)
+    assert await _memberships(api) == {str(member): [left] for member in members}

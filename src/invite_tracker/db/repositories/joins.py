@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
@@ -148,6 +149,18 @@ class JoinRepository(JoinCounts):
         """Wait until every transaction storing a join of the guild (`storing_for`) has
         ended; those starting later wait until this transaction ends. PostgreSQL only."""
         await self._storing_lock("pg_advisory_xact_lock", guild_id)
+
+    async def lock_member(self, guild_id: int, member_id: int) -> None:
+        """This transaction handles an event of the member (a join or a leave): on
+        PostgreSQL, the member's transaction advisory lock, so the events of one member are
+        handled one at a time across workers, each seeing what the one before stored (a leave
+        and its join told at once, a member-add replayed as the member leaves). On SQLite
+        nothing: its transactions already take turns."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(:high, :low)"),
+                _member_key(guild_id, member_id),
+            )
 
     async def _storing_lock(self, function: str, guild_id: int) -> None:
         """Take the guild's storing lock (shared or exclusive) until this transaction ends."""
@@ -320,6 +333,17 @@ def _lock_key(guild_id: int) -> dict[str, int]:
     return {
         "high": signed(guild_id >> 32 & 0xFFFFFFFF, 32),
         "low": signed(guild_id & 0xFFFFFFFF, 32),
+    }
+
+
+def _member_key(guild_id: int, member_id: int) -> dict[str, int]:
+    """A member's lock key: two signed 32-bit halves of a hash of the guild and the member,
+    in the same key space as the guilds' storing locks (a collision only makes two events
+    wait for each other, one less likely than one in 2^60 for any guild's)."""
+    digest = hashlib.blake2b(f"member:{guild_id}:{member_id}".encode(), digest_size=8).digest()
+    return {
+        "high": int.from_bytes(digest[:4], "big", signed=True),
+        "low": int.from_bytes(digest[4:], "big", signed=True),
     }
 
 
