@@ -140,6 +140,7 @@ class LeaveOf(Enum):
     CLOSED_BY_REJOIN = "closed by rejoin"  # the membership the rejoin's event already ended
     REPEATED = "repeated"  # the member's last leave, told again
     EARLY = "early"  # a membership whose join event has not come (or never will): kept
+    KEPT_ALREADY = "kept already"  # such a leave, told again
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,12 @@ class Ended:
 
 
 def leave_of(
-    left_at: datetime, *, reported: bool, present: datetime | None, ended: Ended | None
+    left_at: datetime,
+    *,
+    reported: bool,
+    present: datetime | None,
+    ended: Ended | None,
+    kept: datetime | None = None,
 ) -> LeaveOf:
     """Place a leave among the member's memberships, by its `left_at` (`reported`: the
     reporter's time, not the time it arrived), the `joined_at` of the member's present join
@@ -166,13 +172,22 @@ def leave_of(
     time nothing tells it from the last leave told again, which is by far the likelier.
     A leave before the present join is an earlier membership's: the one the rejoin ended if
     it falls in it, else one whose join is not known, kept in case its event comes late.
+    A leave to keep is the one kept already (`kept`: the latest leave of the member stored
+    without its join) told again when its time is within `REJOIN_GAP` of it, or when it has
+    no time and no join of the member is known since.
     """
     if present is not None and left_at >= present:
         return LeaveOf.PRESENT
-    if ended is None or left_at < ended.joined_at:
-        return LeaveOf.EARLY
-    if ended.closed_by_rejoin:
-        return LeaveOf.CLOSED_BY_REJOIN
-    if left_at <= ended.left_at + REJOIN_GAP or not reported:
-        return LeaveOf.REPEATED
+    if ended is not None and left_at >= ended.joined_at:
+        if ended.closed_by_rejoin:
+            return LeaveOf.CLOSED_BY_REJOIN
+        if left_at <= ended.left_at + REJOIN_GAP or not reported:
+            return LeaveOf.REPEATED
+    if kept is not None:
+        joins = [t for t in (present, None if ended is None else ended.joined_at) if t]
+        latest = max(joins, default=None)  # the member's latest join known
+        if abs(left_at - kept) <= REJOIN_GAP or (
+            not reported and (latest is None or kept >= latest)
+        ):
+            return LeaveOf.KEPT_ALREADY
     return LeaveOf.EARLY

@@ -272,10 +272,18 @@ async def _leave(
         closed_by_rejoin = join is not None and before.left_at == join.joined_at
         ended = Ended(before.joined_at, before.left_at, closed_by_rejoin)
     place = leave_of(
-        left_at, reported=reported, present=None if join is None else join.joined_at, ended=ended
+        left_at,
+        reported=reported,
+        present=None if join is None else join.joined_at,
+        ended=ended,
+        kept=await uow.leaves.latest_unclaimed(guild_id, member_id),
     )
     if place is LeaveOf.REPEATED:
         return LeaveOutcome(member_id, before, False, True, "this member already left")
+    if place is LeaveOf.KEPT_ALREADY:
+        return LeaveOutcome(
+            member_id, None, False, True, "this leave is kept already, until its join comes"
+        )
     if place is LeaveOf.CLOSED_BY_REJOIN:
         assert before is not None
         await uow.joins.mark_left(before.id, left_at)

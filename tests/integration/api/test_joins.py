@@ -254,3 +254,17 @@ async def test_a_leave_dated_before_the_present_join_with_no_join_for_it_is_kept
         ("2026-11-29T10:00:00+00:00", "2026-11-29T10:02:00+00:00"),
         ("2026-11-29T10:05:00+00:00", None),
     ]
+
+
+@pytest.mark.parametrize("again", ["2026-11-29T10:05:00+00:00", None])
+async def test_a_leave_told_twice_before_its_join_is_kept_once(api: Api, again: str | None) -> None:
+    """A leave whose join has not come, told again (same time, or no time): it is the leave
+    kept already, not a second one that no join will ever claim."""
+    await api.enable()
+    first = await leave(api, 42, "2026-11-29T10:05:00+00:00")
+    repeat = await leave(api, 42, again)
+    assert (first["repeated"], repeat["repeated"], repeat["join_id"]) == (False, True, None)
+    joined = await join(api, 42, joined_at="2026-11-29T10:04:00+00:00")
+    assert joined["left_at"] == "2026-11-29T10:05:00+00:00"
+    summary = data_of(await api.get("/stats/summary", guild_id=GUILD))
+    assert (summary["joins"], summary["leaves"]) == (1, 1)

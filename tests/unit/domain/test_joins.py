@@ -75,3 +75,29 @@ def test_leave_of(
     expected: LeaveOf,
 ) -> None:
     assert leave_of(left_at, reported=reported, present=present, ended=ended) is expected
+
+
+@pytest.mark.parametrize(
+    ("left_at", "reported", "present", "ended", "kept", "expected"),
+    [
+        (PRESENT, True, None, None, PRESENT, LeaveOf.KEPT_ALREADY),  # told again
+        (PRESENT + REJOIN_GAP, True, None, None, PRESENT, LeaveOf.KEPT_ALREADY),
+        (PRESENT + REJOIN_GAP + MS, True, None, None, PRESENT, LeaveOf.EARLY),  # another
+        (PRESENT + MINUTE, False, None, None, PRESENT, LeaveOf.KEPT_ALREADY),  # no time
+        (PRESENT + MINUTE, False, None, ENDED, LEFT, LeaveOf.REPEATED),  # as without one
+        (LEFT + MINUTE, True, None, ENDED, LEFT + MINUTE, LeaveOf.KEPT_ALREADY),  # a rejoin's
+        (LEFT + MINUTE, True, None, ENDED, JOINED - MINUTE, LeaveOf.EARLY),  # an older one
+        (LEFT, True, PRESENT, ENDED, LEFT + MINUTE, LeaveOf.REPEATED),  # ended's leave
+        (PRESENT + MINUTE, True, PRESENT, None, PRESENT - MINUTE, LeaveOf.PRESENT),
+    ],
+)
+def test_leave_of_with_a_leave_kept_for_its_join(
+    left_at: datetime,
+    reported: bool,
+    present: datetime | None,
+    ended: Ended | None,
+    kept: datetime,
+    expected: LeaveOf,
+) -> None:
+    found = leave_of(left_at, reported=reported, present=present, ended=ended, kept=kept)
+    assert found is expected

@@ -70,6 +70,17 @@ class LeaveRepository:
         left_at: datetime = row.left_at
         return left_at
 
+    async def latest_unclaimed(self, guild_id: int, member_id: int) -> datetime | None:
+        """When the member's latest leave stored without its join was (None: there is none)."""
+        found: datetime | None = await self._session.scalar(
+            select(func.max(LeaveRow.left_at)).where(
+                LeaveRow.guild_id == guild_id,
+                LeaveRow.member_id == member_id,
+                LeaveRow.join_id.is_(None),
+            )
+        )
+        return found
+
     async def retime(self, join_id: int, left_at: datetime) -> None:
         """The leave that ended this join happened at `left_at` (its event came after the
         member's rejoin, which had ended the join at the rejoin's time)."""
