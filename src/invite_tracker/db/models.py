@@ -218,6 +218,8 @@ class GuildSnapshotRow(Base):
     # when Discord counted the read, by its own clock (null: somewhere in the flight)
     counted_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counted_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Discord counted its reads at one instant (null: rows from before, taken as such)
+    counted_in_order: Mapped[bool | None] = mapped_column(Boolean)
     vanity_code: Mapped[str | None] = mapped_column(String(32))
     vanity_uses: Mapped[int | None] = mapped_column(Integer)
     invites: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: code -> counts

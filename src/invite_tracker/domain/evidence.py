@@ -58,6 +58,11 @@ class Snapshot:
     join inside that interval may or may not be counted by this snapshot. Without `counted`
     (Discord's own clock when it answered, see `counted_span`) that is the whole flight, from
     `sent_at` to `received_at` (this service's clock, which also paces the reads).
+
+    `in_order`: Discord counted the snapshot's reads (the invite list, and the vanity counter
+    with it) at one instant, so of the joins made inside that interval, those it counted are
+    the earliest. Not so when the two were counted apart (`counted_in_order`): a join between
+    the two counts is counted by one read and not by the other, whatever its time.
     """
 
     sent_at: datetime
@@ -66,6 +71,7 @@ class Snapshot:
     vanity_uses: int | None = None
     counted: tuple[datetime, datetime] | None = None
     vanity_code: str | None = None
+    in_order: bool = True
 
     @property
     def counted_after(self) -> datetime:
@@ -88,6 +94,19 @@ def counted_span(
     if not known or len(known) < len(instants):
         return None
     return min(known) - tolerance, max(known) + tolerance
+
+
+ONE_INSTANT = timedelta(milliseconds=10)
+"""Reads Discord counted this close together (by its clocks) are taken as counted at once."""
+
+
+def counted_in_order(instants: Sequence[datetime | None]) -> bool:
+    """Whether a snapshot's reads were counted at one instant (see `Snapshot.in_order`): a
+    single read always; several only when each said when, all within ONE_INSTANT."""
+    if len(instants) <= 1:
+        return True
+    known = [instant for instant in instants if instant is not None]
+    return len(known) == len(instants) and max(known) - min(known) <= ONE_INSTANT
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,7 @@ decided without it, so it is ambiguous between the invites used there and none.
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -25,7 +24,6 @@ from invite_tracker.domain.evidence import (
     Ending,
     InviteCount,
     Snapshot,
-    UseRange,
     deleted_out_of_band,
     endings,
     uses_between,
@@ -41,27 +39,14 @@ from invite_tracker.domain.vanished import (
     timed_ranges,
     usable,
 )
+from invite_tracker.domain.windows import ReadWindow, Settled, decide_late, settled_window
 
 LOOKAHEAD = 3
 """Windows after the oldest one that may be read before it is decided (see `decides_at`)."""
-LATE_REASON = "its event came after its window was decided: it may also have used no invite"
-"""Why a join whose event came after its window was decided is ambiguous."""
-
-
-@dataclass(slots=True)
-class _Window:
-    before: Snapshot
-    after: Snapshot
-    ranges: Mapping[str, UseRange]
-    inviters: Mapping[str, int | None]
-    staff_deleted: frozenset[str]
-
-
-@dataclass(slots=True)
-class _Settled:
-    window: _Window
-    joins: int
-    settled_at: datetime
+UNSEEN_REASON = (
+    "made while the earliest read kept was counted: it may be counted there, through an "
+    "invite no earlier read shows, and another member's event be late"
+)
 
 
 @dataclass(slots=True)
@@ -73,12 +58,12 @@ class Ledger:
     keep_settled: timedelta = timedelta(minutes=5)
     patience: timedelta = timedelta(seconds=5)
     """How long after its read a window with uses but too few join events waits for them."""
-    _windows: list[_Window] = field(default_factory=list)
+    _windows: list[ReadWindow] = field(default_factory=list)
     _joins: dict[Hashable, datetime] = field(default_factory=dict)
     _created: dict[str, InviteCount] = field(default_factory=dict)
     _staff_deleted: set[str] = field(default_factory=set)
     _gone_reported: dict[str, GoneReport] = field(default_factory=dict)
-    _settled: list[_Settled] = field(default_factory=list)
+    _settled: list[Settled] = field(default_factory=list)
     _waiting_until: datetime | None = None
     _endings: list[Ending] = field(default_factory=list)
 
@@ -157,7 +142,7 @@ class Ledger:
         ranges = uses_between(before, snapshot, deleted_by_staff=staff)
         inviters = {code: invite.inviter_id for code, invite in before.invites.items()}
         inviters.update({code: invite.inviter_id for code, invite in snapshot.invites.items()})
-        self._windows.append(_Window(before, snapshot, ranges, inviters, staff))
+        self._windows.append(ReadWindow(before, snapshot, ranges, inviters, staff))
         self._created.clear()
         self._staff_deleted.clear()
 
@@ -184,7 +169,7 @@ class Ledger:
         }
         return decisions
 
-    def _reported_spans(self, window: _Window) -> dict[str, Span]:
+    def _reported_spans(self, window: ReadWindow) -> dict[str, Span]:
         return reported_spans(window, self._gone_reported, self.margin)
 
     def _place(self, joined_at: datetime, count: int) -> tuple[int, bool] | None:
@@ -307,7 +292,10 @@ class Ledger:
             self._waiting_until = waiting_until
             return None
         self._waiting_until = None
-        answer = solve_segment(windows, boundaries, relaxed=relaxed, open_end=open_end)
+        # a read's joins are in time order only if it counted its reads at once (`in_order`)
+        reads = [self.baseline] * shift + [window.after for window in segment[:end]]
+        timed = [t if r.in_order else len(t) for t, r in zip(boundaries, reads, strict=True)]
+        answer = solve_segment(windows, timed, relaxed=relaxed, open_end=open_end)
         decisions = []
         vanity = self.baseline.vanity_code  # where the segment (and any edge join) starts
         inviters = segment[0].inviters
@@ -327,8 +315,15 @@ class Ledger:
         for key, spot in placed.items():
             if spot != (0, False):
                 continue  # the next window's, or on its boundary: decided with it
-            found = usable(answer.windows[shift], self._joins.pop(key), *ends)
-            decisions.append(decide(key, found, segment[0].inviters, answer.consistent, vanity))
+            joined_at = self._joins.pop(key)
+            found = usable(answer.windows[shift], joined_at, *ends)
+            unseen = previous is None and joined_at < self.baseline.counted_before
+            if unseen:  # no window before the baseline says whether it counted this join
+                found |= {NO_INVITE}
+            decision = decide(key, found, segment[0].inviters, answer.consistent, vanity)
+            if unseen and decision.join_type is JoinType.AMBIGUOUS:
+                decision = replace(decision, reason=UNSEEN_REASON)
+            decisions.append(decision)
         decided = definite[0]
         if linked and previous is not None:
             # Keep each decided window's join count true for what comes after: the edge joins
@@ -341,7 +336,7 @@ class Ledger:
             decided += len(edge)
         first = segment[0]
         first.ranges = windows[shift].ranges  # as decided: gone invites used up or deleted
-        self._settled.append(_Settled(first, decided, now))
+        self._settled.append(Settled(first, decided, now))
         self._endings += endings(first.before, first.after, first.ranges, first.staff_deleted)
         del self._windows[0]
         self.baseline = first.after
@@ -352,7 +347,7 @@ class Ledger:
         found, self._endings = self._endings, []
         return found
 
-    def _previous_window(self) -> _Settled | None:
+    def _previous_window(self) -> Settled | None:
         """The decided window the baseline closed, if it is still kept."""
         if self._settled and self._settled[-1].window.after is self.baseline:
             return self._settled[-1]
@@ -365,34 +360,13 @@ class Ledger:
             if joined_at >= self.baseline.counted_after:
                 continue
             del self._joins[key]
-            settled = _settled_window(self._settled, joined_at)
+            settled = settled_window(self._settled, joined_at)
             if settled is None:
                 decisions.append(
                     Decision(key, JoinType.UNKNOWN, reason="joined before the snapshots kept")
                 )
                 continue
-            # Its window was decided without it: it may be the member who used an invite the
-            # window left unexplained, or a join through no invite whose neighbours' events
-            # are later still. Nothing tells which, so it is decided only when the window saw
-            # no use at all: then it certainly used no invite.
-            found = frozenset(
-                {NO_INVITE}.union(code for code, r in settled.window.ranges.items() if r.hi >= 1)
+            decisions.append(
+                decide_late(key, joined_at, settled, self._reported_spans(settled.window))
             )
-            window = settled.window
-            found = usable(found, joined_at, expired_by(window), self._reported_spans(window))
-            settled.joins += 1
-            vanity = settled.window.before.vanity_code
-            decision = decide(key, found, settled.window.inviters, True, vanity)
-            if decision.join_type is JoinType.AMBIGUOUS:
-                decision = replace(decision, reason=LATE_REASON)
-            decisions.append(decision)
         return decisions
-
-
-def _settled_window(settled: Iterable[_Settled], joined_at: datetime) -> _Settled | None:
-    ordered = sorted(settled, key=lambda item: item.window.after.sent_at)
-    ends = [item.window.after.counted_before for item in ordered]
-    index = bisect.bisect_right(ends, joined_at)
-    if index < len(ordered) and ordered[index].window.before.counted_before <= joined_at:
-        return ordered[index]
-    return None

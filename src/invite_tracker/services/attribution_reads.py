@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from invite_tracker.discord.port import DiscordPort, InviteList, VanityUrl
 from invite_tracker.domain.errors import DiscordUnavailable, ReadDeferred, Unprocessable
-from invite_tracker.domain.evidence import Snapshot, counted_span
+from invite_tracker.domain.evidence import Snapshot, counted_in_order, counted_span
 from invite_tracker.domain.invites import ListedInvites
 from invite_tracker.domain.ledger import Ledger
 from invite_tracker.services.attribution_bucket import (
@@ -115,6 +115,7 @@ class InviteReader:
             counter.uses if counter is not None else None,
             span,
             counter.code if counter is not None else None,
+            in_order=counted_in_order([read.counted_at for read in reads]),
         )
         attributor.flights.append((snapshot.received_at - sent_at).total_seconds())
         # the later of the buckets to free decides when the reads can go again

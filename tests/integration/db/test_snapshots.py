@@ -16,14 +16,15 @@ MS = timedelta(milliseconds=1)
 
 
 @pytest.mark.parametrize(
-    "counted",
+    ("counted", "in_order"),
     [
-        (T0 + 37 * MS, T0 + 57 * MS),  # Discord said when it counted the read
-        None,  # it did not: the whole flight
+        ((T0 + 37 * MS, T0 + 57 * MS), True),  # Discord said when it counted the read
+        ((T0 + 37 * MS, T0 + 437 * MS), False),  # its two requests, counted apart
+        (None, True),  # it did not: the whole flight
     ],
 )
 async def test_a_baseline_round_trips_with_when_discord_counted_it(
-    database: Database, counted: tuple[datetime, datetime] | None
+    database: Database, counted: tuple[datetime, datetime] | None, in_order: bool
 ) -> None:
     expires = T0 + timedelta(hours=1)
     baseline = Snapshot(
@@ -33,6 +34,7 @@ async def test_a_baseline_round_trips_with_when_discord_counted_it(
         vanity_uses=4,
         counted=counted,
         vanity_code="husqy",
+        in_order=in_order,
     )
     async with database.unit_of_work() as uow:
         await uow.snapshots.save(GUILD, Snapshot(T0 - timedelta(seconds=1), T0))

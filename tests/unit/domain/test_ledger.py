@@ -10,7 +10,8 @@ import pytest
 from invite_tracker.domain.decisions import Decision
 from invite_tracker.domain.evidence import InviteCount, Snapshot
 from invite_tracker.domain.invites import InviteEnd, JoinType, KnownInvite
-from invite_tracker.domain.ledger import LATE_REASON, LOOKAHEAD, Ledger
+from invite_tracker.domain.ledger import LOOKAHEAD, Ledger
+from invite_tracker.domain.windows import LATE_REASON
 
 T0 = datetime(2026, 11, 29, 12, tzinfo=UTC)
 FLIGHT = timedelta(milliseconds=80)

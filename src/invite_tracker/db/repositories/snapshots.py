@@ -43,7 +43,13 @@ class SnapshotRepository:
             else None
         )
         return Snapshot(
-            row.sent_at, row.received_at, invites, row.vanity_uses, counted, row.vanity_code
+            row.sent_at,
+            row.received_at,
+            invites,
+            row.vanity_uses,
+            counted,
+            row.vanity_code,
+            in_order=row.counted_in_order is not False,
         )
 
     async def sent_at(self, guild_id: int) -> datetime | None:
@@ -73,6 +79,7 @@ class SnapshotRepository:
             "received_at": snapshot.received_at,
             "counted_after": snapshot.counted[0] if snapshot.counted else None,
             "counted_before": snapshot.counted[1] if snapshot.counted else None,
+            "counted_in_order": snapshot.in_order,
             "vanity_code": snapshot.vanity_code,
             "vanity_uses": snapshot.vanity_uses,
             "invites": invites,

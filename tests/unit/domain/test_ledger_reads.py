@@ -1,0 +1,94 @@
+"""What a read's counting instants let the ledger assume about the joins made meanwhile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from invite_tracker.domain.evidence import VANITY, InviteCount, Snapshot, counted_in_order
+from invite_tracker.domain.invites import JoinType
+from invite_tracker.domain.ledger import UNSEEN_REASON, Ledger
+from invite_tracker.domain.matching import NO_INVITE
+from tests.unit.domain.test_ledger import VANITY_CODE, at, by_key, snap
+
+
+def counted(
+    sent: float, first: float, last: float, vanity: int, *, in_order: bool, **uses: int
+) -> Snapshot:
+    """A read Discord counted from `first` to `last` (its two requests, apart or not)."""
+    invites = {code: InviteCount(code, n, inviter_id=ord(code[0])) for code, n in uses.items()}
+    return Snapshot(
+        at(sent),
+        at(last + 0.05),
+        invites,
+        vanity,
+        (at(first), at(last)),
+        VANITY_CODE,
+        in_order=in_order,
+    )
+
+
+@pytest.mark.parametrize(
+    ("instants", "expected"),
+    [
+        ([], True),
+        ([None], True),  # one read is counted at one instant, even when it does not say
+        ([at(1)], True),
+        ([at(1), at(1.005)], True),  # within ONE_INSTANT
+        ([at(1), at(1.4)], False),  # the vanity counter answered later
+        ([at(1), None], False),  # one did not say when
+    ],
+)
+def test_counted_in_order(instants: list[datetime | None], expected: bool) -> None:
+    assert counted_in_order(instants) is expected
+
+
+def test_joins_between_two_counts_of_one_read_are_not_taken_in_time_order() -> None:
+    """The invite list was counted at 1.0 s and the vanity counter at 1.4 s. B joined
+    through `a` at 1.1 s (after the list's count), A through the vanity URL at 1.2 s (before
+    the counter's): the read counted A, not B, though B came first. A must not be credited
+    `a`."""
+    ledger = Ledger(snap(0, vanity=0, t=0, a=0))
+    ledger.add_join("T", at(0.5))
+    ledger.add_join("B", at(1.1))
+    ledger.add_join("A", at(1.2))
+    ledger.observe(counted(0.95, 1.0, 1.4, 1, in_order=False, t=1, a=0))
+    ledger.observe(snap(2, vanity=1, t=1, a=1))
+    decided = {d.key: d for d in ledger.settle(at(30))}
+    assert decided["A"].join_type is JoinType.AMBIGUOUS
+    assert VANITY in decided["A"].candidates
+    assert {decided[key].join_type for key in "TAB"} == {JoinType.AMBIGUOUS}
+
+
+def test_joins_within_one_count_are_taken_in_time_order() -> None:
+    """The same joins, the read counted at one instant (1.15 s, say): the earliest joins are
+    the ones it counted, so B (1.1 s) is counted with T, and A (1.2 s) falls in the next
+    window, alone with its code."""
+    ledger = Ledger(snap(0, vanity=0, t=0, a=0))
+    ledger.add_join("T", at(0.5))
+    ledger.add_join("B", at(1.1))
+    ledger.add_join("A", at(1.2))
+    ledger.observe(counted(0.95, 1.0, 1.4, 0, in_order=True, t=1, a=1))
+    ledger.observe(snap(2, vanity=1, t=1, a=1))
+    assert by_key(ledger.settle(at(30)))["A"] == (JoinType.VANITY, VANITY_CODE)
+
+
+def test_a_join_made_while_the_first_read_was_counted_is_not_credited_on_its_own() -> None:
+    """No window before the baseline: a join made while it was read may be counted in it,
+    through an invite no read shows. The next window's use may then be another member's,
+    whose event is late; the join is not credited that member's invite."""
+    ledger = Ledger(counted(0.95, 1.0, 1.1, 0, in_order=True, a=0, b=0))
+    ledger.add_join("A", at(1.05))  # maybe counted by the baseline, through `a`
+    ledger.observe(snap(2, vanity=0, a=0, b=1))  # B used `b`; its event never comes
+    (decision,) = ledger.settle(at(30))
+    assert decision.join_type is JoinType.AMBIGUOUS
+    assert set(decision.candidates) == {"b", NO_INVITE}
+    assert decision.reason == UNSEEN_REASON
+
+
+def test_a_join_after_the_first_read_was_counted_is_credited() -> None:
+    ledger = Ledger(counted(0.95, 1.0, 1.1, 0, in_order=True, a=0, b=0))
+    ledger.add_join("A", at(1.2))
+    ledger.observe(snap(2, vanity=0, a=0, b=1))
+    assert by_key(ledger.settle(at(30))) == {"A": (JoinType.INVITE, "b")}
