@@ -16,7 +16,7 @@ decided without it, so it is ambiguous between the invites used there and none.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from invite_tracker.domain.decisions import Decision, decide
@@ -30,7 +30,7 @@ from invite_tracker.domain.evidence import (
     with_created,
 )
 from invite_tracker.domain.invites import InviteEnd, JoinType, KnownInvite
-from invite_tracker.domain.matching import NO_INVITE, SegmentWindow, solve_segment
+from invite_tracker.domain.matching import SegmentWindow, solve_segment
 from invite_tracker.domain.vanished import (
     GoneReport,
     Span,
@@ -43,10 +43,6 @@ from invite_tracker.domain.windows import ReadWindow, Settled, decide_late, sett
 
 LOOKAHEAD = 3
 """Windows after the oldest one that may be read before it is decided (see `decides_at`)."""
-UNSEEN_REASON = (
-    "made while the earliest read kept was counted: it may be counted there, through an "
-    "invite no earlier read shows, and another member's event be late"
-)
 
 
 @dataclass(slots=True)
@@ -315,15 +311,8 @@ class Ledger:
         for key, spot in placed.items():
             if spot != (0, False):
                 continue  # the next window's, or on its boundary: decided with it
-            joined_at = self._joins.pop(key)
-            found = usable(answer.windows[shift], joined_at, *ends)
-            unseen = previous is None and joined_at < self.baseline.counted_before
-            if unseen:  # no window before the baseline says whether it counted this join
-                found |= {NO_INVITE}
-            decision = decide(key, found, segment[0].inviters, answer.consistent, vanity)
-            if unseen and decision.join_type is JoinType.AMBIGUOUS:
-                decision = replace(decision, reason=UNSEEN_REASON)
-            decisions.append(decision)
+            found = usable(answer.windows[shift], self._joins.pop(key), *ends)
+            decisions.append(decide(key, found, segment[0].inviters, answer.consistent, vanity))
         decided = definite[0]
         if linked and previous is not None:
             # Keep each decided window's join count true for what comes after: the edge joins
