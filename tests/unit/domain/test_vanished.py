@@ -18,7 +18,8 @@ from invite_tracker.domain.vanished import (
     expired_by,
     usable,
 )
-from tests.unit.domain.test_ledger import at, gone_news, known
+from tests.unit.domain.test_ledger import at, known
+from tests.unit.domain.test_ledger_vanished import gone_news
 
 MS = timedelta(milliseconds=1)
 
