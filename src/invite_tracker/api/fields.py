@@ -71,22 +71,6 @@ def _embed_flag(value: Any, info: ValidationInfo) -> bool:
         raise _fail("boolean", "must be a boolean, 0 or 1") from None
 
 
-def _integer(value: Any, info: ValidationInfo) -> int:
-    return _integer_within(value, info, INTEGER_MIN, INTEGER_MAX)
-
-
-def _integer_within(value: Any, info: ValidationInfo, low: int, high: int) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif _from_query(info) and isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
-        number = int(value)
-    else:
-        raise _fail("integer", "must be an integer")
-    if not low <= number <= high:
-        raise _fail(OUT_OF_RANGE, f"must be between {low} and {high}")
-    return number
-
-
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -104,6 +88,37 @@ def _timestamp(value: Any) -> datetime:
                 raise _fail(OUT_OF_RANGE, "must be from 2015 (Discord's epoch) to 2999")
             return parsed
     raise _fail("timestamp", "must be an ISO 8601 timestamp with a UTC offset")
+
+
+@dataclass(frozen=True, slots=True)
+class Within:
+    """An integer within bounds, as `Annotated[int, Within(1, 200)]`: a JSON integer (or its
+    text, from the query string); a value outside the bounds is unusable (422), and the
+    OpenAPI document gives them. `Integer` is one within 32 bits."""
+
+    low: int
+    high: int = INTEGER_MAX
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.with_info_before_validator_function(self._check, handler(int))
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.low, "maximum": self.high}
+
+    def _check(self, value: Any, info: ValidationInfo) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif (
+            _from_query(info) and isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip())
+        ):
+            number = int(value)
+        else:
+            raise _fail("integer", "must be an integer")
+        if not self.low <= number <= self.high:
+            raise _fail(OUT_OF_RANGE, f"must be between {self.low} and {self.high}")
+        return number
 
 
 Snowflake = Annotated[
@@ -125,11 +140,7 @@ EmbedFlag = Annotated[
     BeforeValidator(_embed_flag),
     WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}]}),
 ]
-Integer = Annotated[
-    int,
-    BeforeValidator(_integer),
-    WithJsonSchema({"type": "integer", "minimum": INTEGER_MIN, "maximum": INTEGER_MAX}),
-]
+Integer = Annotated[int, Within(INTEGER_MIN)]
 Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string"})]
 InviteCode = Annotated[
     str,
@@ -149,23 +160,3 @@ Timestamp = Annotated[
         }
     ),
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Within:
-    """An integer field's own bounds, as `Annotated[int, Within(1, 200)]`: read as `Integer`
-    is, a value outside them is unusable (422), and the OpenAPI document gives them."""
-
-    low: int
-    high: int = INTEGER_MAX
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.with_info_before_validator_function(self._check, handler(int))
-
-    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
-        return {"type": "integer", "minimum": self.low, "maximum": self.high}
-
-    def _check(self, value: Any, info: ValidationInfo) -> int:
-        return _integer_within(value, info, self.low, self.high)

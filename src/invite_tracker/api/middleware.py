@@ -68,21 +68,39 @@ class RequestContext:
 class SlashTolerant:
     """Serve a path with or without a trailing slash alike, when only the other form is a
     route: Husqy's documented paths mix both (`/auth/api-key/`, `/status`). Starlette would
-    answer a 307 redirect with an empty body, outside the envelope every answer is in."""
+    answer a 307 redirect with an empty body, outside the envelope every answer is in.
+
+    Ids travel in the query string or the body, so the paths asked are few: where each is
+    served is worked out once (up to PATHS_KEPT of them), not on every request."""
+
+    PATHS_KEPT = 1024
 
     def __init__(self, app: ASGIApp, router: Router) -> None:
         self.app = app
         self._routes = router.routes
+        self._served: dict[tuple[str, str], str] = {}  # (root path, path asked) -> served
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] != "/" and not self._routed(scope):
+        if scope["type"] == "http":
             path: str = scope["path"]
-            other = path[:-1] if path.endswith("/") else path + "/"
-            moved = {**scope, "path": other, "raw_path": other.encode("latin-1")}
-            if self._routed(moved):
-                scope = moved
+            key = (scope.get("root_path", ""), path)
+            served = self._served.get(key)
+            if served is None:
+                served = self._serve_at(*key)
+                if len(self._served) < self.PATHS_KEPT:
+                    self._served[key] = served
+            if served != path:
+                scope = {**scope, "path": served, "raw_path": served.encode("latin-1")}
         await self.app(scope, receive, send)
 
-    def _routed(self, scope: Scope) -> bool:
+    def _serve_at(self, root: str, path: str) -> str:
+        """The path to serve for `path`: itself, unless only its other slash form is a route."""
+        if path == "/" or self._routed(root, path):
+            return path
+        other = path[:-1] if path.endswith("/") else path + "/"
+        return other if self._routed(root, other) else path
+
+    def _routed(self, root: str, path: str) -> bool:
         """A route takes this path (for some method: else it is a 405, not a 404)."""
+        scope = {"type": "http", "path": path, "method": "GET", "root_path": root}
         return any(route.matches(scope)[0] is not Match.NONE for route in self._routes)

@@ -145,12 +145,10 @@ class LeaveOf(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Ended:
-    """The member's latest membership that has ended: when it began and ended, and whether
-    its end is the start of the present one (a rejoin that came before this leave)."""
+    """The member's latest membership that has ended: when it began and ended."""
 
     joined_at: datetime
     left_at: datetime
-    closed_by_rejoin: bool
 
 
 def leave_of(
@@ -170,8 +168,9 @@ def leave_of(
     with no present join, is the leave of a rejoin whose join event has not come yet (events
     can arrive out of order): it is kept, to end that join when it comes. Without a reported
     time nothing tells it from the last leave told again, which is by far the likelier.
-    A leave before the present join is an earlier membership's: the one the rejoin ended if
-    it falls in it, else one whose join is not known, kept in case its event comes late.
+    A leave before the present join is an earlier membership's: the one the rejoin ended (its
+    end is the present join's start: the rejoin came first) if it falls in it, else one whose
+    join is not known, kept in case its event comes late.
     A leave to keep is the one kept already (`kept`: the latest leave of the member stored
     without its join) told again when its time is within `REJOIN_GAP` of it, or when it has
     no time and no join of the member is known since.
@@ -179,7 +178,7 @@ def leave_of(
     if present is not None and left_at >= present:
         return LeaveOf.PRESENT
     if ended is not None and left_at >= ended.joined_at:
-        if ended.closed_by_rejoin:
+        if ended.left_at == present:
             return LeaveOf.CLOSED_BY_REJOIN
         if left_at <= ended.left_at + REJOIN_GAP or not reported:
             return LeaveOf.REPEATED

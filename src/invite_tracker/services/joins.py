@@ -266,18 +266,16 @@ async def _leave(
     message_due = now + MESSAGE_LEASE
     # locked: a leave event told twice at once ends the membership once, the other repeats
     join = await uow.joins.present(guild_id, member_id, locked=True)
-    before = await uow.joins.latest_ended(guild_id, member_id)
-    ended = None
-    if before is not None and before.left_at is not None:
-        closed_by_rejoin = join is not None and before.left_at == join.joined_at
-        ended = Ended(before.joined_at, before.left_at, closed_by_rejoin)
-    place = leave_of(
-        left_at,
-        reported=reported,
-        present=None if join is None else join.joined_at,
-        ended=ended,
-        kept=await uow.leaves.latest_unclaimed(guild_id, member_id),
-    )
+    present = None if join is None else join.joined_at
+    place = leave_of(left_at, reported=reported, present=present, ended=None)
+    before = None
+    if place is not LeaveOf.PRESENT:  # the member's history, read only when it is needed
+        before = await uow.joins.latest_ended(guild_id, member_id)
+        ended = None
+        if before is not None and before.left_at is not None:
+            ended = Ended(before.joined_at, before.left_at)
+        kept = await uow.leaves.latest_unclaimed(guild_id, member_id)
+        place = leave_of(left_at, reported=reported, present=present, ended=ended, kept=kept)
     if place is LeaveOf.REPEATED:
         return LeaveOutcome(member_id, before, False, True, "this member already left")
     if place is LeaveOf.KEPT_ALREADY:

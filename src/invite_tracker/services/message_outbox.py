@@ -13,7 +13,6 @@ nothing, and stays owed (`owed_messages`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from invite_tracker.discord.port import DiscordPort
 from invite_tracker.domain.messages import MENTIONED_USERS_MAX, OutgoingMessage, combine
 from invite_tracker.domain.owed_messages import Delivery
 from invite_tracker.services.messages import MessageCounters, PausedChannels, deliver
+from invite_tracker.services.tasks import stop_within
 
 log = structlog.get_logger(__name__)
 
@@ -127,14 +127,9 @@ class ChannelOutbox:
     async def close(self, grace: float) -> None:
         """Let the waiting messages be posted for up to `grace` seconds, then stop; what is
         still waiting is counted as failed and logged (it stays owed: `owed_messages`)."""
-        senders = list(self._senders.values())
-        if senders:
-            await asyncio.wait(senders, timeout=grace)
+        # a sender cut short leaves what it had not posted in its queue
+        await stop_within(list(self._senders.values()), grace)
         unsent = sum(len(queue) for queue in self._queues.values())
-        for task in list(self._senders.values()):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         if unsent:
             self._counters.failed += unsent
             log.warning(

@@ -42,8 +42,8 @@ def test_membership_of(
 
 JOINED = PRESENT - timedelta(hours=1)
 LEFT = PRESENT - timedelta(minutes=30)
-ENDED = Ended(JOINED, LEFT, closed_by_rejoin=False)
-CLOSED = Ended(JOINED, PRESENT, closed_by_rejoin=True)  # the rejoin, told first, ended it
+ENDED = Ended(JOINED, LEFT)
+CLOSED = Ended(JOINED, PRESENT)  # the rejoin, told first, ended it as it began
 MINUTE = timedelta(minutes=1)
 
 

@@ -156,18 +156,16 @@ class JoinRepository(JoinCounts):
         handled one at a time across workers, each seeing what the one before stored (a leave
         and its join told at once, a member-add replayed as the member leaves). On SQLite
         nothing: its transactions already take turns."""
-        if self._session.get_bind().dialect.name == "postgresql":
-            await self._session.execute(
-                text("SELECT pg_advisory_xact_lock(:high, :low)"),
-                _member_key(guild_id, member_id),
-            )
+        await self._xact_lock("pg_advisory_xact_lock", _member_key(guild_id, member_id))
 
     async def _storing_lock(self, function: str, guild_id: int) -> None:
         """Take the guild's storing lock (shared or exclusive) until this transaction ends."""
+        await self._xact_lock(function, _lock_key(guild_id))
+
+    async def _xact_lock(self, function: str, key: dict[str, int]) -> None:
+        """On PostgreSQL, take the two-int advisory lock `key` until the transaction ends."""
         if self._session.get_bind().dialect.name == "postgresql":
-            await self._session.execute(
-                text(f"SELECT {function}(:high, :low)"), _lock_key(guild_id)
-            )
+            await self._session.execute(text(f"SELECT {function}(:high, :low)"), key)
 
     async def pending_ids(self, guild_id: int) -> list[int]:
         """The ids of the guild's joins waiting for the invite counts (not those held for
