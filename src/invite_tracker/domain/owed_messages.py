@@ -34,6 +34,7 @@ class OwedMessage:
     inviter_id: int | None
     invite_code: str | None
     final_at: datetime  # when its event became final
+    happened_at: datetime  # when the member joined, or left: the counts it shows are as of then
 
     @property
     def key(self) -> tuple[MessageKind, int]:

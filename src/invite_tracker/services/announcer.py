@@ -30,7 +30,7 @@ from invite_tracker.services.messages import (
 )
 from invite_tracker.services.owed_messages import OwedMessages
 from invite_tracker.services.ports import Storage
-from invite_tracker.services.stats import inviter_stats
+from invite_tracker.services.stats import inviter_total
 from invite_tracker.services.tasks import stop_within
 
 log = structlog.get_logger(__name__)
@@ -87,6 +87,7 @@ class Announcer:
                 join.inviter_id,
                 join.invite_code,
                 join.attributed_at or now,
+                join.joined_at,
             )
             for join in joins
         ]
@@ -112,6 +113,7 @@ class Announcer:
         decided: Callable[[], Awaitable[JoinRecord | None]] | None = None,
         *,
         leave_id: int,
+        left_at: datetime,
     ) -> None:
         """The member left (their join, when known, names the inviter): send the leave message
         of leave `leave_id` (owed, held here).
@@ -119,7 +121,9 @@ class Announcer:
         `decided`, for a join still pending: waits for its attribution (None when it is not
         final in time), so that the message names the inviter the join is credited to. The
         service stopping ends the wait: the message is sent with what is known."""
-        owed = OwedMessage("leave", leave_id, guild_id, member_id, None, None, self._clock())
+        owed = OwedMessage(
+            "leave", leave_id, guild_id, member_id, None, None, self._clock(), left_at
+        )
         self._hold([owed])
         self._spawn(self._leave(owed, join, decided))
 
@@ -181,7 +185,9 @@ class Announcer:
         self, kind: MessageKind, guild_id: int, people: Sequence[OwedMessage]
     ) -> None:
         """Prepare the messages of these events of the guild and hand them to the outbox;
-        each is marked posted or given up once the outbox says so."""
+        each is marked posted or given up once the outbox says so. They go out in the order
+        the members joined or left, however their events were decided."""
+        people = sorted(people, key=lambda person: (person.happened_at, person.event_id))
         handed = 0
         try:
             now = self._clock()
@@ -191,14 +197,20 @@ class Announcer:
                     for person in people:
                         self._finished(person, Delivery.GIVEN_UP)
                     return
-                counts: dict[int, int] = {}
+                # each message shows the inviter's count right after its own event, however
+                # many events were decided since (a burst, a join decided after a leave)
+                counts: dict[tuple[int, datetime], int] = {}
                 for person in people:
                     inviter = person.inviter_id
-                    if inviter is not None and inviter not in counts:
-                        stats = await inviter_stats(
-                            uow, guild_id, inviter, retention_days=self._retention_days, now=now
+                    if inviter is not None and (inviter, person.happened_at) not in counts:
+                        counts[(inviter, person.happened_at)] = await inviter_total(
+                            uow,
+                            guild_id,
+                            inviter,
+                            retention_days=self._retention_days,
+                            now=now,
+                            until=person.happened_at,
                         )
-                        counts[inviter] = stats.counts.total
             subjects = [
                 MessageSubject(
                     kind=kind,
@@ -206,7 +218,9 @@ class Announcer:
                     member_id=person.member_id,
                     inviter_id=person.inviter_id,
                     invite_code=person.invite_code,
-                    invite_count=None if person.inviter_id is None else counts[person.inviter_id],
+                    invite_count=None
+                    if person.inviter_id is None
+                    else counts[(person.inviter_id, person.happened_at)],
                 )
                 for person in people
             ]

@@ -138,7 +138,7 @@ async def record_leave(
                 engine.wait_for, join.id, LEAVE_MESSAGE_WAIT_SECONDS, guild_id=guild_id
             )
         engine.announcer.member_left(
-            guild_id, outcome.member_id, join, decided, leave_id=outcome.leave_id
+            guild_id, outcome.member_id, join, decided, leave_id=outcome.leave_id, left_at=left_at
         )
     return outcome
 

@@ -97,7 +97,12 @@ class JoinStore(Protocol):
         limit: int = 50,
     ) -> list[JoinRecord]: ...
     async def counts_by_code(
-        self, guild_id: int, inviter_id: int, *, since: datetime | None
+        self,
+        guild_id: int,
+        inviter_id: int,
+        *,
+        since: datetime | None,
+        until: datetime | None = None,
     ) -> dict[str | None, tuple[int, int]]: ...
     async def counts_by_inviter(
         self, guild_id: int, *, since: datetime | None
@@ -130,7 +135,12 @@ class LeaveStore(Protocol):
         self, join_id: int, *, counted: bool, inviter_id: int | None, invite_code: str | None
     ) -> None: ...
     async def counts_by_code(
-        self, guild_id: int, inviter_id: int, *, since: datetime | None
+        self,
+        guild_id: int,
+        inviter_id: int,
+        *,
+        since: datetime | None,
+        until: datetime | None = None,
     ) -> dict[str | None, int]: ...
     async def counts_by_inviter(
         self, guild_id: int, *, since: datetime | None

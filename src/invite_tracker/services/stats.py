@@ -56,6 +56,28 @@ async def inviter_stats(
     return summarise_inviter(inviter_id, figures)
 
 
+async def inviter_total(
+    uow: UnitOfWorkPort,
+    guild_id: int,
+    inviter_id: int,
+    *,
+    retention_days: int,
+    now: datetime,
+    until: datetime,
+) -> int:
+    """The inviter's total (regular - leaves - fakes) as it stood at `until`: the joins and
+    leaves made by then, within the retention window. What a join or leave message shows."""
+    since = retention_cutoff(now, retention_days)
+    joins = await uow.joins.counts_by_code(guild_id, inviter_id, since=since, until=until)
+    leaves = await uow.leaves.counts_by_code(guild_id, inviter_id, since=since, until=until)
+    counts = UseCounts(
+        regular=sum(regular for regular, _ in joins.values()),
+        leaves=sum(leaves.values()),
+        fakes=sum(fakes for _, fakes in joins.values()),
+    )
+    return counts.total
+
+
 async def leaderboard_page(
     uow: UnitOfWorkPort,
     guild_id: int,

@@ -347,3 +347,46 @@ async def test_a_burst_of_joins_welcomes_every_member_within_the_channels_rate_l
     assert sorted(welcomed) == sorted(expected)  # each once
     assert len(posted) < 10
     assert fake.stats.rate_limited[MESSAGES_ROUTE] == 0
+
+
+async def test_each_message_shows_the_inviters_count_right_after_its_own_event(
+    tracker: Api, world: World
+) -> None:
+    """Three joins reported at once through one invite are decided together: their messages
+    still say 1, 2 and 3, in the order the members joined, and a leave says the count after
+    it. (The count when the messages were prepared would say 3 in each.)"""
+    fake = world.fake
+    await tracker.enable(world.guild.id)
+    templates = settings_body(
+        world,
+        join_message_content="<user_id> made <current_invite_count>",
+        join_message_is_embed=False,
+        leave_message_content="<user_id> left: <current_invite_count>",
+    )
+    data_of(await tracker.put("/settings", templates))
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))  # baseline includes it
+    members = [
+        await fake.join_via_invite(world.guild.id, (await world.user(f"m{n}")).id, invite.code)
+        for n in range(3)
+    ]
+    reported = await asyncio.gather(*(report(tracker, world, member) for member in members))
+    for answer in reported:
+        assert (await final(tracker, world, answer["join_id"]))["invite_code"] == invite.code
+    shown: list[str] = []
+    for _ in range(100):  # the outbox may post them as one message, a line each
+        shown = [line for message in await sent(world, 1) for line in message.content.split("\n")]
+        if len(shown) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert shown == [f"{member.user_id} made {n}" for n, member in enumerate(members, start=1)]
+
+    posted = len(world.fake.messages(world.channel.id))
+    await fake.leave(world.guild.id, members[0].user_id)
+    data_of(
+        await tracker.post(
+            "/events/leave/check-invite",
+            {"guild_id": world.guild.id, "member_id": members[0].user_id},
+        )
+    )
+    assert (await sent(world, posted + 1))[-1].content == f"{members[0].user_id} left: 2"

@@ -56,6 +56,6 @@ def test_a_message_is_too_late_once_its_event_is_older_than_the_delay(
 
 
 def test_an_owed_message_is_known_by_its_kind_and_event() -> None:
-    join = OwedMessage("join", 7, 1, 10, 20, "abc", T0)
-    leave = OwedMessage("leave", 7, 1, 10, 20, "abc", T0)
+    join = OwedMessage("join", 7, 1, 10, 20, "abc", T0, T0)
+    leave = OwedMessage("leave", 7, 1, 10, 20, "abc", T0, T0)
     assert (join.key, leave.key) == (("join", 7), ("leave", 7))

@@ -64,7 +64,7 @@ async def test_a_pending_joins_leave_message_waits_for_its_inviter() -> None:
     credited = dataclasses.replace(PENDING, join_type=JoinType.VANITY, invite_code="husqy")
     decided: asyncio.Future[JoinRecord | None] = asyncio.get_running_loop().create_future()
 
-    announcer.member_left(1, 10, PENDING, lambda: decided, leave_id=1)
+    announcer.member_left(1, 10, PENDING, lambda: decided, leave_id=1, left_at=NOW)
     await asyncio.sleep(0.01)
     assert port.sent == []  # still waiting for the attribution
     decided.set_result(credited)
@@ -78,7 +78,7 @@ async def test_stopping_sends_a_waiting_leave_message_with_what_is_known() -> No
     announcer, port = await _announcer()
     never: asyncio.Future[JoinRecord | None] = asyncio.get_running_loop().create_future()
 
-    announcer.member_left(1, 10, PENDING, lambda: never, leave_id=1)
+    announcer.member_left(1, 10, PENDING, lambda: never, leave_id=1, left_at=NOW)
     await asyncio.sleep(0.01)
     await announcer.close()  # would otherwise wait out its 5 s and cancel the message
 

@@ -23,15 +23,22 @@ class JoinCounts:
         self._session = session
 
     async def counts_by_code(
-        self, guild_id: int, inviter_id: int, *, since: datetime | None
+        self,
+        guild_id: int,
+        inviter_id: int,
+        *,
+        since: datetime | None,
+        until: datetime | None = None,
     ) -> dict[str | None, tuple[int, int]]:
-        """Credited joins and fakes of an inviter per invite code: {code: (regular, fakes)}."""
+        """Credited joins and fakes of an inviter per invite code: {code: (regular, fakes)};
+        with `until`, only the joins made by then."""
         rows = await self._grouped(
             JoinRow.invite_code,
             (func.count(), _fakes()),
             since,
             JoinRow.inviter_id == inviter_id,
             JoinRow.counted.is_(True),
+            *(() if until is None else (JoinRow.joined_at <= until,)),
             guild_id=guild_id,
         )
         return {code: (int(regular), int(fakes)) for code, regular, fakes in rows}

@@ -99,9 +99,14 @@ class LeaveRepository:
         )
 
     async def counts_by_code(
-        self, guild_id: int, inviter_id: int, *, since: datetime | None
+        self,
+        guild_id: int,
+        inviter_id: int,
+        *,
+        since: datetime | None,
+        until: datetime | None = None,
     ) -> dict[str | None, int]:
-        """Counted leaves against an inviter per invite code."""
+        """Counted leaves against an inviter per invite code; with `until`, those made by then."""
         statement = (
             select(LeaveRow.invite_code, func.count())
             .where(
@@ -113,6 +118,8 @@ class LeaveRepository:
         )
         if since is not None:
             statement = statement.where(LeaveRow.left_at >= since)
+        if until is not None:
+            statement = statement.where(LeaveRow.left_at <= until)
         rows = await self._session.execute(statement)
         return {code: int(count) for code, count in rows}
 

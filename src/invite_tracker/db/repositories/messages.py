@@ -17,11 +17,12 @@ _CHUNK = 500
 """Ids per statement: well under every database's limit on bound parameters."""
 
 
-def _table(kind: MessageKind) -> tuple[Any, Any]:
-    """The table of the kind's events, and when such an event became final."""
+def _table(kind: MessageKind) -> tuple[Any, Any, Any]:
+    """The table of the kind's events, when such an event became final, and when it happened."""
     if kind == "join":
-        return JoinRow, func.coalesce(JoinRow.attributed_at, JoinRow.recorded_at)
-    return LeaveRow, LeaveRow.recorded_at
+        final_at = func.coalesce(JoinRow.attributed_at, JoinRow.recorded_at)
+        return JoinRow, final_at, JoinRow.joined_at
+    return LeaveRow, LeaveRow.recorded_at, LeaveRow.left_at
 
 
 class MessageRepository:
@@ -37,7 +38,7 @@ class MessageRepository:
         were given back), holding them until `until`. Taking is one UPDATE that checks the
         due time again row by row, so two workers never take the same message: on PostgreSQL
         the second waits for the first's row lock, then finds the new time."""
-        model, final_at = _table(kind)
+        model, final_at, happened_at = _table(kind)
         due = (
             select(model.id)
             .where(model.message_due_at <= now)
@@ -56,10 +57,11 @@ class MessageRepository:
                 model.inviter_id,
                 model.invite_code,
                 final_at,
+                happened_at,
             )
             .execution_options(synchronize_session=False)
         )
-        owed = [OwedMessage(kind, row[0], row[1], row[2], row[3], row[4], row[5]) for row in result]
+        owed = [OwedMessage(kind, *row) for row in result]
         return sorted(owed, key=lambda message: message.event_id)
 
     async def set_due(
@@ -67,7 +69,7 @@ class MessageRepository:
     ) -> None:
         """Move the messages of these events (those still owed) to `due`: None once posted
         or given up, a later time to hold them longer, now to give them back."""
-        model, _ = _table(kind)
+        model, _, _ = _table(kind)
         ids = sorted(event_ids)
         for start in range(0, len(ids), _CHUNK):
             await self._session.execute(
