@@ -8,7 +8,6 @@ with the field named; values that are well-typed but unusable are left to the se
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from invite_tracker.api.fields import OUT_OF_RANGE
 from invite_tracker.domain.access import Principal, Scope
 from invite_tracker.domain.errors import BadRequest, PayloadTooLarge, Unprocessable
+from invite_tracker.domain.json_text import JsonTextError, check_text, load_json
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 INPUT_MODEL_ATTRIBUTE = "__input_model__"
@@ -42,17 +42,18 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def read_fields(request: Request, limit: int) -> tuple[dict[str, Any], bool]:
     """The request's fields and whether they all came from the query string."""
     query = dict(request.query_params)
-    if request.method in ("GET", "HEAD"):
-        return query, True
-    body = await read_body(request, limit)
-    if not body.strip():
-        return query, True
     try:
-        data = json.loads(body.decode("utf-8"))
+        check_text(query, what="the query string")
+        if request.method in ("GET", "HEAD"):
+            return query, True
+        body = await read_body(request, limit)
+        if not body.strip():
+            return query, True
+        data = load_json(body.decode("utf-8"), what="the request body")
     except UnicodeDecodeError:
         raise BadRequest("the request body is not UTF-8 encoded JSON") from None
-    except ValueError as exc:
-        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    except JsonTextError as exc:
+        raise BadRequest(str(exc)) from None
     if not isinstance(data, dict):
         raise BadRequest(f"the request body must be a JSON object, not {_json_kind(data)}")
     return {**query, **data}, False

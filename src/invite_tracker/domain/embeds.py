@@ -7,9 +7,10 @@ rendered message (before it is sent), so Discord never refuses a message for its
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
+
+from invite_tracker.domain.json_text import JsonTextError, load_json
 
 TITLE_MAX: Final = 256
 DESCRIPTION_MAX: Final = 4096
@@ -46,9 +47,9 @@ def parse_embed_config(text: str) -> dict[str, Any]:
     of Discord's limits.
     """
     try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EmbedConfigError(f"the embed config is not valid JSON ({exc.msg})") from None
+        config = load_json(text, what="the embed config")
+    except JsonTextError as exc:
+        raise EmbedConfigError(str(exc)) from None
     if not isinstance(config, dict):
         raise EmbedConfigError("the embed config must be a JSON object")
     check_embed_config(config)

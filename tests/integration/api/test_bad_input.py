@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,6 +27,11 @@ async def test_bad_guild_ids_in_a_query(api: Api, guild_id: str) -> None:
     assert "guild_id" in error["message"]
 
 
+async def test_a_nul_in_the_query_string_is_refused(api: Api) -> None:
+    error = error_of(await api.get("/status", guild_id="1", note="a\x00"), 400, "BadRequestError")
+    assert "note holds a NUL character" in error["message"]
+
+
 @pytest.mark.parametrize("guild_id", GOOD_IDS)
 async def test_ids_up_to_two_to_the_64_are_kept_exactly(api: Api, guild_id: Any) -> None:
     data = data_of(await api.post("/enable", {"guild_id": guild_id}))
@@ -44,6 +50,13 @@ async def test_ids_up_to_two_to_the_64_are_kept_exactly(api: Api, guild_id: Any)
         (b"12", "not a number"),
         (b"null", "not null"),
         (b"\xff\xfe", "not UTF-8"),
+        # json.loads takes these, but nothing after it can use them
+        (b'{"guild_id": "1", "x": ' + b"[" * 30000 + b"]" * 30000 + b"}", "nested deeper"),
+        (b'{"guild_id": "1", "x": ' + b"[" * 40 + b"]" * 40 + b"}", "nested deeper than 32"),
+        (b'{"guild_id": "1", "x": ' + b"9" * 5000 + b"}", "not usable JSON"),
+        (b'{"guild_id": "1", "note": "\\ud800 lone"}', "note holds a lone surrogate"),
+        (b'{"guild_id": "1", "x": ["a\\u0000b"]}', "x.0 holds a NUL character"),
+        (b'{"guild_id": "1", "\\udfff": 1}', "the request body holds a lone surrogate"),
     ],
 )
 async def test_malformed_bodies(api: Api, body: bytes, expected: str) -> None:
@@ -66,14 +79,18 @@ async def test_malformed_bodies(api: Api, body: bytes, expected: str) -> None:
         ("join_messages_channel", "abc"),
         ("prevent_own_invite_code", "false"),
         ("server_shared_invite_link", ["discord.gg/x"]),
+        ("join_message_content", "\ud800 lone"),
+        ("leave_message_content", "a\x00b"),
     ],
 )
 async def test_wrong_types_in_settings_name_the_field(api: Api, field: str, value: Any) -> None:
     await api.enable()
     before = data_of(await api.get("/settings", guild_id=GUILD))
-    error = error_of(
-        await api.put("/settings", full_settings(**{field: value})), 400, "BadRequestError"
+    body = json.dumps(full_settings(**{field: value}))  # ASCII: a lone surrogate as \ud800
+    response = await api.call(
+        "PUT", "/settings", content=body, headers={"Content-Type": "application/json"}
     )
+    error = error_of(response, 400, "BadRequestError")
     assert error["message"].startswith(field)
     assert data_of(await api.get("/settings", guild_id=GUILD)) == before
 

@@ -91,6 +91,17 @@ async def test_shared_invite_link_is_normalised(api: Api, link: str, stored: str
         ({"leave_message_content": json.dumps({"title": "x" * 257})}, "title is 257"),
         ({"leave_message_content": json.dumps({"colour": 1, "title": "x"})}, "unknown embed"),
         ({"leave_message_content": json.dumps({"content": "only text"})}, "nothing to show"),
+        ({"leave_message_content": json.dumps({"title": "\ud800"})}, "title holds a lone"),
+        ({"leave_message_content": '{"title": "x", "color": ' + "9" * 5000 + "}"}, "not usable"),
+        (
+            {
+                "leave_message_content": '{"title": "x", "footer": '
+                + '{"a": ' * 3000
+                + "1"
+                + "}" * 3001
+            },
+            "nested deeper",
+        ),
         ({"join_message_content": "x" * 2001}, "2001 characters"),
         ({"server_shared_invite_link": "https://example.com/x"}, "server_shared_invite_link"),
         ({"server_shared_invite_link": "discord.gg/"}, "server_shared_invite_link"),
