@@ -6,6 +6,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from http import HTTPStatus
+
+import structlog
 
 from invite_tracker.discord.port import DiscordPort, InteractionTarget, InviteOptions
 from invite_tracker.domain.discord_objects import require_in_guild
@@ -26,6 +29,8 @@ from invite_tracker.domain.invites import (
 )
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import UnitOfWorkPort
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +152,16 @@ async def delete_invite(
     await uow.release()  # no lock held while Discord answers
     if await port.invite_guild(code) != guild_id:
         raise Unprocessable(f"the invite {code} is not one of this server's invites")
-    await port.delete_invite(code)
+    try:
+        await port.delete_invite(code)
+    except Unprocessable as exc:
+        if exc.status != HTTPStatus.NOT_FOUND:
+            raise
+        # Discord listed it a moment ago and knows it no more: most likely this very delete
+        # went through and its answer was lost (a dropped connection, retried). Either way
+        # what was asked is done, and staff meant it gone: a join that spent it meanwhile is
+        # then taken as ambiguous, never credited wrongly.
+        log.info("invite_gone_before_its_delete_answered", guild_id=str(guild_id))
     if not await uow.invites.tombstone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now):
         await uow.invites.record_unknown_gone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now)
     invite = await _known(uow, guild_id, code)

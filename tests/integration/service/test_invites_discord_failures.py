@@ -80,6 +80,28 @@ async def test_a_lost_answer_that_cannot_be_checked_is_not_made_again(
     assert world.fake.stats.requests["POST /channels/{channel_id}/invites"] == 1
 
 
+async def test_a_delete_whose_answer_was_lost_is_done_and_remembered(
+    tracker: Api, world: World
+) -> None:
+    """Discord deleted the invite but the connection dropped before its answer: the retry
+    meets 10006 Unknown Invite. The delete is done, and staff are remembered as its cause."""
+    await tracker.enable(world.guild.id)
+    created = data_of(await tracker.post("/invite", new_invite(world)))
+    world.fake.drop_connections(route="DELETE /invites/*", after_processing=True)
+    body = {
+        "guild_id": world.guild.id,
+        "invite_code": created["code"],
+        "application_id": None,
+        "token": None,
+    }
+    gone = data_of(await tracker.delete("/invite", body))
+    assert (gone["active"], gone["deleted_reason"]) == (False, "deleted_by_staff")
+    assert await world.fake.invites(world.guild.id) == []
+    assert world.fake.stats.statuses["DELETE /invites/{code} -> 404"] == 1, world.fake.stats.statuses
+    again = error_of(await tracker.delete("/invite", body), 422, "UnprocessableEntityError")
+    assert "10006" in again["message"]  # an invite that is not there is still refused
+
+
 async def test_persistent_5xx_becomes_discord_error(tracker: Api, world: World) -> None:
     await tracker.enable(world.guild.id)
     world.fake.add_server_errors(502, route="POST /channels/*/invites", count=None)
