@@ -95,6 +95,12 @@ def end_of(invite: KnownInvite, now: datetime) -> InviteEnd:
     return InviteEnd.DELETED
 
 
+def plainly_ended(invite: KnownInvite, now: datetime) -> bool:
+    """Whether a stored live invite is over by `now` on what is stored alone: used up (its
+    uses reached `max_uses`) or past its expiry. Only Discord tells of any other end."""
+    return end_of(invite, now) is not InviteEnd.DELETED
+
+
 @dataclass(frozen=True, slots=True)
 class ListedInvites:
     """The guild's invites as one read of Discord's list gave them, and when it was asked for."""

@@ -23,6 +23,7 @@ from invite_tracker.domain.invites import (
     check_invite_options,
     end_of,
     expiry_of,
+    plainly_ended,
     report_problems,
     retold_end,
     unlisted_end,
@@ -212,24 +213,29 @@ async def invite_links(
     """
     await require_enabled(uow, guild_id)
     if discord is None:
-        return await _stored(uow, guild_id, "Discord is not configured")
+        return await _stored(uow, guild_id, "Discord is not configured", now=now)
     await uow.release()  # no lock held while Discord answers
     async with turn(guild_id) as given:
         if given.refused is not None:
-            return await _stored(uow, guild_id, given.refused)
+            return await _stored(uow, guild_id, given.refused, now=now)
         listed = given.recent
         if listed is None:
             try:
                 current = (await discord.guild_invites(guild_id)).reports
             except (DiscordUnavailable, Unprocessable) as exc:
-                return await _stored(uow, guild_id, exc.message)
+                return await _stored(uow, guild_id, exc.message, now=now)
             listed = ListedInvites(current, asked_at=now)
     await apply_invite_list(uow, guild_id, listed, now=now)
     return InviteLinks(await uow.invites.list_for_guild(guild_id), "discord", given.note)
 
 
-async def _stored(uow: UnitOfWorkPort, guild_id: int, note: str) -> InviteLinks:
-    return InviteLinks(await uow.invites.list_for_guild(guild_id), "stored", note)
+async def _stored(uow: UnitOfWorkPort, guild_id: int, note: str, *, now: datetime) -> InviteLinks:
+    """The stored live invites, without those plainly over (expired, used up) by now."""
+    stored = await uow.invites.list_for_guild(guild_id)
+    live = [invite for invite in stored if not plainly_ended(invite, now)]
+    if len(live) < len(stored):
+        note = f"{note}; {len(stored) - len(live)} stored invite(s) left out, expired or used up"
+    return InviteLinks(live, "stored", note)
 
 
 async def apply_invite_list(

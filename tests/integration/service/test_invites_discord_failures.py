@@ -97,7 +97,9 @@ async def test_a_delete_whose_answer_was_lost_is_done_and_remembered(
     gone = data_of(await tracker.delete("/invite", body))
     assert (gone["active"], gone["deleted_reason"]) == (False, "deleted_by_staff")
     assert await world.fake.invites(world.guild.id) == []
-    assert world.fake.stats.statuses["DELETE /invites/{code} -> 404"] == 1, world.fake.stats.statuses
+    assert world.fake.stats.statuses["DELETE /invites/{code} -> 404"] == 1, (
+        world.fake.stats.statuses
+    )
     again = error_of(await tracker.delete("/invite", body), 422, "UnprocessableEntityError")
     assert "10006" in again["message"]  # an invite that is not there is still refused
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from invite_tracker.api.app import create_app
+from invite_tracker.clock import utcnow
 from invite_tracker.db.session import Database
 from invite_tracker.testing.fake_discord import FakeDiscord
 from tests.integration.api.conftest import Api, data_of, error_of, running_app
@@ -255,11 +256,22 @@ async def test_while_joins_are_attributed_the_dashboard_gets_the_latest_list_rea
 async def test_invite_links_fall_back_to_storage_when_discord_fails(
     tracker: Api, world: World
 ) -> None:
-    await tracker.enable(world.guild.id)
+    await ready(tracker, world)
     world.fake.add_server_errors(500, route="GET /guilds/*/invites", count=None)
+    long_ago = (utcnow() - timedelta(hours=2)).isoformat()
+    stored = {
+        "live": {"max_age": 0},
+        "expired": {"max_age": 3600, "created_at": long_ago},
+        "spent": {"max_uses": 2, "uses": 2},
+    }
+    for code, details in stored.items():
+        event = {"guild_id": world.guild.id, "invite_code": code, "channel_id": world.channel.id}
+        data_of(await tracker.post("/events/invite/create", {**event, **details}))
     data = data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
     assert data["source"] == "stored"
     assert "5xx" in data["note"]
+    assert "2 stored invite(s) left out, expired or used up" in data["note"]
+    assert [invite["code"] for invite in data["invites"]] == ["live"]
 
 
 async def test_an_invite_made_for_a_member_credits_that_member(tracker: Api, world: World) -> None:

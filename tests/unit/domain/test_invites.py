@@ -15,6 +15,7 @@ from invite_tracker.domain.invites import (
     credited_inviter,
     end_of,
     expiry_of,
+    plainly_ended,
     report_problems,
     retold_end,
     unlisted_end,
@@ -60,6 +61,8 @@ def invite(**changes: object) -> KnownInvite:
 )
 def test_end_of(changes: dict[str, object], expected: InviteEnd) -> None:
     assert end_of(invite(**changes), NOW) is expected
+    # what the stored fallback of /invite-links leaves out: the ends storage alone tells
+    assert plainly_ended(invite(**changes), NOW) is (expected is not InviteEnd.DELETED)
 
 
 @pytest.mark.parametrize(
