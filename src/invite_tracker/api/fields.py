@@ -146,7 +146,14 @@ InviteCode = Annotated[
     str,
     BeforeValidator(_invite_code),
     WithJsonSchema(
-        {"type": "string", "pattern": "^[A-Za-z0-9-]{2,32}$", "description": "An invite code."}
+        {
+            "anyOf": [
+                {"type": "string", "pattern": "^[A-Za-z0-9-]{2,32}$"},
+                {"type": "integer", "minimum": 10},
+            ],
+            "description": "An invite code (Husqy documents it as an integer on the event "
+            "endpoints: a number is read as its decimal string).",
+        }
     ),
 ]
 Timestamp = Annotated[

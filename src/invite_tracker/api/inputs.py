@@ -61,7 +61,10 @@ async def read_fields(request: Request, limit: int) -> tuple[dict[str, Any], boo
 
 def parse_fields(model: type[ModelT], fields: dict[str, Any], *, from_query: bool) -> ModelT:
     """Validate fields into `model`, turning the first problem into a clear BadRequest (or
-    Unprocessable, for a well-typed value out of the range that can be used)."""
+    Unprocessable, for a well-typed value out of the range that can be used). A query string
+    has no null: there an empty value is null (`?application_id=&token=`)."""
+    if from_query:
+        fields = {name: None if value == "" else value for name, value in fields.items()}
     try:
         return model.model_validate(fields, context={"query": from_query})
     except ValidationError as exc:

@@ -165,7 +165,8 @@ class ServiceTracker:
         await self._call("POST", "/events/invite/delete", body)
 
     async def staff_delete(self, code: str) -> None:
-        body = {"guild_id": str(self._guild), "invite_code": code}
+        no_interaction = {"application_id": None, "token": None}  # the dashboard's delete
+        body = {"guild_id": str(self._guild), "invite_code": code, **no_interaction}
         await self._call("DELETE", "/invite", body)
 
     async def verdicts(self) -> list[Verdict]:

@@ -222,6 +222,9 @@ async def test_query_fields_fill_in_an_empty_delete_or_post_body(api: Api) -> No
         "max_age": "60",
         "is_temporary": "false",
     }
+    error = error_of(await api.call("POST", "/invite", params=query), 400, "BadRequestError")
+    assert error["message"].startswith("application_id: field required")  # required, as seeded
+    query |= {"application_id": "", "token": ""}  # a query string's null: an empty value
     error = error_of(
         await api.call("POST", "/invite", params=query), 422, "UnprocessableEntityError"
     )

@@ -23,13 +23,14 @@ async def links(api: Api) -> list[dict[str, Any]]:
 
 async def test_invite_create_event_stores_every_discord_field(api: Api) -> None:
     await api.enable()
+    made = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     body = created(
         inviter_id="777777777777777777",
         uses=2,
         max_uses=10,
         max_age=3600,
         temporary=True,
-        created_at="2026-11-29T10:00:00+00:00",
+        created_at=made.isoformat(),
     )
     invite = data_of(await api.post("/events/invite/create", body))
     assert invite["code"] == "abcDEF12"
@@ -38,7 +39,7 @@ async def test_invite_create_event_stores_every_discord_field(api: Api) -> None:
     assert invite["inviter_id"] == "777777777777777777"
     assert (invite["uses"], invite["max_uses"], invite["max_age"]) == (2, 10, 3600)
     assert invite["temporary"] is True
-    assert invite["expires_at"] == "2026-11-29T11:00:00+00:00"
+    assert invite["expires_at"] == (made + timedelta(hours=1)).isoformat()
     assert invite["active"] is True
     listed = await links(api)
     assert [i["code"] for i in listed] == ["abcDEF12"]

@@ -259,7 +259,7 @@ async def test_invite_links_fall_back_to_storage_when_discord_fails(
     await ready(tracker, world)
     world.fake.add_server_errors(500, route="GET /guilds/*/invites", count=None)
     long_ago = (utcnow() - timedelta(hours=2)).isoformat()
-    stored = {
+    stored: dict[str, dict[str, Any]] = {
         "live": {"max_age": 0},
         "expired": {"max_age": 3600, "created_at": long_ago},
         "spent": {"max_uses": 2, "uses": 2},

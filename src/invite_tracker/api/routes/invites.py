@@ -29,10 +29,11 @@ DISCORD_ERRORS = (BadRequest, SettingsMissing, ModuleDisabled, Unprocessable, Di
 
 
 class InteractionIn(BaseModel):
-    """The slash-command interaction to answer, when the request comes from one."""
+    """The slash-command interaction to answer, when the request comes from one. Both fields
+    are required, as the seed says, and null when there is no interaction."""
 
-    application_id: Snowflake | None = None
-    token: Text | None = None
+    application_id: Snowflake | None
+    token: Text | None
 
     def interaction(self) -> InteractionTarget | None:
         if self.application_id is None or not self.token:
