@@ -224,6 +224,9 @@ async def test_preview_renders_without_sending(tracker: Api, world: World) -> No
         )
     )
     assert plain["content"] == "Unknown / <channel_name>"  # unknown member; no channel family
+    as_settings_say = {**body, "template": '{"title": "<invite_code>"}', "is_embed": 1}
+    embed = data_of(await tracker.post("/messages/preview", as_settings_say))
+    assert embed["embeds"][0]["title"] == "abc"  # `is_embed` takes 0 and 1, like settings
 
 
 async def test_preview_needs_a_template(tracker: Api, world: World) -> None:

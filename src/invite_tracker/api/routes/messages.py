@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from invite_tracker.api.deps import State, Uow, fields
 from invite_tracker.api.envelope import ok
-from invite_tracker.api.fields import Flag, InviteCode, Snowflake, Text
+from invite_tracker.api.fields import EmbedFlag, InviteCode, Snowflake, Text
 from invite_tracker.api.routing import EnvelopeRoute, documented
 from invite_tracker.api.schemas import PreviewRead
 from invite_tracker.clock import utcnow
@@ -26,7 +26,7 @@ class PreviewIn(BaseModel):
     inviter_id: Snowflake | None = None
     invite_code: InviteCode | None = None
     template: Text | None = None
-    is_embed: Flag | None = None
+    is_embed: EmbedFlag | None = None
     channel_id: Snowflake | None = None
 
 
