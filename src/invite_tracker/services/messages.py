@@ -100,13 +100,16 @@ async def _optional(fetch: Awaitable[T], what: str) -> T | None:
 
 
 async def _person(
-    discord: DiscordPort, guild_id: int, user_id: int, what: str
+    discord: DiscordPort, guild_id: int, user_id: int, what: str, *, departed: bool = False
 ) -> MemberInfo | None:
-    """The member, or once they are no longer in the guild (the member of a leave message,
-    an inviter who left), the user alone: their name and avatar are still Discord's to tell.
-    None (and logged) when neither can be read."""
+    """The member, or once they are no longer in the guild (the member of a leave message:
+    `departed`, an inviter who left), the user alone: their name and avatar are still
+    Discord's to tell. None (and logged) when neither can be read. A departed member's
+    membership is not asked for: one read for their welcome moments ago would still be
+    cached, and show a nickname and roles they no longer have."""
     try:
-        return await discord.member(guild_id, user_id)
+        if not departed:
+            return await discord.member(guild_id, user_id)
     except InviteTrackerError as exc:
         if not isinstance(exc, Unprocessable) or exc.status != NOT_FOUND:
             log.info("message_data_unavailable", what=what, reason=exc.message)
@@ -147,7 +150,7 @@ async def build_context(
     guild_id = subject.guild_id
     guild, member, inviter, channel = await asyncio.gather(
         _optional(discord.guild(guild_id), "guild") if needs_data(template, "server") else _none(),
-        _person(discord, guild_id, subject.member_id, "member")
+        _person(discord, guild_id, subject.member_id, "member", departed=subject.kind == "leave")
         if subject.member_id and needs_data(template, "user")
         else _none(),
         _person(discord, guild_id, subject.inviter_id, "inviter")
