@@ -102,10 +102,12 @@ def input_dependency(
 ) -> Callable[..., Awaitable[ModelT]]:
     """A FastAPI dependency: authenticate, read and validate the fields, check guild access.
 
-    The order is the contract's: 401 before 413 and 400, then 403 for a key of another guild.
+    The order is the contract's: 401, then 403 for a guild key on an internal endpoint (its
+    body does not matter), 413 and 400, then 403 for a key of another guild.
     """
 
     async def dependency(request: Request, principal: Principal = Depends(authenticate)) -> ModelT:
+        principal.check(scope)  # what the key may use at all, whatever the fields say
         fields, from_query = await read_fields(request, body_limit(request))
         parsed = parse_fields(model, fields, from_query=from_query)
         guild_id = getattr(parsed, "guild_id", None)

@@ -87,6 +87,9 @@ async def test_guild_key_may_not_use_internal_routes(
     guild_api = api.as_key(await new_guild_key(api))
     error = error_of(await send(guild_api, method, path, fields), 403, "ForbiddenError")
     assert "internal" in error["message"]
+    # refused for the key, whatever the fields: not told which of them are missing first
+    error = error_of(await send(guild_api, method, path, {}), 403, "ForbiddenError")
+    assert "internal" in error["message"]
 
 
 async def test_key_lifecycle_and_storage(api: Api, database: Database) -> None:
@@ -119,6 +122,7 @@ async def test_key_lifecycle_and_storage(api: Api, database: Database) -> None:
 
 
 async def test_revoke_unknown_or_other_guilds_key(api: Api) -> None:
+    await api.enable()
     key = data_of(await api.post("/auth/api-key/", {"guild_id": GUILD}))
     error_of(
         await api.delete("/auth/api-key/", {"guild_id": OTHER_GUILD, "key_id": key["key_id"]}),
@@ -133,7 +137,21 @@ async def test_revoke_unknown_or_other_guilds_key(api: Api) -> None:
     error_of(await api.delete("/auth/api-key/", {"guild_id": GUILD}), 400, "BadRequestError")
 
 
+async def test_no_key_for_a_guild_the_module_has_no_settings_for(api: Api) -> None:
+    """As the contract has it for every endpoint but enable and privacy: SettingsError. Such
+    a key could open nothing, and offboarding the guild would not take it away."""
+    error_of(await api.post("/auth/api-key/", {"guild_id": GUILD}), 404, "SettingsError")
+    error_of(await api.get("/auth/api-key/", guild_id=GUILD), 404, "SettingsError")
+    assert data_of(await api.get("/auth/api-key/"))["keys"] == []
+    await api.enable()
+    data_of(await api.post("/auth/api-key/", {"guild_id": GUILD}))
+    data_of(await api.delete("/settings/delete", {"guild_id": GUILD}))  # offboarded: keys too
+    error_of(await api.post("/auth/api-key/", {"guild_id": GUILD}), 404, "SettingsError")
+    assert data_of(await api.get("/auth/api-key/"))["keys"] == []
+
+
 async def test_key_routes_answer_without_trailing_slash(api: Api) -> None:
+    await api.enable()
     data_of(await api.call("POST", "/auth/api-key", json={"guild_id": GUILD}))
     assert len(data_of(await api.call("GET", "/auth/api-key"))["keys"]) == 1
 
@@ -141,6 +159,7 @@ async def test_key_routes_answer_without_trailing_slash(api: Api) -> None:
 async def test_secrets_never_appear_in_responses_or_logs(
     api: Api, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    await api.enable()
     secret = await new_guild_key(api)
     await api.as_key(secret).get("/status", guild_id=GUILD)
     await api.as_key("internal-wrong-key").get("/status", guild_id=GUILD)
