@@ -55,6 +55,8 @@ async def test_delete_removes_references_in_that_guild_only(api: Api, database: 
     )
     await seed_join_and_leave(database, GUILD, member=MEMBER, inviter=INVITER)
     await seed_join_and_leave(database, OTHER_GUILD, member=MEMBER, inviter=INVITER)
+    summary = data_of(await api.get("/stats/summary", guild_id=GUILD))
+    assert (summary["credited"], summary["counted_leaves"]) == (1, 1)
 
     removed = data_of(
         await api.delete(
@@ -75,6 +77,8 @@ async def test_delete_removes_references_in_that_guild_only(api: Api, database: 
     assert invite["inviter_id"] is None
     stats = data_of(await api.get("/stats/uses", guild_id=GUILD, inviter_id=INVITER))
     assert stats["regular"] == 0
+    summary = data_of(await api.get("/stats/summary", guild_id=GUILD))  # credits no one now
+    assert (summary["joins"], summary["credited"], summary["counted_leaves"]) == (1, 0, 0)
 
     data_of(
         await api.delete(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invite_tracker.db.models import JoinRow
@@ -64,10 +64,16 @@ class JoinCounts:
     async def counts_by_type(
         self, guild_id: int, *, since: datetime | None
     ) -> dict[JoinType, tuple[int, int, int]]:
-        """The guild's joins per type: {type: (joins, credited, fakes)}."""
+        """The guild's joins per type: {type: (joins, credited, fakes)}. A join whose inviter
+        was erased (a privacy request) credits no one any more."""
+        credited = and_(JoinRow.counted.is_(True), JoinRow.inviter_id.is_not(None))
         rows = await self._grouped(
             JoinRow.join_type,
-            (func.count(), func.count().filter(JoinRow.counted.is_(True)), _fakes()),
+            (
+                func.count(),
+                func.count().filter(credited),
+                func.count().filter(credited, JoinRow.fake.is_(True)),
+            ),
             since,
             guild_id=guild_id,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invite_tracker.db.models import LeaveRow
@@ -140,8 +140,10 @@ class LeaveRepository:
         return {inviter: int(count) for inviter, count in rows if inviter is not None}
 
     async def counts(self, guild_id: int, *, since: datetime | None) -> tuple[int, int]:
-        """The guild's leaves, and how many of them count against an inviter."""
-        statement = select(func.count(), func.count().filter(LeaveRow.counted.is_(True))).where(
+        """The guild's leaves, and how many of them count against an inviter (one erased by
+        a privacy request no longer does)."""
+        counted = and_(LeaveRow.counted.is_(True), LeaveRow.inviter_id.is_not(None))
+        statement = select(func.count(), func.count().filter(counted)).where(
             LeaveRow.guild_id == guild_id
         )
         if since is not None:
