@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from http import HTTPStatus
@@ -12,7 +12,12 @@ import structlog
 
 from invite_tracker.discord.port import DiscordPort, InteractionTarget, InviteOptions
 from invite_tracker.domain.discord_objects import require_in_guild
-from invite_tracker.domain.errors import DiscordUnavailable, InteractionReplyFailed, Unprocessable
+from invite_tracker.domain.errors import (
+    DiscordUnavailable,
+    InteractionReplyFailed,
+    InviteTrackerError,
+    Unprocessable,
+)
 from invite_tracker.domain.evidence import Ending
 from invite_tracker.domain.ids import invite_url
 from invite_tracker.domain.invites import (
@@ -115,26 +120,27 @@ async def create_invite(
     tombstone it (`apply_invite_list`). Discord names the bot as its inviter: the member it
     is made for is credited instead, `credit_to` when given, else the member who ran the
     slash command (Discord's answer to the reply names them)."""
-    await require_enabled(uow, guild_id)
-    problems = check_invite_options(options.max_uses, options.max_age)
-    if problems:
-        raise Unprocessable("; ".join(problems))
-    port = require_discord(discord)
-    await uow.release()  # no lock held while Discord answers
-    require_in_guild(await port.channel(channel_id), guild_id)
-    report = await port.create_invite(channel_id, options)
-    await uow.invites.record(guild_id, report, now=clock())
-    if credit_to is not None:
-        await uow.invites.credit(guild_id, report.code, credit_to)
-    invite = await _known(uow, guild_id, report.code)
-    await uow.release()  # stored for good: it exists on Discord, whatever the reply does
-    runner = await _reply(
-        port, interaction, f"Created the invite {invite_url(report.code)}", report.code
-    )
-    if credit_to is None and runner is not None:
-        await uow.invites.credit(guild_id, report.code, runner)
-        invite = replace(invite, credited_to=runner)
-    return invite
+    async with _failure_told(discord, interaction, "create the invite"):
+        await require_enabled(uow, guild_id)
+        problems = check_invite_options(options.max_uses, options.max_age)
+        if problems:
+            raise Unprocessable("; ".join(problems))
+        port = require_discord(discord)
+        await uow.release()  # no lock held while Discord answers
+        require_in_guild(await port.channel(channel_id), guild_id)
+        report = await port.create_invite(channel_id, options)
+        await uow.invites.record(guild_id, report, now=clock())
+        if credit_to is not None:
+            await uow.invites.credit(guild_id, report.code, credit_to)
+        invite = await _known(uow, guild_id, report.code)
+        await uow.release()  # stored for good: it exists on Discord, whatever the reply does
+        runner = await _reply(
+            port, interaction, f"Created the invite {invite_url(report.code)}", report.code
+        )
+        if credit_to is None and runner is not None:
+            await uow.invites.credit(guild_id, report.code, runner)
+            invite = replace(invite, credited_to=runner)
+        return invite
 
 
 async def delete_invite(
@@ -148,27 +154,50 @@ async def delete_invite(
 ) -> KnownInvite:
     """Delete an invite through Discord and remember it as deleted by staff. Only one of the
     guild's own invites: Discord deletes any invite by its code, whatever its guild."""
-    await require_enabled(uow, guild_id)
-    port = require_discord(discord)
-    await uow.release()  # no lock held while Discord answers
-    if await port.invite_guild(code) != guild_id:
-        raise Unprocessable(f"the invite {code} is not one of this server's invites")
+    async with _failure_told(discord, interaction, "delete the invite"):
+        await require_enabled(uow, guild_id)
+        port = require_discord(discord)
+        await uow.release()  # no lock held while Discord answers
+        if await port.invite_guild(code) != guild_id:
+            raise Unprocessable(f"the invite {code} is not one of this server's invites")
+        try:
+            await port.delete_invite(code)
+        except Unprocessable as exc:
+            if exc.status != HTTPStatus.NOT_FOUND:
+                raise
+            # Discord listed it a moment ago and knows it no more: most likely this very delete
+            # went through and its answer was lost (a dropped connection, retried). Either way
+            # what was asked is done, and staff meant it gone: a join that spent it meanwhile is
+            # then taken as ambiguous, never credited wrongly.
+            log.info("invite_gone_before_its_delete_answered", guild_id=str(guild_id))
+        if not await uow.invites.tombstone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now):
+            await uow.invites.record_unknown_gone(
+                guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now
+            )
+        invite = await _known(uow, guild_id, code)
+        await uow.release()  # stored for good: it is gone from Discord, whatever the reply does
+        await _reply(port, interaction, f"Deleted the invite {code}", code)
+        return invite
+
+
+@asynccontextmanager
+async def _failure_told(
+    discord: DiscordPort | None, interaction: InteractionTarget | None, what: str
+) -> AsyncIterator[None]:
+    """Tell the slash command's user why the request failed (refused, Discord down, the
+    module off...) by editing its reply, which would otherwise say "thinking" until its token
+    runs out; then let the error go on to the caller. A reply that fails itself is logged."""
     try:
-        await port.delete_invite(code)
-    except Unprocessable as exc:
-        if exc.status != HTTPStatus.NOT_FOUND:
+        yield
+    except InviteTrackerError as exc:
+        if discord is None or interaction is None or isinstance(exc, InteractionReplyFailed):
             raise
-        # Discord listed it a moment ago and knows it no more: most likely this very delete
-        # went through and its answer was lost (a dropped connection, retried). Either way
-        # what was asked is done, and staff meant it gone: a join that spent it meanwhile is
-        # then taken as ambiguous, never credited wrongly.
-        log.info("invite_gone_before_its_delete_answered", guild_id=str(guild_id))
-    if not await uow.invites.tombstone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now):
-        await uow.invites.record_unknown_gone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now)
-    invite = await _known(uow, guild_id, code)
-    await uow.release()  # stored for good: it is gone from Discord, whatever the reply does
-    await _reply(port, interaction, f"Deleted the invite {code}", code)
-    return invite
+        reason = exc.reason if isinstance(exc, Unprocessable) else exc.message
+        try:
+            await discord.edit_original_reply(interaction, f"Could not {what}: {reason}")
+        except InviteTrackerError as failed:
+            log.info("interaction_failure_reply_failed", reason=failed.message)
+        raise
 
 
 async def _reply(

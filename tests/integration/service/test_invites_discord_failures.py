@@ -36,6 +36,34 @@ async def test_discord_refusals_are_422_with_discords_code(tracker: Api, world: 
     assert "50013" in error["message"]
 
 
+async def test_a_slash_command_is_told_why_its_request_failed(tracker: Api, world: World) -> None:
+    """Without an answer the user's command would say "thinking" until its token runs out."""
+    await tracker.enable(world.guild.id)
+    fake = world.fake
+    refused = await fake.register_interaction(guild_id=world.guild.id)
+    hook = {"application_id": refused.application_id, "token": refused.token}
+    unknown = {"guild_id": world.guild.id, "invite_code": "nope123", **hook}
+    error_of(await tracker.delete("/invite", unknown), 422, "UnprocessableEntityError")
+    (told,) = fake.interaction(refused.id).edits
+    assert told.payload["content"].startswith("Could not delete the invite: ")
+    assert "10006" in told.payload["content"]
+
+    too_many = await fake.register_interaction(guild_id=world.guild.id)
+    body = new_invite(
+        world, max_uses=101, application_id=too_many.application_id, token=too_many.token
+    )
+    error_of(await tracker.post("/invite", body), 422, "UnprocessableEntityError")
+    (told,) = fake.interaction(too_many.id).edits
+    assert told.payload["content"].startswith("Could not create the invite: max_uses")
+
+    down = await fake.register_interaction(guild_id=world.guild.id)
+    fake.add_server_errors(502, route="POST /channels/*/invites", count=None)
+    body = new_invite(world, application_id=down.application_id, token=down.token)
+    error_of(await tracker.post("/invite", body), 502, "DiscordApiInteractionError")
+    (told,) = fake.interaction(down.id).edits
+    assert "Discord answered 502" in told.payload["content"]
+
+
 async def test_transient_5xx_and_dropped_connections_are_retried(
     tracker: Api, world: World
 ) -> None:

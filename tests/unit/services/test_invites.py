@@ -120,7 +120,11 @@ async def test_only_the_guilds_own_channels_and_invites_are_touched() -> None:
         )
     with pytest.raises(Unprocessable, match="theirs is not one of this server's invites"):
         await invites.delete_invite(uow, discord, 1, "theirs", interaction=TARGET, now=NOW)
-    assert (discord.created, discord.deleted, discord.replies) == ([], [], [])
+    assert (discord.created, discord.deleted) == ([], [])
+    assert [content for _, content in discord.replies] == [  # the command is told why
+        "Could not create the invite: the channel 66 is not in this server",
+        "Could not delete the invite: the invite theirs is not one of this server's invites",
+    ]
     assert await uow.invites.list_for_guild(1, include_gone=True) == []
 
 
