@@ -11,6 +11,22 @@ from tests.integration.service.test_attribution import final, report
 from tests.integration.service.test_messages_through_discord import sent, settings_body
 
 
+async def invite_with_messages(tracker: Api, world: World, join: str, leave: str) -> str:
+    """Enable with plain-text join and leave templates; a new invite of Alice's, in the
+    baseline: its code."""
+    await tracker.enable(world.guild.id)
+    templates = settings_body(
+        world,
+        join_message_content=join,
+        join_message_is_embed=False,
+        leave_message_content=leave,
+    )
+    data_of(await tracker.put("/settings", templates))
+    invite = await world.fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
+    return invite.code
+
+
 async def test_each_message_shows_the_inviters_count_right_after_its_own_event(
     tracker: Api, world: World
 ) -> None:
@@ -18,23 +34,19 @@ async def test_each_message_shows_the_inviters_count_right_after_its_own_event(
     still say 1, 2 and 3, in the order the members joined, and a leave says the count after
     it. (The count when the messages were prepared would say 3 in each.)"""
     fake = world.fake
-    await tracker.enable(world.guild.id)
-    templates = settings_body(
+    code = await invite_with_messages(
+        tracker,
         world,
-        join_message_content="<user_id> made <current_invite_count>",
-        join_message_is_embed=False,
-        leave_message_content="<user_id> left: <current_invite_count>",
+        join="<user_id> made <current_invite_count>",
+        leave="<user_id> left: <current_invite_count>",
     )
-    data_of(await tracker.put("/settings", templates))
-    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
-    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))  # baseline includes it
     members = [
-        await fake.join_via_invite(world.guild.id, (await world.user(f"m{n}")).id, invite.code)
+        await fake.join_via_invite(world.guild.id, (await world.user(f"m{n}")).id, code)
         for n in range(3)
     ]
     reported = await asyncio.gather(*(report(tracker, world, member) for member in members))
     for answer in reported:
-        assert (await final(tracker, world, answer["join_id"]))["invite_code"] == invite.code
+        assert (await final(tracker, world, answer["join_id"]))["invite_code"] == code
     shown: list[str] = []
     for _ in range(100):  # the outbox may post them as one message, a line each
         shown = [line for message in await sent(world, 1) for line in message.content.split("\n")]
@@ -60,18 +72,14 @@ async def test_a_leave_message_shows_no_membership_the_member_no_longer_has(
     """The welcome read the member's membership (nickname, roles) moments before they left;
     their leave message must not show it from the cache: it renders "Unknown"."""
     fake = world.fake
-    await tracker.enable(world.guild.id)
-    templates = settings_body(
+    code = await invite_with_messages(
+        tracker,
         world,
-        join_message_content="hi <user_nickname>",
-        join_message_is_embed=False,
-        leave_message_content="<user_display_name> (<user_nickname>) left",
+        join="hi <user_nickname>",
+        leave="<user_display_name> (<user_nickname>) left",
     )
-    data_of(await tracker.put("/settings", templates))
-    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
-    data_of(await tracker.get("/invite-links", guild_id=world.guild.id))
     user = await world.user("dave", global_name="Dave")
-    member = await fake.join_via_invite(world.guild.id, user.id, invite.code)
+    member = await fake.join_via_invite(world.guild.id, user.id, code)
     member.nick = "davey"  # set on the membership the fake keeps (Discord: a nickname change)
     await final(tracker, world, (await report(tracker, world, member))["join_id"])
     assert (await sent(world, 1))[0].content == "hi davey"
