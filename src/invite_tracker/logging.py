@@ -10,45 +10,44 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import structlog
 
 _TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/[0-9]+/)[^/\s'\"?#]+")
+_TOKEN_IN_BUCKET = re.compile(r"((?:;[^;\s]*;|major_param_hash=['\"])[0-9]+:)[^\s'\",;)\]]+")
+"""hikari's rate-limit bucket of a webhook route, `{bucket};{auth hash};{webhook id}:{token}`,
+and the route's `major_param_hash` it is made of (`{webhook id}:{token}`)."""
 REDACTED = "<token>"
+_OURS = "invite_tracker_handler"
+"""Marks the root handler `configure_logging` installs, so configuring again replaces it."""
 
 
 def redact(text: str) -> str:
-    """`text` with the token of every interaction webhook or callback path replaced."""
-    return _TOKEN_IN_PATH.sub(rf"\g<1>{REDACTED}", text)
+    """`text` with the token of every interaction webhook path, callback path or webhook
+    rate-limit bucket replaced."""
+    text = _TOKEN_IN_PATH.sub(rf"\g<1>{REDACTED}", text)
+    return _TOKEN_IN_BUCKET.sub(rf"\g<1>{REDACTED}", text)
 
 
-def _redact_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    for key, value in event.items():
-        if isinstance(value, str):
-            event[key] = redact(value)
-    return event
+def _redact_rendered(_: Any, __: str, line: Any) -> Any:
+    """The last structlog processor: the rendered line (tracebacks and nested values
+    included), redacted."""
+    return redact(line) if isinstance(line, str) else line
 
 
-def _redacting(factory: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
-    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = factory(*args, **kwargs)
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return record
+class _RedactingFormatter(logging.Formatter):
+    """The standard library's lines (hikari's among them), tracebacks included, redacted."""
 
-    make.redacts = True  # type: ignore[attr-defined]
-    return make
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
-def _redact_library_records() -> None:
-    """Redact in every record the standard library's logging makes (once per process)."""
-    factory = logging.getLogRecordFactory()
-    if not getattr(factory, "redacts", False):
-        logging.setLogRecordFactory(_redacting(factory))
+_DICT_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
+"""Tracebacks as JSON, without each frame's local variables (structlog's default shows them:
+the bot token and interaction tokens are locals of hikari's frames)."""
 
 
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
@@ -64,18 +63,22 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.dict_tracebacks if json else structlog.processors.format_exc_info,
-            _redact_event,
+            _DICT_TRACEBACKS if json else structlog.processors.format_exc_info,
             renderer,
+            _redact_rendered,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(
-        level=numeric, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
-    )
-    _redact_library_records()
+    root = logging.getLogger()
+    for handler in [handler for handler in root.handlers if getattr(handler, _OURS, False)]:
+        root.removeHandler(handler)  # configured again: one handler of ours
+    handler = logging.StreamHandler(_CurrentStderr())
+    handler.setFormatter(_RedactingFormatter("%(levelname)s %(name)s %(message)s"))
+    setattr(handler, _OURS, True)
+    root.addHandler(handler)
+    root.setLevel(numeric)
 
 
 class _CurrentStderr:
