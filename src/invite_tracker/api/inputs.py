@@ -8,8 +8,9 @@ with the field named; values that are well-typed but unusable are left to the se
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import structlog
 from fastapi import Depends, Request
@@ -62,15 +63,30 @@ async def read_fields(request: Request, limit: int) -> tuple[dict[str, Any], boo
 def parse_fields(model: type[ModelT], fields: dict[str, Any], *, from_query: bool) -> ModelT:
     """Validate fields into `model`, turning the first problem into a clear BadRequest (or
     Unprocessable, for a well-typed value out of the range that can be used). A query string
-    has no null: there an empty value is null (`?application_id=&token=`)."""
+    has no null: there an empty value of a field the seed requires but lets be None is null
+    (`?application_id=&token=`); for any other field it stays a (bad) value."""
     if from_query:
-        fields = {name: None if value == "" else value for name, value in fields.items()}
+        nullable = _required_nullable(model)
+        fields = {
+            name: None if value == "" and name in nullable else value
+            for name, value in fields.items()
+        }
     try:
         return model.model_validate(fields, context={"query": from_query})
     except ValidationError as exc:
         if exc.errors(include_url=False)[0]["type"] == OUT_OF_RANGE:
             raise Unprocessable(_describe(exc)) from None
         raise BadRequest(_describe(exc)) from None
+
+
+@functools.cache
+def _required_nullable(model: type[BaseModel]) -> frozenset[str]:
+    """The fields that must be given but may be null ("Can be None", in the seed's words)."""
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if field.is_required() and type(None) in get_args(field.annotation)
+    )
 
 
 def _describe(exc: ValidationError) -> str:

@@ -27,6 +27,26 @@ async def test_bad_guild_ids_in_a_query(api: Api, guild_id: str) -> None:
     assert "guild_id" in error["message"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "query"),
+    [
+        ("GET", "/joins", {"member_id": ""}),
+        ("POST", "/events/leave/check-invite", {"member_id": ""}),
+        ("POST", "/events/join/check-invite", {"member_id": ""}),
+        ("GET", "/stats/uses", {"inviter_id": ""}),
+    ],
+)
+async def test_an_empty_query_value_of_an_optional_field_is_no_null(
+    api: Api, method: str, path: str, query: dict[str, str]
+) -> None:
+    """Only a field the seed requires but lets be None reads an empty value as null; an
+    optional filter or id left empty is a mistake, not "no filter"."""
+    await api.enable()
+    response = await api.call(method, path, params={"guild_id": GUILD, **query})
+    error = error_of(response, 400, "BadRequestError")
+    assert error["message"].startswith(next(iter(query)))
+
+
 async def test_a_nul_in_the_query_string_is_refused(api: Api) -> None:
     error = error_of(await api.get("/status", guild_id="1", note="a\x00"), 400, "BadRequestError")
     assert "note holds a NUL character" in error["message"]
