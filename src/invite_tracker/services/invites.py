@@ -120,7 +120,7 @@ async def create_invite(
     tombstone it (`apply_invite_list`). Discord names the bot as its inviter: the member it
     is made for is credited instead, `credit_to` when given, else the member who ran the
     slash command (Discord's answer to the reply names them)."""
-    async with _failure_told(discord, interaction, "create the invite"):
+    async with _failure_told(uow, discord, interaction, "create the invite"):
         await require_enabled(uow, guild_id)
         problems = check_invite_options(options.max_uses, options.max_age)
         if problems:
@@ -154,12 +154,13 @@ async def delete_invite(
 ) -> KnownInvite:
     """Delete an invite through Discord and remember it as deleted by staff. Only one of the
     guild's own invites: Discord deletes any invite by its code, whatever its guild."""
-    async with _failure_told(discord, interaction, "delete the invite"):
+    async with _failure_told(uow, discord, interaction, "delete the invite"):
         await require_enabled(uow, guild_id)
         port = require_discord(discord)
         await uow.release()  # no lock held while Discord answers
         if await port.invite_guild(code) != guild_id:
             raise Unprocessable(f"the invite {code} is not one of this server's invites")
+        end = InviteEnd.DELETED_BY_STAFF
         try:
             await port.delete_invite(code)
         except Unprocessable as exc:
@@ -167,13 +168,15 @@ async def delete_invite(
                 raise
             # Discord listed it a moment ago and knows it no more: most likely this very delete
             # went through and its answer was lost (a dropped connection, retried). Either way
-            # what was asked is done, and staff meant it gone: a join that spent it meanwhile is
-            # then taken as ambiguous, never credited wrongly.
-            log.info("invite_gone_before_its_delete_answered", guild_id=str(guild_id))
-        if not await uow.invites.tombstone(guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now):
-            await uow.invites.record_unknown_gone(
-                guild_id, code, InviteEnd.DELETED_BY_STAFF, now=now
-            )
+            # what was asked is done. Unless what is stored tells it expired or was used up
+            # meanwhile, staff meant it gone: a join that spent it is then taken as ambiguous,
+            # never credited wrongly.
+            known = await uow.invites.get(guild_id, code)
+            if known is not None and known.active and plainly_ended(known, now):
+                end = end_of(known, now)
+            log.info("invite_gone_before_its_delete_answered", guild_id=str(guild_id), end=end)
+        if not await uow.invites.tombstone(guild_id, code, end, now=now):
+            await uow.invites.record_unknown_gone(guild_id, code, end, now=now)
         invite = await _known(uow, guild_id, code)
         await uow.release()  # stored for good: it is gone from Discord, whatever the reply does
         await _reply(port, interaction, f"Deleted the invite {code}", code)
@@ -182,17 +185,23 @@ async def delete_invite(
 
 @asynccontextmanager
 async def _failure_told(
-    discord: DiscordPort | None, interaction: InteractionTarget | None, what: str
+    uow: UnitOfWorkPort,
+    discord: DiscordPort | None,
+    interaction: InteractionTarget | None,
+    what: str,
 ) -> AsyncIterator[None]:
     """Tell the slash command's user why the request failed (refused, Discord down, the
     module off...) by editing its reply, which would otherwise say "thinking" until its token
-    runs out; then let the error go on to the caller. A reply that fails itself is logged."""
+    runs out; then let the error go on to the caller. A reply that fails itself is logged.
+    The unit of work is rolled back first: no lock is held while Discord answers."""
     try:
         yield
     except InviteTrackerError as exc:
         if discord is None or interaction is None or isinstance(exc, InteractionReplyFailed):
             raise
+        await uow.rollback()
         reason = exc.reason if isinstance(exc, Unprocessable) else exc.message
+        reason = reason.removeprefix(f"{what}: ")  # Discord's failures name the action
         try:
             await discord.edit_original_reply(interaction, f"Could not {what}: {reason}")
         except InviteTrackerError as failed:

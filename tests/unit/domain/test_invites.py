@@ -61,8 +61,26 @@ def invite(**changes: object) -> KnownInvite:
 )
 def test_end_of(changes: dict[str, object], expected: InviteEnd) -> None:
     assert end_of(invite(**changes), NOW) is expected
-    # what the stored fallback of /invite-links leaves out: the ends storage alone tells
-    assert plainly_ended(invite(**changes), NOW) is (expected is not InviteEnd.DELETED)
+
+
+@pytest.mark.parametrize(
+    ("changes", "over"),
+    [
+        ({}, False),
+        ({"max_uses": 3, "uses": 2}, False),
+        ({"max_uses": 3, "uses": 3}, True),
+        ({"max_uses": 3, "uses": 4}, True),  # a counter past its limit is over all the same
+        ({"max_uses": 0, "uses": 50}, False),
+        ({"max_age": 0, "created_at": NOW - timedelta(days=400)}, False),  # never expires
+        ({"expires_at": NOW + timedelta(seconds=1)}, False),
+        ({"expires_at": NOW}, True),
+        ({"max_age": 1800}, True),  # created an hour before NOW
+    ],
+)
+def test_plainly_ended_is_what_storage_alone_tells(changes: dict[str, object], over: bool) -> None:
+    """What the stored fallback of /invite-links leaves out, and a delete that finds the
+    invite gone takes as its end."""
+    assert plainly_ended(invite(**changes), NOW) is over
 
 
 @pytest.mark.parametrize(

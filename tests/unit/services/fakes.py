@@ -214,9 +214,13 @@ class MemoryUnitOfWork:
         self.messages: Any = _Absent("messages")
         self.commits = 0
         self.releases = 0
+        self.rollbacks = 0
 
     async def commit(self) -> None:
         self.commits += 1
+
+    async def rollback(self) -> None:
+        self.rollbacks += 1
 
     async def release(self) -> None:
         self.releases += 1
@@ -268,6 +272,7 @@ class FakeDiscordPort:
         self.send_gate: asyncio.Event | None = None
         self.created: list[tuple[int, InviteOptions]] = []
         self.deleted: list[str] = []
+        self.gone: set[str] = set()  # codes Discord no longer knows when asked to delete them
         self.replies: list[tuple[InteractionTarget, str]] = []
 
     async def guild_invites(self, guild_id: int, *, at_once: bool = False) -> InviteList:
@@ -289,6 +294,8 @@ class FakeDiscordPort:
         )
 
     async def delete_invite(self, code: str) -> None:
+        if code in self.gone:  # gone by the time the delete came (or its answer was lost)
+            raise Unprocessable("Discord refused: code 10006, Unknown Invite", status=404)
         self.deleted.append(code)
 
     async def invite_guild(self, code: str) -> int | None:

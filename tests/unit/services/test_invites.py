@@ -109,6 +109,29 @@ async def test_delete_remembers_a_staff_deletion() -> None:
     assert unknown.deleted_reason is InviteEnd.DELETED_BY_STAFF
 
 
+@pytest.mark.parametrize(
+    ("stored", "end"),
+    [
+        (InviteReport(code="gone", uses=1, max_uses=5), InviteEnd.DELETED_BY_STAFF),
+        (InviteReport(code="gone", uses=5, max_uses=5), InviteEnd.USED_UP),
+        (InviteReport(code="gone", expires_at=NOW - timedelta(seconds=1)), InviteEnd.EXPIRED),
+        (None, InviteEnd.DELETED_BY_STAFF),  # never known: only staff's wish is
+    ],
+)
+async def test_a_delete_that_finds_the_invite_gone_keeps_what_storage_tells(
+    stored: InviteReport | None, end: InviteEnd
+) -> None:
+    """Discord no longer knows the invite when asked to delete it: this delete's answer was
+    lost, or the invite ended meanwhile. Done either way; used up or expired if storage says."""
+    uow, discord = await enabled(), FakeDiscordPort()
+    if stored is not None:
+        await uow.invites.record(1, stored, now=NOW - timedelta(minutes=1))
+    discord.gone.add("gone")
+    gone = await invites.delete_invite(uow, discord, 1, "gone", interaction=TARGET, now=NOW)
+    assert (gone.active, gone.deleted_reason) == (False, end)
+    assert discord.replies == [(TARGET, "Deleted the invite gone")]
+
+
 async def test_only_the_guilds_own_channels_and_invites_are_touched() -> None:
     """The bot is in many guilds, and Discord creates and deletes by channel and code alone:
     a caller for guild 1 must not reach guild 2's."""
@@ -125,6 +148,7 @@ async def test_only_the_guilds_own_channels_and_invites_are_touched() -> None:
         "Could not create the invite: the channel 66 is not in this server",
         "Could not delete the invite: the invite theirs is not one of this server's invites",
     ]
+    assert uow.rollbacks == 2  # each before its reply: no lock held while Discord answers
     assert await uow.invites.list_for_guild(1, include_gone=True) == []
 
 
