@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -81,6 +82,29 @@ class UseCounts:
             leaves=self.leaves + other.leaves,
             fakes=self.fakes + other.fakes,
         )
+
+
+def totals_at(
+    base: UseCounts,
+    joins: Iterable[tuple[datetime, bool]],
+    leaves: Iterable[datetime],
+    moments: Iterable[datetime],
+) -> dict[datetime, int]:
+    """An inviter's total right after each of `moments`: `base` (their counts up to the
+    earliest moment) and their credited `joins` (time, fake) and counted `leaves` after it,
+    up to and including each moment. What each join or leave message shows."""
+    made = list(joins)
+    credited = sorted(joined for joined, _ in made)
+    fakes = sorted(joined for joined, fake in made if fake)
+    left = sorted(leaves)
+    return {
+        moment: UseCounts(
+            regular=base.regular + bisect.bisect_right(credited, moment),
+            leaves=base.leaves + bisect.bisect_right(left, moment),
+            fakes=base.fakes + bisect.bisect_right(fakes, moment),
+        ).total
+        for moment in moments
+    }
 
 
 @dataclass(frozen=True, slots=True)

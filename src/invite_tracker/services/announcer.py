@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -30,7 +31,7 @@ from invite_tracker.services.messages import (
 )
 from invite_tracker.services.owed_messages import OwedMessages
 from invite_tracker.services.ports import Storage
-from invite_tracker.services.stats import inviter_total
+from invite_tracker.services.stats import inviter_totals
 from invite_tracker.services.tasks import stop_within
 
 log = structlog.get_logger(__name__)
@@ -199,18 +200,21 @@ class Announcer:
                     return
                 # each message shows the inviter's count right after its own event, however
                 # many events were decided since (a burst, a join decided after a leave)
-                counts: dict[tuple[int, datetime], int] = {}
+                moments: defaultdict[int, set[datetime]] = defaultdict(set)
                 for person in people:
-                    inviter = person.inviter_id
-                    if inviter is not None and (inviter, person.happened_at) not in counts:
-                        counts[(inviter, person.happened_at)] = await inviter_total(
-                            uow,
-                            guild_id,
-                            inviter,
-                            retention_days=self._retention_days,
-                            now=now,
-                            until=person.happened_at,
-                        )
+                    if person.inviter_id is not None:
+                        moments[person.inviter_id].add(person.happened_at)
+                counts: dict[tuple[int, datetime], int] = {}
+                for inviter, times in moments.items():
+                    totals = await inviter_totals(
+                        uow,
+                        guild_id,
+                        inviter,
+                        times,
+                        retention_days=self._retention_days,
+                        now=now,
+                    )
+                    counts.update(((inviter, moment), total) for moment, total in totals.items())
             subjects = [
                 MessageSubject(
                     kind=kind,

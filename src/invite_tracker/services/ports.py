@@ -104,6 +104,15 @@ class JoinStore(Protocol):
         since: datetime | None,
         until: datetime | None = None,
     ) -> dict[str | None, tuple[int, int]]: ...
+    async def credited_between(
+        self,
+        guild_id: int,
+        inviter_id: int,
+        *,
+        after: datetime,
+        until: datetime,
+        since: datetime | None,
+    ) -> list[tuple[datetime, bool]]: ...
     async def counts_by_inviter(
         self, guild_id: int, *, since: datetime | None
     ) -> dict[int, tuple[int, int]]: ...
@@ -142,6 +151,15 @@ class LeaveStore(Protocol):
         since: datetime | None,
         until: datetime | None = None,
     ) -> dict[str | None, int]: ...
+    async def counted_between(
+        self,
+        guild_id: int,
+        inviter_id: int,
+        *,
+        after: datetime,
+        until: datetime,
+        since: datetime | None,
+    ) -> list[datetime]: ...
     async def counts_by_inviter(
         self, guild_id: int, *, since: datetime | None
     ) -> dict[int, int]: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from invite_tracker.domain.counting import (
@@ -15,6 +16,7 @@ from invite_tracker.domain.counting import (
     retention_cutoff,
     summarise_guild,
     summarise_inviter,
+    totals_at,
 )
 from invite_tracker.services.module import require_enabled
 from invite_tracker.services.ports import UnitOfWorkPort
@@ -56,26 +58,38 @@ async def inviter_stats(
     return summarise_inviter(inviter_id, figures)
 
 
-async def inviter_total(
+async def inviter_totals(
     uow: UnitOfWorkPort,
     guild_id: int,
     inviter_id: int,
+    moments: Collection[datetime],
     *,
     retention_days: int,
     now: datetime,
-    until: datetime,
-) -> int:
-    """The inviter's total (regular - leaves - fakes) as it stood at `until`: the joins and
-    leaves made by then, within the retention window. What a join or leave message shows."""
+) -> dict[datetime, int]:
+    """The inviter's total (regular - leaves - fakes) as it stood at each of `moments` (not
+    empty): the joins and leaves made by then, within the retention window. What join and
+    leave messages show. Four queries however many moments: the counts up to the earliest,
+    and the few joins and leaves between the earliest and the latest."""
     since = retention_cutoff(now, retention_days)
-    joins = await uow.joins.counts_by_code(guild_id, inviter_id, since=since, until=until)
-    leaves = await uow.leaves.counts_by_code(guild_id, inviter_id, since=since, until=until)
-    counts = UseCounts(
+    first, last = min(moments), max(moments)
+    joins = await uow.joins.counts_by_code(guild_id, inviter_id, since=since, until=first)
+    leaves = await uow.leaves.counts_by_code(guild_id, inviter_id, since=since, until=first)
+    base = UseCounts(
         regular=sum(regular for regular, _ in joins.values()),
         leaves=sum(leaves.values()),
         fakes=sum(fakes for _, fakes in joins.values()),
     )
-    return counts.total
+    later_joins: list[tuple[datetime, bool]] = []
+    later_leaves: list[datetime] = []
+    if last > first:
+        later_joins = await uow.joins.credited_between(
+            guild_id, inviter_id, after=first, until=last, since=since
+        )
+        later_leaves = await uow.leaves.counted_between(
+            guild_id, inviter_id, after=first, until=last, since=since
+        )
+    return totals_at(base, later_joins, later_leaves, moments)
 
 
 async def leaderboard_page(

@@ -17,6 +17,7 @@ from invite_tracker.domain.counting import (
     retention_cutoff,
     summarise_guild,
     summarise_inviter,
+    totals_at,
 )
 from invite_tracker.domain.invites import JoinType
 
@@ -162,3 +163,33 @@ def test_the_guild_summary_lists_every_type_and_adds_up() -> None:
     }
     assert (summary.joins, summary.credited, summary.fakes) == (11, 7, 2)
     assert (summary.leaves, summary.counted_leaves) == (4, 3)
+
+
+def at(second: int) -> datetime:
+    return datetime(2026, 12, 1, tzinfo=UTC) + timedelta(seconds=second)
+
+
+@pytest.mark.parametrize(
+    ("joins", "leaves", "moments", "expected"),
+    [
+        # three joins decided together: each message counts up to its own join
+        ([(at(1), False), (at(2), False)], [], [at(0), at(1), at(2)], [5, 6, 7]),
+        # a fake counts as a join and against it: no change
+        ([(at(1), True)], [], [at(0), at(1)], [5, 5]),
+        # a leave after the join, decided before it: the join's message does not see it
+        ([], [at(3)], [at(0), at(3)], [5, 4]),
+        # a join and a leave at the same instant both count at that instant
+        ([(at(2), False)], [at(2)], [at(2)], [5]),
+        # events after the latest moment are not asked for, but would not count either
+        ([(at(9), False)], [at(9)], [at(0), at(5)], [5, 5]),
+    ],
+)
+def test_totals_at_each_moment(
+    joins: list[tuple[datetime, bool]],
+    leaves: list[datetime],
+    moments: list[datetime],
+    expected: list[int],
+) -> None:
+    base = UseCounts(regular=7, leaves=1, fakes=1)  # a total of 5 up to the first moment
+    totals = totals_at(base, joins, leaves, moments)
+    assert [totals[moment] for moment in moments] == expected

@@ -43,6 +43,28 @@ class JoinCounts:
         )
         return {code: (int(regular), int(fakes)) for code, regular, fakes in rows}
 
+    async def credited_between(
+        self,
+        guild_id: int,
+        inviter_id: int,
+        *,
+        after: datetime,
+        until: datetime,
+        since: datetime | None,
+    ) -> list[tuple[datetime, bool]]:
+        """When each join credited to the inviter after `after`, up to `until`, was made, and
+        whether it is fake (only those `since` the retention cutoff)."""
+        statement = select(JoinRow.joined_at, JoinRow.fake).where(
+            JoinRow.guild_id == guild_id,
+            JoinRow.inviter_id == inviter_id,
+            JoinRow.counted.is_(True),
+            JoinRow.joined_at > after,
+            JoinRow.joined_at <= until,
+        )
+        if since is not None:
+            statement = statement.where(JoinRow.joined_at >= since)
+        return [(joined, bool(fake)) for joined, fake in await self._session.execute(statement)]
+
     async def counts_by_inviter(
         self, guild_id: int, *, since: datetime | None
     ) -> dict[int, tuple[int, int]]:

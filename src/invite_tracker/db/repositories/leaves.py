@@ -123,6 +123,28 @@ class LeaveRepository:
         rows = await self._session.execute(statement)
         return {code: int(count) for code, count in rows}
 
+    async def counted_between(
+        self,
+        guild_id: int,
+        inviter_id: int,
+        *,
+        after: datetime,
+        until: datetime,
+        since: datetime | None,
+    ) -> list[datetime]:
+        """When each leave counted against the inviter after `after`, up to `until`, was made
+        (only those `since` the retention cutoff)."""
+        statement = select(LeaveRow.left_at).where(
+            LeaveRow.guild_id == guild_id,
+            LeaveRow.inviter_id == inviter_id,
+            LeaveRow.counted.is_(True),
+            LeaveRow.left_at > after,
+            LeaveRow.left_at <= until,
+        )
+        if since is not None:
+            statement = statement.where(LeaveRow.left_at >= since)
+        return list((await self._session.execute(statement)).scalars())
+
     async def counts_by_inviter(self, guild_id: int, *, since: datetime | None) -> dict[int, int]:
         """Counted leaves against every inviter of the guild."""
         statement = (
