@@ -269,26 +269,30 @@ async def _leave(
     present = None if join is None else join.joined_at
     place = leave_of(left_at, reported=reported, present=present, ended=None)
     before = None
+    around = None
     if place is not LeaveOf.PRESENT:  # the member's history, read only when it is needed
-        before = await uow.joins.latest_ended(guild_id, member_id)
+        before = around = await uow.joins.latest_ended(guild_id, member_id)
+        if before is not None and left_at < before.joined_at:
+            # older than the last membership: the one it falls in, if it is a leave told again
+            around = await uow.joins.latest_ended(guild_id, member_id, by=left_at)
         ended = None
-        if before is not None and before.left_at is not None:
-            ended = Ended(before.joined_at, before.left_at)
+        if around is not None and around.left_at is not None:
+            ended = Ended(around.joined_at, around.left_at)
         kept = await uow.leaves.latest_unclaimed(guild_id, member_id)
         place = leave_of(left_at, reported=reported, present=present, ended=ended, kept=kept)
     if place is LeaveOf.REPEATED:
-        return LeaveOutcome(member_id, before, False, True, "this member already left")
+        return LeaveOutcome(member_id, around, False, True, "this member already left")
     if place is LeaveOf.KEPT_ALREADY:
         return LeaveOutcome(
             member_id, None, False, True, "this leave is kept already, until its join comes"
         )
     if place is LeaveOf.CLOSED_BY_REJOIN:
-        assert before is not None
-        await uow.joins.mark_left(before.id, left_at)
-        await uow.leaves.retime(before.id, left_at)
+        assert around is not None
+        await uow.joins.mark_left(around.id, left_at)
+        await uow.leaves.retime(around.id, left_at)
         return LeaveOutcome(
             member_id,
-            await uow.joins.get(before.id),
+            await uow.joins.get(around.id),
             False,
             True,  # its end was counted when the rejoin came: it counts once
             "this leave ended an earlier membership, which the member's rejoin (told first) "

@@ -196,6 +196,36 @@ def _now() -> str:
     return utcnow().isoformat()
 
 
+async def test_a_leave_told_again_two_memberships_later_is_a_repeat(
+    tracker: Api, world: World
+) -> None:
+    """Join, leave, rejoin, leave, rejoin; then the first leave comes again (a replay). It is
+    that leave, not a leave of some unknown membership: nothing is stored or counted."""
+    fake = world.fake
+    invite = await fake.create_invite(world.channel.id, inviter_id=world.alice.id)
+    await ready(tracker, world)
+    user = await world.user("comer")
+    body = {"guild_id": world.guild.id, "member_id": user.id}
+    leaves: list[dict[str, object]] = []
+    for _ in range(2):
+        member = await fake.join_via_invite(world.guild.id, user.id, invite.code)
+        await final(tracker, world, (await report(tracker, world, member))["join_id"])
+        await fake.leave(world.guild.id, user.id)
+        leaves.append({**body, "left_at": _now()})
+        data_of(await tracker.post("/events/leave/check-invite", leaves[-1]))
+        await asyncio.sleep(1.2)  # more than a second apart: another membership
+    await report(tracker, world, await fake.join_via_invite(world.guild.id, user.id, invite.code))
+    before = data_of(await tracker.get("/stats/summary", guild_id=world.guild.id))
+
+    replayed = data_of(await tracker.post("/events/leave/check-invite", leaves[0]))
+
+    assert (replayed["repeated"], replayed["counted"]) == (True, False)
+    assert replayed["join_id"] is not None  # the first membership's join
+    after = data_of(await tracker.get("/stats/summary", guild_id=world.guild.id))
+    assert after == before
+    assert (after["leaves"], after["counted_leaves"]) == (2, 1)  # the rejoin was fake
+
+
 async def test_a_join_reported_without_its_member_is_attributed_but_counts_for_no_one(
     tracker: Api, world: World
 ) -> None:

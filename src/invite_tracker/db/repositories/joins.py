@@ -99,17 +99,20 @@ class JoinRepository(JoinCounts):
         )
         return None if row is None else _to_domain(row)
 
-    async def latest_ended(self, guild_id: int, member_id: int) -> JoinRecord | None:
+    async def latest_ended(
+        self, guild_id: int, member_id: int, *, by: datetime | None = None
+    ) -> JoinRecord | None:
         """The member's most recent membership that has ended (the one before their present
-        join, if they have one)."""
+        join, if they have one); with `by`, the most recent that began by then."""
+        query = select(JoinRow).where(
+            JoinRow.guild_id == guild_id,
+            JoinRow.member_id == member_id,
+            JoinRow.left_at.is_not(None),
+        )
+        if by is not None:
+            query = query.where(JoinRow.joined_at <= by)
         row = await self._session.scalar(
-            select(JoinRow)
-            .where(
-                JoinRow.guild_id == guild_id,
-                JoinRow.member_id == member_id,
-                JoinRow.left_at.is_not(None),
-            )
-            .order_by(JoinRow.joined_at.desc(), JoinRow.id.desc())
+            query.order_by(JoinRow.joined_at.desc(), JoinRow.id.desc())
             .limit(1)
             .execution_options(populate_existing=True)
         )
