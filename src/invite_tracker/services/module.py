@@ -43,10 +43,15 @@ async def require_enabled(uow: UnitOfWorkPort, guild_id: int) -> GuildSettings:
 
 
 async def enable(uow: UnitOfWorkPort, guild_id: int, *, now: datetime) -> GuildSettings:
-    """Enable the module, creating default settings for a guild never seen before."""
+    """Enable the module, creating default settings for a guild never seen before. Enabled
+    again, the guild's attribution baseline is dropped: joins while it was off were refused,
+    so the stored invite counts miss their uses, and the next join would be set against
+    them. The engine reads a new baseline at once, as on the first enable."""
     created = await uow.settings.create_if_absent(guild_id, DEFAULT_SETTINGS, enabled=True, now=now)
-    if not created and not await uow.settings.switch_enabled(guild_id, enabled=True, now=now):
-        raise ModuleEnabled("the invite tracker module is already enabled for this guild")
+    if not created:
+        if not await uow.settings.switch_enabled(guild_id, enabled=True, now=now):
+            raise ModuleEnabled("the invite tracker module is already enabled for this guild")
+        await uow.snapshots.delete_guild(guild_id)
     return await require_settings(uow, guild_id)
 
 

@@ -48,6 +48,8 @@ async def enable(guild: Guild, uow: Uow, state: State) -> dict[str, Any]:
     """Enable the module; a guild never seen before gets default settings. With Discord
     configured, the guild's invites are read at once as the baseline for attribution."""
     enabled = await module.enable(uow, guild.guild_id, now=utcnow())
+    await uow.commit()  # stored before the engine reads anew
+    state.engine.forget(guild.guild_id)  # what it held from before is stale too
     state.engine.notify(guild.guild_id)
     return _status(enabled)
 
