@@ -58,7 +58,7 @@ async def invite_created(
     uow: UnitOfWorkPort, guild_id: int, report: InviteReport, *, now: datetime
 ) -> KnownInvite:
     """Store an invite reported by INVITE_CREATE (repeating the event is harmless)."""
-    await require_enabled(uow, guild_id)
+    await require_enabled(uow, guild_id, shared_lock=True)
     problems = report_problems(report)
     if problems:
         raise Unprocessable("; ".join(problems))
@@ -72,7 +72,7 @@ async def invite_deleted(
     uow: UnitOfWorkPort, guild_id: int, code: str, *, now: datetime
 ) -> KnownInvite:
     """Tombstone an invite reported by INVITE_DELETE, telling used-up and expired apart."""
-    await require_enabled(uow, guild_id)
+    await require_enabled(uow, guild_id, shared_lock=True)
     known = await uow.invites.get(guild_id, code)
     if known is None:
         await uow.invites.record_unknown_gone(guild_id, code, InviteEnd.DELETED, now=now)

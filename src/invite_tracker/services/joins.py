@@ -88,7 +88,7 @@ async def record_join(
         async with storage.unit_of_work() as uow:
             if not is_bot:  # the guild's attributor, in any worker, waits for it to commit
                 await uow.joins.storing_for(guild_id)
-            await require_enabled(uow, guild_id)
+            await require_enabled(uow, guild_id, shared_lock=True)
             if not is_bot:
                 # the read it calls for need not wait for the rest (a repeated member-add, of
                 # a join read already, calls for none)
@@ -124,7 +124,7 @@ async def record_leave(
     left_at = now if left_at is None else left_at
     _not_in_future("left_at", left_at, now)
     async with storage.unit_of_work() as uow:
-        await require_enabled(uow, guild_id)
+        await require_enabled(uow, guild_id, shared_lock=True)
         if member_id is None:
             return LeaveOutcome(None, None, False, False, "no member_id: nothing to attribute")
         await uow.joins.lock_member(guild_id, member_id)  # its join may be being stored

@@ -26,17 +26,22 @@ NO_SETTINGS = "the invite tracker module has no settings for this guild; enable 
 DISABLED = "the invite tracker module is disabled for this guild"
 
 
-async def require_settings(uow: UnitOfWorkPort, guild_id: int) -> GuildSettings:
-    """The guild's settings; SettingsMissing when it has none."""
-    settings = await uow.settings.get(guild_id)
+async def require_settings(
+    uow: UnitOfWorkPort, guild_id: int, *, shared_lock: bool = False
+) -> GuildSettings:
+    """The guild's settings; SettingsMissing when it has none (`shared_lock`: see
+    `SettingsRepository.get`; what an event stores must not outlive an offboarding)."""
+    settings = await uow.settings.get(guild_id, shared_lock=shared_lock)
     if settings is None:
         raise SettingsMissing(NO_SETTINGS)
     return settings
 
 
-async def require_enabled(uow: UnitOfWorkPort, guild_id: int) -> GuildSettings:
+async def require_enabled(
+    uow: UnitOfWorkPort, guild_id: int, *, shared_lock: bool = False
+) -> GuildSettings:
     """The guild's settings; SettingsMissing or ModuleDisabled unless the module is on."""
-    settings = await require_settings(uow, guild_id)
+    settings = await require_settings(uow, guild_id, shared_lock=shared_lock)
     if not settings.enabled:
         raise ModuleDisabled(DISABLED)
     return settings

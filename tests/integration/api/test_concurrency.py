@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import text
+
+from invite_tracker.clock import utcnow
+from invite_tracker.db.session import Database
 from tests.integration.api.conftest import GUILD, Api, data_of
 from tests.integration.api.test_settings import full_settings
 
@@ -133,3 +137,41 @@ async def test_a_member_add_replayed_as_the_member_leaves_is_the_same_join(api: 
     replays = [data_of(a) for a in answers if "join/check-invite" in str(a.request.url)]
     assert all(replay["repeated"] for replay in replays)
     assert await _memberships(api) == {str(member): [left] for member in members}
+
+
+async def test_an_offboarding_amid_events_leaves_nothing_of_the_guild(
+    api: Api, database: Database
+) -> None:
+    """Events and an offboarding at once: each event is stored before the offboarding (and
+    removed by it) or refused after it; none is written in between to outlive it (on
+    PostgreSQL an event's rows could commit after the offboarding had deleted what it saw)."""
+    now = utcnow().isoformat()
+    for attempt in range(3):
+        await api.enable()
+        leaves = [
+            api.post(
+                "/events/leave/check-invite",
+                {"guild_id": GUILD, "member_id": 100 + n, "left_at": now},
+            )
+            for n in range(10)
+        ]
+        creates = [
+            api.post(
+                "/events/invite/create",
+                {"guild_id": GUILD, "invite_code": f"c{attempt}x{n}", "channel_id": 1},
+            )
+            for n in range(10)
+        ]
+        offboard = api.delete("/settings/delete", {"guild_id": GUILD})
+        answers = await asyncio.gather(
+            *leaves[:5], *creates[:5], offboard, *leaves[5:], *creates[5:]
+        )
+        assert answers[10].status_code == 200
+        assert {answer.status_code for answer in answers} <= {200, 404}
+        async with database.unit_of_work() as uow:
+            for table in ("leaves", "joins", "invites"):
+                left = await uow.session.scalar(
+                    text(f"SELECT count(*) FROM {table} WHERE guild_id = :guild"),
+                    {"guild": GUILD},
+                )
+                assert left == 0, f"{left} {table} outlived the offboarding"
