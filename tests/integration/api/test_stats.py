@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from invite_tracker.db.session import Database
@@ -13,13 +14,15 @@ INVITER = 900_000_000_000_000_001
 
 
 async def store(database: Database, *items: NewJoin | NewLeave) -> None:
+    """Store the joins and leaves; a leave ends the join stored before it of its member."""
     now = datetime.now(UTC)
+    joined: dict[int | None, int] = {}
     async with database.unit_of_work() as uow:
         for item in items:
             if isinstance(item, NewJoin):
-                await uow.joins.add(item, now=now)
+                joined[item.member_id] = await uow.joins.add(item, now=now)
             else:
-                await uow.leaves.add(item, now=now)
+                await uow.leaves.add(replace(item, join_id=joined.get(item.member_id)), now=now)
         await uow.commit()
 
 
@@ -87,6 +90,8 @@ async def test_stats_follow_the_counting_policy(api: Api, database: Database) ->
         leave(3, "alpha", counted=False),  # a fake's leave is not subtracted twice
         join(7, "alpha", days_ago=40),  # beyond the 31-day retention
         leave(8, "beta", days_ago=40),
+        join(9, "alpha", days_ago=40),  # its join beyond the retention: the leave goes with it
+        leave(9, "alpha"),
     )
     data = data_of(await api.post(f"/stats/uses?guild_id={GUILD}&inviter_id={INVITER}"))
     assert (data["total"], data["regular"], data["leaves"], data["fakes"]) == (2, 4, 1, 1)

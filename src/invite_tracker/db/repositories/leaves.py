@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invite_tracker.db.models import LeaveRow
+from invite_tracker.db.models import JoinRow, LeaveRow
 from invite_tracker.db.repositories._dialect import affected, count_where
 from invite_tracker.domain.joins import NewLeave
 
@@ -112,12 +112,10 @@ class LeaveRepository:
             .where(
                 LeaveRow.guild_id == guild_id,
                 LeaveRow.inviter_id == inviter_id,
-                LeaveRow.counted.is_(True),
+                *_counting(since),
             )
             .group_by(LeaveRow.invite_code)
         )
-        if since is not None:
-            statement = statement.where(LeaveRow.left_at >= since)
         if until is not None:
             statement = statement.where(LeaveRow.left_at <= until)
         rows = await self._session.execute(statement)
@@ -137,12 +135,10 @@ class LeaveRepository:
         statement = select(LeaveRow.left_at).where(
             LeaveRow.guild_id == guild_id,
             LeaveRow.inviter_id == inviter_id,
-            LeaveRow.counted.is_(True),
             LeaveRow.left_at > after,
             LeaveRow.left_at <= until,
+            *_counting(since),
         )
-        if since is not None:
-            statement = statement.where(LeaveRow.left_at >= since)
         return list((await self._session.execute(statement)).scalars())
 
     async def counts_by_inviter(self, guild_id: int, *, since: datetime | None) -> dict[int, int]:
@@ -152,19 +148,17 @@ class LeaveRepository:
             .where(
                 LeaveRow.guild_id == guild_id,
                 LeaveRow.inviter_id.is_not(None),
-                LeaveRow.counted.is_(True),
+                *_counting(since),
             )
             .group_by(LeaveRow.inviter_id)
         )
-        if since is not None:
-            statement = statement.where(LeaveRow.left_at >= since)
         rows = await self._session.execute(statement)
         return {inviter: int(count) for inviter, count in rows if inviter is not None}
 
     async def counts(self, guild_id: int, *, since: datetime | None) -> tuple[int, int]:
         """The guild's leaves, and how many of them count against an inviter (one erased by
         a privacy request no longer does)."""
-        counted = and_(LeaveRow.counted.is_(True), LeaveRow.inviter_id.is_not(None))
+        counted = and_(LeaveRow.inviter_id.is_not(None), *_counting(since))
         statement = select(func.count(), func.count().filter(counted)).where(
             LeaveRow.guild_id == guild_id
         )
@@ -210,3 +204,17 @@ class LeaveRepository:
         """Delete every leave of the guild (offboarding)."""
         result = await self._session.execute(delete(LeaveRow).where(LeaveRow.guild_id == guild_id))
         return affected(result)
+
+
+def _counting(since: datetime | None) -> list[ColumnElement[bool]]:
+    """What makes a leave count against its inviter in the retention period: counted, made
+    since the cutoff, and its join made since the cutoff too. A leave whose join has aged out
+    (or been purged) no longer counts: its join does not either, and the inviter's total
+    would otherwise go below what the join log shows."""
+    conditions: list[ColumnElement[bool]] = [LeaveRow.counted.is_(True)]
+    if since is not None:
+        joined_in_period = exists().where(
+            JoinRow.id == LeaveRow.join_id, JoinRow.joined_at >= since
+        )
+        conditions += [LeaveRow.left_at >= since, joined_in_period]
+    return conditions
