@@ -30,6 +30,12 @@ be counted, were its trip as fast as the fastest recent one (doubled each time o
 MAX_ARRIVAL_MARGIN = 0.5
 TRIPS_KEPT = 50
 """Recent trips (send to Discord's count) the fastest is taken from."""
+CLOCK_STEP = 2.0
+"""Seconds by which the reset hikari would be told (Discord's instant less the lead) may differ
+from the reset the answer gives relatively (this machine's now plus `X-RateLimit-Reset-After`)
+before the trips are taken to be from before a clock stepped (this machine's, after a suspend
+or a correction, or Discord's): they are dropped, or hikari would hold every spent bucket for
+as long as the step."""
 ROUTES_KEPT = 1000
 """Routes whose last answer is kept beyond the end of its window (to tell a read came early)."""
 
@@ -126,14 +132,25 @@ class DiscordClock(buckets.RESTBucketManager):
     ) -> None:
         route = str(compiled_route)
         counted = reset_at - reset_after
-        lag = self._hear_trip(route, counted, remaining_header, reset_at)
+        trip = self._hear_trip(route, counted, remaining_header, reset_at)
+        told = reset_at - self.lead
+        expected = self._now() + reset_after  # by this machine's clock, whatever it says
+        if reset_at > 0 and abs(told - expected) > CLOCK_STEP:
+            log.warning("discord_clock_stepped", route=route, seconds=round(told - expected, 3))
+            self._trips.clear()  # measured across the step: this answer's alone is current
+            if trip is not None:
+                self._trips.append(trip)
+            told = reset_at - self.lead
+            if abs(told - expected) > CLOCK_STEP:
+                told = expected  # no trip of the new clocks yet: as hikari alone would
+        lag = None if trip is None else trip - self.lead
         super().update_rate_limits(
             compiled_route=compiled_route,
             authentication=authentication,
             bucket_header=bucket_header,
             remaining_header=remaining_header,
             limit_header=limit_header,
-            reset_at=reset_at - self.lead,
+            reset_at=told,
             reset_after=reset_after,
         )
         for heard in self._listeners.get(route, ()):
@@ -142,10 +159,10 @@ class DiscordClock(buckets.RESTBucketManager):
     def _hear_trip(
         self, route: str, counted: float, remaining: int, reset_at: float
     ) -> float | None:
-        """Measure this answer's trip (when its request was alone on the route), and see
-        whether it was counted before the reset of the bucket the answer before had spent
-        (then Discord refused it: it came early). Returns the read's lag: its trip less the
-        lead, i.e. how long after Discord's reset hikari, told of this window, frees the
+        """Measure this answer's trip (when its request was alone on the route; None when
+        not), and see whether it was counted before the reset of the bucket the answer before
+        had spent (then Discord refused it: it came early). The read's lag is its trip less
+        the lead, i.e. how long after Discord's reset hikari, told of this window, frees the
         bucket, in terms of when the window's reads left (the margin, and how much slower
         than the fastest this trip was)."""
         if reset_at <= 0:
@@ -164,7 +181,7 @@ class DiscordClock(buckets.RESTBucketManager):
             return None
         trip = counted - flying[0]
         self._trips.append(trip)
-        return trip - self.lead
+        return trip
 
 
 def counted_at(heard: Sequence[Heard]) -> datetime.datetime | None:

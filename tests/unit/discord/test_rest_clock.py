@@ -134,6 +134,23 @@ async def test_trips_set_the_lead_and_each_reads_lag(
     assert [item.lag for item in heard] == pytest.approx(lags)
 
 
+@pytest.mark.parametrize("step", [-600.0, 600.0, 5.0])
+async def test_trips_from_before_a_clock_step_are_dropped(
+    clock: DiscordClock, now: Now, step: float
+) -> None:
+    """Discord's clock and ours disagree by `step` for a while (a suspend, a correction),
+    then agree again. The fastest trip from before would tell hikari every bucket resets
+    `step` later than it does, and hold the reads that long: it is dropped."""
+    for _ in range(3):
+        now.at += 2.0
+        await read(clock, now, step + 0.08)
+    assert clock.lead == pytest.approx(step + 0.08 - ARRIVAL_MARGIN)
+    now.at += 2.0
+    (heard,) = await read(clock, now, 0.1)
+    assert clock.lead == pytest.approx(0.1 - ARRIVAL_MARGIN)
+    assert heard.lag == pytest.approx(ARRIVAL_MARGIN)
+
+
 async def test_no_trip_no_lead(clock: DiscordClock) -> None:
     assert clock.lead == 0.0
 
