@@ -31,11 +31,13 @@ MAX_ARRIVAL_MARGIN = 0.5
 TRIPS_KEPT = 50
 """Recent trips (send to Discord's count) the fastest is taken from."""
 CLOCK_STEP = 2.0
-"""Seconds by which the reset hikari would be told (Discord's instant less the lead) may differ
-from the reset the answer gives relatively (this machine's now plus `X-RateLimit-Reset-After`)
-before the trips are taken to be from before a clock stepped (this machine's, after a suspend
-or a correction, or Discord's): they are dropped, or hikari would hold every spent bucket for
-as long as the step."""
+"""Seconds by which the reset hikari would be told (Discord's instant less the lead) may be
+later than the reset the answer gives relatively (this machine's now plus
+`X-RateLimit-Reset-After`) before the trips are taken to be from before a clock stepped (this
+machine's, after a suspend or a correction, or Discord's): they are dropped, or hikari would
+hold every spent bucket for as long as the step. It is never later otherwise: the difference
+is the margin less the fastest trip out and this answer's way back. (Earlier is a slow answer,
+or a step the other way, which the next trip measured corrects: the lead is their fastest.)"""
 ROUTES_KEPT = 1000
 """Routes whose last answer is kept beyond the end of its window (to tell a read came early)."""
 
@@ -135,13 +137,13 @@ class DiscordClock(buckets.RESTBucketManager):
         trip = self._hear_trip(route, counted, remaining_header, reset_at)
         told = reset_at - self.lead
         expected = self._now() + reset_after  # by this machine's clock, whatever it says
-        if reset_at > 0 and abs(told - expected) > CLOCK_STEP:
+        if reset_at > 0 and told - expected > CLOCK_STEP:
             log.warning("discord_clock_stepped", route=route, seconds=round(told - expected, 3))
             self._trips.clear()  # measured across the step: this answer's alone is current
             if trip is not None:
                 self._trips.append(trip)
             told = reset_at - self.lead
-            if abs(told - expected) > CLOCK_STEP:
+            if told - expected > CLOCK_STEP:
                 told = expected  # no trip of the new clocks yet: as hikari alone would
         lag = None if trip is None else trip - self.lead
         super().update_rate_limits(

@@ -151,6 +151,21 @@ async def test_trips_from_before_a_clock_step_are_dropped(
     assert heard.lag == pytest.approx(ARRIVAL_MARGIN)
 
 
+async def test_a_slow_answer_is_no_clock_step(clock: DiscordClock, now: Now) -> None:
+    """An answer heard 3 s after Discord counted it (a slow way back, a busy event loop)
+    says the bucket resets sooner than the lead would: the trips measured are kept."""
+    for _ in range(3):
+        now.at += 2.0
+        await read(clock, now, 0.08)
+    now.at += 2.0
+    with clock.listen(str(INVITES)):
+        async with clock.acquire_bucket(INVITES, "Bot x"):
+            counted = now.at + 0.09
+            now.at = counted + 3.0  # the answer comes 3 s after Discord counted the read
+            update(clock, INVITES, counted + 1.0, 1.0)
+    assert clock.lead == pytest.approx(0.08 - ARRIVAL_MARGIN)
+
+
 async def test_no_trip_no_lead(clock: DiscordClock) -> None:
     assert clock.lead == 0.0
 
