@@ -36,8 +36,10 @@ async def store_decisions(
     meanwhile by someone else are left alone. `hold_ambiguous`: an ambiguous join of a known
     member is held instead, to ask Discord's member search about it (`JoinStore.hold`)."""
     async with storage.unit_of_work() as uow:
-        settings = await uow.settings.get(guild_id)
-        prevent_own = settings is not None and settings.values.prevent_own_invite_code
+        settings = await uow.settings.get(guild_id, shared_lock=True)
+        if settings is None:  # offboarded meanwhile: nothing of the guild is written again
+            return StoredDecisions()
+        prevent_own = settings.values.prevent_own_invite_code
         # Discord names the bot for the invites it made for members: they credit the member
         made_for = await uow.invites.made_for(
             guild_id,

@@ -23,14 +23,15 @@ class SettingsRepository:
 
     async def get(self, guild_id: int, *, shared_lock: bool = False) -> GuildSettings | None:
         """The guild's settings, or None when the guild has none. `shared_lock` (PostgreSQL;
-        SQLite has one writer at a time anyway): the row stays locked against a change or an
-        offboarding until this transaction ends, so what it writes for the guild is either
-        in place before the offboarding removes the guild's data, or refused after it."""
+        SQLite has one writer at a time anyway): the row stays locked against an offboarding
+        (FOR KEY SHARE: a change of the settings is not held up) until this transaction
+        ends, so what it writes for the guild is either in place before the offboarding
+        removes the guild's data, or refused after it."""
         row = await self._session.get(
             GuildSettingsRow,
             guild_id,
             populate_existing=True,
-            with_for_update={"read": True} if shared_lock else None,
+            with_for_update={"read": True, "key_share": True} if shared_lock else None,
         )
         return None if row is None else _to_domain(row)
 
