@@ -206,7 +206,12 @@ class AttributionLoop:
             invites=attributor.reports,
             now=self._clock(),
             hold_ambiguous=self._config.member_search and self._discord is not None,
+            follows=attributor.stored_baseline,
         )
+        if stored.stale:  # start again from a new baseline; the joins are still pending
+            attributor.ledger = attributor.stored_baseline = None
+            attributor.reports = None
+            return
         attributor.stored_baseline = ledger.baseline.sent_at
         attributor.reports = None
         self.stats.decisions += len(stored.decided)

@@ -30,15 +30,27 @@ async def store_decisions(
     now: datetime,
     hold_ambiguous: bool = False,
     endings: Sequence[Ending] = (),
+    follows: datetime | None = None,
 ) -> StoredDecisions:
     """Apply the counting policy to each decided join and store it, the new baseline (when
     given), the invites last seen and how those that vanished ended, atomically. Joins decided
     meanwhile by someone else are left alone. `hold_ambiguous`: an ambiguous join of a known
-    member is held instead, to ask Discord's member search about it (`JoinStore.hold`)."""
+    member is held instead, to ask Discord's member search about it (`JoinStore.hold`).
+    `follows`: when the baseline the caller last stored or loaded was taken; should it be
+    gone (dropped by an enable meanwhile), nothing is stored and the answer says `stale`."""
     async with storage.unit_of_work() as uow:
-        settings = await uow.settings.get(guild_id, shared_lock=True)
+        # held against an offboarding or an enable until stored: each waits for the other
+        settings = await uow.settings.get(guild_id, against_changes=True)
         if settings is None:  # offboarded meanwhile: nothing of the guild is written again
             return StoredDecisions()
+        if (
+            baseline is not None
+            and follows is not None
+            and await uow.snapshots.sent_at(guild_id) is None
+        ):
+            # the baseline this one follows was dropped meanwhile (the guild enabled again):
+            # these decisions rest on counts from before, so none is stored
+            return StoredDecisions(stale=True)
         prevent_own = settings.values.prevent_own_invite_code
         # Discord names the bot for the invites it made for members: they credit the member
         made_for = await uow.invites.made_for(
@@ -76,6 +88,7 @@ class StoredDecisions:
 
     decided: list[JoinRecord] = field(default_factory=list)
     held: int = 0
+    stale: bool = False  # nothing stored: the caller's baseline was dropped meanwhile
 
 
 async def _store_one(

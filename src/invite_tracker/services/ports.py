@@ -17,7 +17,9 @@ from invite_tracker.domain.templating import MessageKind
 
 
 class SettingsStore(Protocol):
-    async def get(self, guild_id: int, *, shared_lock: bool = False) -> GuildSettings | None: ...
+    async def get(
+        self, guild_id: int, *, shared_lock: bool = False, against_changes: bool = False
+    ) -> GuildSettings | None: ...
     async def exists(self, guild_id: int) -> bool: ...
     async def create_if_absent(
         self, guild_id: int, values: SettingsValues, *, enabled: bool, now: datetime

@@ -22,7 +22,9 @@ class MemorySettings:
     def __init__(self) -> None:
         self.rows: dict[int, GuildSettings] = {}
 
-    async def get(self, guild_id: int, *, shared_lock: bool = False) -> GuildSettings | None:
+    async def get(
+        self, guild_id: int, *, shared_lock: bool = False, against_changes: bool = False
+    ) -> GuildSettings | None:
         return self.rows.get(guild_id)
 
     async def exists(self, guild_id: int) -> bool:

@@ -21,17 +21,22 @@ class SettingsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, guild_id: int, *, shared_lock: bool = False) -> GuildSettings | None:
+    async def get(
+        self, guild_id: int, *, shared_lock: bool = False, against_changes: bool = False
+    ) -> GuildSettings | None:
         """The guild's settings, or None when the guild has none. `shared_lock` (PostgreSQL;
         SQLite has one writer at a time anyway): the row stays locked against an offboarding
         (FOR KEY SHARE: a change of the settings is not held up) until this transaction
         ends, so what it writes for the guild is either in place before the offboarding
-        removes the guild's data, or refused after it."""
+        removes the guild's data, or refused after it. `against_changes`: against any change
+        too (FOR SHARE: an enable, a disable, new settings wait, or are waited for)."""
+        lock: dict[str, bool] | None = None
+        if against_changes:
+            lock = {"read": True}
+        elif shared_lock:
+            lock = {"read": True, "key_share": True}
         row = await self._session.get(
-            GuildSettingsRow,
-            guild_id,
-            populate_existing=True,
-            with_for_update={"read": True, "key_share": True} if shared_lock else None,
+            GuildSettingsRow, guild_id, populate_existing=True, with_for_update=lock
         )
         return None if row is None else _to_domain(row)
 
