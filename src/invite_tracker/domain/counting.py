@@ -10,6 +10,12 @@
 - A *leave* counts against the inviter of the member's latest credited, non-fake join (a fake
   join is already subtracted once).
 - regular = credited joins; total = regular - leaves - fakes.
+- A join whose inviter was erased (a privacy request) credits no one any more, and its leave
+  counts against no one.
+- Over a retention period, a join counts when it was made in it, and a leave when it and the
+  join it ended were both made in it: a leave outliving its join would take the total below
+  what the join log shows. (The stores count in SQL by these rules: `JoinCounts`,
+  `LeaveRepository`.)
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -201,6 +202,21 @@ class MemoryApiKeys:
             return False
         self.rows[key_id] = (dataclasses.replace(key, revoked_at=now), digest)
         return True
+
+
+class MemoryStorage:
+    """One in-memory unit of work, handed out for reading and for writing."""
+
+    def __init__(self) -> None:
+        self.uow = MemoryUnitOfWork()
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[MemoryUnitOfWork]:
+        yield self.uow
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[MemoryUnitOfWork]:
+        yield self.uow
 
 
 class MemoryUnitOfWork:

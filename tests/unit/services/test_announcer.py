@@ -4,16 +4,14 @@ past the service's stop."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.joins import JoinRecord
 from invite_tracker.domain.settings import DEFAULT_SETTINGS
 from invite_tracker.services.announcer import Announcer
-from tests.unit.services.fakes import FakeDiscordPort, MemoryUnitOfWork
+from tests.unit.services.fakes import FakeDiscordPort, MemoryStorage
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 PENDING = JoinRecord(
@@ -41,19 +39,8 @@ VALUES = dataclasses.replace(
 )
 
 
-class _Storage:
-    """One in-memory unit of work, with the guild's leave messages on."""
-
-    def __init__(self) -> None:
-        self.uow = MemoryUnitOfWork()
-
-    @contextlib.asynccontextmanager
-    async def reading(self) -> AsyncIterator[MemoryUnitOfWork]:
-        yield self.uow
-
-
 async def _announcer() -> tuple[Announcer, FakeDiscordPort]:
-    storage, port = _Storage(), FakeDiscordPort()
+    storage, port = MemoryStorage(), FakeDiscordPort()
     await storage.uow.settings.create_if_absent(1, VALUES, enabled=True, now=NOW)
     # the inviter's count would need the join and leave stores: these joins credit no one
     return Announcer(storage, port, retention_days=0, clock=lambda: NOW), port  # type: ignore[arg-type]

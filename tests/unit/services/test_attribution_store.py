@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from invite_tracker.domain.decisions import Decision
 from invite_tracker.domain.invites import JoinType
 from invite_tracker.domain.settings import DEFAULT_SETTINGS
 from invite_tracker.services.attribution_store import store_decisions
-from tests.unit.services.fakes import MemoryUnitOfWork
+from tests.unit.services.fakes import MemoryStorage
 
 NOW = datetime(2026, 12, 8, tzinfo=UTC)
-
-
-class _Storage:
-    def __init__(self) -> None:
-        self.uow = MemoryUnitOfWork()
-
-    @contextlib.asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[MemoryUnitOfWork]:
-        yield self.uow
 
 
 async def test_nothing_is_written_for_a_guild_offboarded_meanwhile() -> None:
     """An attribution turn (in any worker) that ends after the guild was offboarded must not
     put its joins, baseline or invites back: the guild has no settings, so it stops there
     (the joins' store is absent here: touching it would fail the test)."""
-    storage = _Storage()
+    storage = MemoryStorage()
     decision = Decision(key=5, join_type=JoinType.INVITE, code="abc", inviter_id=9)
     stored = await store_decisions(
         storage,  # type: ignore[arg-type]
@@ -50,7 +39,7 @@ async def test_nothing_is_written_over_a_baseline_dropped_meanwhile() -> None:
     """The guild was enabled again during the turn: its stored baseline was dropped, and
     the decisions rest on counts from before. None is stored (the joins stay pending, for
     a ledger from a new baseline), and the answer says so."""
-    storage = _Storage()
+    storage = MemoryStorage()
     await storage.uow.settings.create_if_absent(1, DEFAULT_SETTINGS, enabled=True, now=NOW)
     storage.uow.snapshots = _NoBaseline()
     decision = Decision(key=5, join_type=JoinType.INVITE, code="abc", inviter_id=9)

@@ -145,11 +145,7 @@ class LeaveRepository:
         """Counted leaves against every inviter of the guild."""
         statement = (
             select(LeaveRow.inviter_id, func.count())
-            .where(
-                LeaveRow.guild_id == guild_id,
-                LeaveRow.inviter_id.is_not(None),
-                *_counting(since),
-            )
+            .where(LeaveRow.guild_id == guild_id, *_counting(since))
             .group_by(LeaveRow.inviter_id)
         )
         rows = await self._session.execute(statement)
@@ -158,8 +154,7 @@ class LeaveRepository:
     async def counts(self, guild_id: int, *, since: datetime | None) -> tuple[int, int]:
         """The guild's leaves, and how many of them count against an inviter (one erased by
         a privacy request no longer does)."""
-        counted = and_(LeaveRow.inviter_id.is_not(None), *_counting(since))
-        statement = select(func.count(), func.count().filter(counted)).where(
+        statement = select(func.count(), func.count().filter(and_(*_counting(since)))).where(
             LeaveRow.guild_id == guild_id
         )
         if since is not None:
@@ -207,11 +202,13 @@ class LeaveRepository:
 
 
 def _counting(since: datetime | None) -> list[ColumnElement[bool]]:
-    """What makes a leave count against its inviter in the retention period: counted, made
-    since the cutoff, and its join made since the cutoff too. A leave whose join has aged out
-    (or been purged) no longer counts: its join does not either, and the inviter's total
-    would otherwise go below what the join log shows."""
-    conditions: list[ColumnElement[bool]] = [LeaveRow.counted.is_(True)]
+    """What makes a leave count against its inviter in the retention period (the counting
+    policy, `domain.counting`): counted, its inviter known (not erased), made since the
+    cutoff, and its join made since the cutoff too."""
+    conditions: list[ColumnElement[bool]] = [
+        LeaveRow.counted.is_(True),
+        LeaveRow.inviter_id.is_not(None),
+    ]
     if since is not None:
         joined_in_period = exists().where(
             JoinRow.id == LeaveRow.join_id, JoinRow.joined_at >= since
